@@ -1,0 +1,31 @@
+//! The reference model of the ECR layer-upload protocol: a pure, clonable state machine.
+//!
+//! No I/O, no async, no wire shapes. [`Registry::apply`] is the one transition function
+//! that the fake, the runner's oracle, the property tests and the fuzz targets all call.
+//! It hashes layer bytes as they arrive and never keeps them.
+
+pub mod digest;
+pub mod limits;
+mod outcome;
+mod profile;
+mod registry;
+mod request;
+pub mod rules;
+mod upload;
+pub mod validate;
+
+pub use outcome::{
+    EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, RepositoryInfo,
+    Response,
+};
+pub use profile::{
+    BlobPadding, DigestListMeaning, FailedCompletion, Knob, MalformedRequestError,
+    NothingReceivedYet, PartErrorChoice, Profile, RepositoryNamePattern, UploadIdCase,
+};
+pub use registry::Registry;
+pub use request::{
+    BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
+    InitiateLayerUpload, PartBlob, Request, UploadLayerPart,
+};
+pub use rules::{RULES, Rule, Source};
+pub use upload::Upload;

@@ -1,0 +1,306 @@
+//! What the model answers: a response, or an error that names the ECR exception.
+//!
+//! Errors are comparable values. Each variant is one ECR exception and carries the members
+//! the service model gives it, so a test can assert the exact error.
+
+use std::fmt;
+
+/// One ECR exception, with the members the service model gives it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EcrError {
+    /// WIRE-1: the `X-Amz-Target` names no operation of the service.
+    UnknownOperation {
+        /// The target as sent (empty when the header was missing).
+        target: String,
+    },
+    /// WIRE-2: the body is not a JSON object of the operation's shape, or a blob is not base64.
+    Serialization {
+        /// What could not be decoded.
+        detail: String,
+    },
+    /// VAL-1 / VAL-2: a required member is missing or a member breaks its constraint.
+    InvalidParameter {
+        /// The member, spelled as on the wire (`repositoryName`).
+        member: String,
+        /// What is wrong with it.
+        problem: ParameterProblem,
+    },
+    /// REPO-1: another registry, or no such repository.
+    RepositoryNotFound {
+        /// The registry asked for.
+        registry_id: String,
+        /// The repository asked for.
+        repository_name: String,
+    },
+    /// ADMIN-1: `CreateRepository` for a name that exists.
+    RepositoryAlreadyExists {
+        /// The registry.
+        registry_id: String,
+        /// The repository.
+        repository_name: String,
+    },
+    /// ADMIN-2: `DeleteRepository` without `force` for a repository that holds layers.
+    RepositoryNotEmpty {
+        /// The registry.
+        registry_id: String,
+        /// The repository.
+        repository_name: String,
+    },
+    /// PART-1 / DONE-1: the upload is unknown, finished, or belongs to another repository.
+    UploadNotFound {
+        /// The id as sent.
+        upload_id: String,
+    },
+    /// PART-3 / PART-4 / PART-5: the part does not continue the upload.
+    InvalidLayerPart {
+        /// The registry of the upload.
+        registry_id: String,
+        /// The repository of the upload.
+        repository_name: String,
+        /// The upload.
+        upload_id: String,
+        /// The last byte accepted so far; `None` where the member is omitted.
+        last_valid_byte_received: Option<i64>,
+        /// Why, for the message.
+        reason: String,
+    },
+    /// DONE-2: no byte was received.
+    EmptyUpload {
+        /// The upload.
+        upload_id: String,
+    },
+    /// DONE-3: a part other than the last is smaller than 5 MiB.
+    LayerPartTooSmall {
+        /// The upload.
+        upload_id: String,
+    },
+    /// DONE-4: a listed digest does not name the received bytes.
+    InvalidLayer {
+        /// The upload.
+        upload_id: String,
+        /// The digest of what was received.
+        actual_digest: String,
+    },
+    /// DONE-5: the repository already holds a layer with this digest.
+    LayerAlreadyExists {
+        /// The digest.
+        layer_digest: String,
+    },
+    /// An injected fault: the request was throttled ("Rate exceeded").
+    Throttling,
+    /// An injected fault: the server failed (HTTP 500).
+    Server {
+        /// The message.
+        message: String,
+    },
+}
+
+/// What is wrong with a member (VAL-1, VAL-2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterProblem {
+    /// VAL-1: required and absent.
+    Missing,
+    /// VAL-2: present and breaking the named constraint.
+    Constraint(String),
+}
+
+impl EcrError {
+    /// The exception's name, as `__type` carries it (sanitized: no namespace, no URI).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EcrError::UnknownOperation { .. } => "UnknownOperationException",
+            EcrError::Serialization { .. } => "SerializationException",
+            EcrError::InvalidParameter { .. } => "InvalidParameterException",
+            EcrError::RepositoryNotFound { .. } => "RepositoryNotFoundException",
+            EcrError::RepositoryAlreadyExists { .. } => "RepositoryAlreadyExistsException",
+            EcrError::RepositoryNotEmpty { .. } => "RepositoryNotEmptyException",
+            EcrError::UploadNotFound { .. } => "UploadNotFoundException",
+            EcrError::InvalidLayerPart { .. } => "InvalidLayerPartException",
+            EcrError::EmptyUpload { .. } => "EmptyUploadException",
+            EcrError::LayerPartTooSmall { .. } => "LayerPartTooSmallException",
+            EcrError::InvalidLayer { .. } => "InvalidLayerException",
+            EcrError::LayerAlreadyExists { .. } => "LayerAlreadyExistsException",
+            EcrError::Throttling => "ThrottlingException",
+            EcrError::Server { .. } => "ServerException",
+        }
+    }
+
+    /// The HTTP status ECR answers with: 500 for `ServerException`, else 400.
+    pub fn status(&self) -> u16 {
+        match self {
+            EcrError::Server { .. } => 500,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for EcrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EcrError::UnknownOperation { target } => {
+                write!(f, "Unknown operation: X-Amz-Target '{target}'")
+            }
+            EcrError::Serialization { detail } => write!(f, "{detail}"),
+            EcrError::InvalidParameter {
+                member,
+                problem: ParameterProblem::Missing,
+            } => write!(
+                f,
+                "1 validation error detected: Value null at '{member}' failed to satisfy \
+                 constraint: Member must not be null"
+            ),
+            EcrError::InvalidParameter {
+                member,
+                problem: ParameterProblem::Constraint(c),
+            } => write!(
+                f,
+                "Invalid parameter at '{member}' failed to satisfy constraint: '{c}'"
+            ),
+            EcrError::RepositoryNotFound {
+                registry_id,
+                repository_name,
+            } => write!(
+                f,
+                "The repository with name '{repository_name}' does not exist in the registry \
+                 with id '{registry_id}'"
+            ),
+            EcrError::RepositoryAlreadyExists {
+                registry_id,
+                repository_name,
+            } => write!(
+                f,
+                "The repository with name '{repository_name}' already exists in the registry \
+                 with id '{registry_id}'"
+            ),
+            EcrError::RepositoryNotEmpty {
+                registry_id,
+                repository_name,
+            } => write!(
+                f,
+                "The repository with name '{repository_name}' in registry with id \
+                 '{registry_id}' cannot be deleted because it still contains layers"
+            ),
+            EcrError::UploadNotFound { upload_id } => {
+                write!(f, "The upload with id '{upload_id}' does not exist")
+            }
+            EcrError::InvalidLayerPart { reason, .. } => write!(f, "{reason}"),
+            EcrError::EmptyUpload { upload_id } => write!(
+                f,
+                "The layer upload with upload id '{upload_id}' is empty. Upload the layer and \
+                 try again."
+            ),
+            EcrError::LayerPartTooSmall { .. } => {
+                write!(f, "Layer parts must be at least 5 MiB in size.")
+            }
+            EcrError::InvalidLayer { actual_digest, .. } => write!(
+                f,
+                "The layer digest does not match the uploaded content: computed {actual_digest}"
+            ),
+            EcrError::LayerAlreadyExists { layer_digest } => write!(
+                f,
+                "The layer with digest '{layer_digest}' already exists in the repository"
+            ),
+            EcrError::Throttling => write!(f, "Rate exceeded"),
+            EcrError::Server { message } => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for EcrError {}
+
+/// A repository as `CreateRepository` and `DeleteRepository` describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryInfo {
+    /// `arn:aws:ecr:<region>:<registry>:repository/<name>`.
+    pub repository_arn: String,
+    /// The registry.
+    pub registry_id: String,
+    /// The name.
+    pub repository_name: String,
+    /// `<registry>.dkr.ecr.<region>.amazonaws.com/<name>`.
+    pub repository_uri: String,
+}
+
+/// A stored layer, as `BatchCheckLayerAvailability` lists it (CHECK-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// The digest as asked.
+    pub layer_digest: String,
+    /// Its size in bytes.
+    pub layer_size: u64,
+}
+
+/// Why a digest of `BatchCheckLayerAvailability` is not available (CHECK-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCode {
+    /// The digest does not match the `LayerDigest` pattern.
+    InvalidLayerDigest,
+    /// No layer with that digest is stored in the repository.
+    MissingLayerDigest,
+}
+
+impl FailureCode {
+    /// The code as ECR spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureCode::InvalidLayerDigest => "InvalidLayerDigest",
+            FailureCode::MissingLayerDigest => "MissingLayerDigest",
+        }
+    }
+}
+
+/// A digest of `BatchCheckLayerAvailability` that is not available (CHECK-2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerFailure {
+    /// The digest as asked.
+    pub layer_digest: String,
+    /// Why.
+    pub failure_code: FailureCode,
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// `CreateRepository` / `DeleteRepository`.
+    Repository(RepositoryInfo),
+    /// `InitiateLayerUpload` (INIT-1, INIT-2).
+    UploadInitiated {
+        /// The new upload's id.
+        upload_id: String,
+        /// The advertised part size.
+        part_size: u64,
+    },
+    /// `UploadLayerPart` (PART-6).
+    PartAccepted {
+        /// The registry (the endpoint's own when the request named none).
+        registry_id: String,
+        /// The repository.
+        repository_name: String,
+        /// The upload.
+        upload_id: String,
+        /// `partLastByte` of the accepted part.
+        last_byte_received: i64,
+    },
+    /// `CompleteLayerUpload` (DONE-6).
+    LayerCompleted {
+        /// The registry.
+        registry_id: String,
+        /// The repository.
+        repository_name: String,
+        /// The finished upload.
+        upload_id: String,
+        /// `sha256:<lower-case hex>` of the layer.
+        layer_digest: String,
+    },
+    /// `BatchCheckLayerAvailability` (CHECK-1, CHECK-2).
+    Availability {
+        /// Stored layers, in the order asked.
+        layers: Vec<LayerInfo>,
+        /// Digests that are not available, in the order asked.
+        failures: Vec<LayerFailure>,
+    },
+}
+
+/// The model's answer to one request.
+pub type Outcome = Result<Response, EcrError>;

@@ -1,0 +1,295 @@
+//! Profiles: every rule the spec marks **[chosen]** is a named knob here.
+//!
+//! Nothing public settles these rules, so the project picks a value (the `ecr` profile) and
+//! makes each one selectable. A target that differs from the selected profile on a knob still
+//! diverges, but a report can name the knob and the value the target showed.
+
+use serde::{Deserialize, Serialize};
+
+use super::limits::{MAX_PART_BYTES, SEEN_PART_SIZE};
+
+/// Which `repositoryName` pattern applies (VAL-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RepositoryNamePattern {
+    /// The 2026 OCI-compatible pattern: accepts `a__b` and `a--b`.
+    Oci2026,
+    /// The older pattern `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`.
+    Legacy,
+}
+
+/// How an `uploadId` is looked up (PART-1, DONE-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UploadIdCase {
+    /// The same id in another letter case is another, unknown id.
+    Exact,
+    /// Ids are compared ignoring ASCII case.
+    Insensitive,
+}
+
+/// Which exception a rejected part gets where the model offers two (PART-2, PART-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartErrorChoice {
+    /// `InvalidParameterException`.
+    InvalidParameter,
+    /// `InvalidLayerPartException`, with its members.
+    InvalidLayerPart,
+}
+
+/// What `lastValidByteReceived` says before any byte was accepted (PART-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NothingReceivedYet {
+    /// The member is absent (it cannot be -1: the model says it is >= 0).
+    Omitted,
+    /// The member is `0`.
+    Zero,
+    /// The member is `-1`.
+    MinusOne,
+}
+
+/// What several entries in `CompleteLayerUpload.layerDigests` mean (DONE-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DigestListMeaning {
+    /// Every listed digest must name the uploaded bytes.
+    AllMustMatch,
+    /// One listed digest naming the uploaded bytes is enough.
+    AnyMayMatch,
+}
+
+/// Which padding a blob's base64 may have (WIRE-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlobPadding {
+    /// Standard base64 with `=` padding, as RFC 4648 writes it.
+    Required,
+    /// Padding may be left off.
+    Optional,
+}
+
+/// Which exception a request gets whose body cannot be decoded (WIRE-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MalformedRequestError {
+    /// `SerializationException`, as other awsJson services answer.
+    Serialization,
+    /// `InvalidParameterException`.
+    InvalidParameter,
+}
+
+/// What a failed `CompleteLayerUpload` does to its upload (STATE-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailedCompletion {
+    /// Nothing: the upload stays open and can be completed later.
+    KeepsUpload,
+    /// The upload is gone: later calls with its id get `UploadNotFoundException`.
+    ConsumesUpload,
+}
+
+/// A named set of choices for every **[chosen]** rule of the spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Profile {
+    /// The profile's name, as reports print it.
+    pub name: String,
+    /// VAL-2: which `repositoryName` pattern applies.
+    pub repository_name_pattern: RepositoryNamePattern,
+    /// PART-1, DONE-1: whether upload ids are compared exactly.
+    pub upload_id_case: UploadIdCase,
+    /// PART-2: the largest accepted part, in decoded bytes.
+    pub max_part_bytes: u64,
+    /// PART-2: the exception for a part over `max_part_bytes`.
+    pub oversize_part_error: PartErrorChoice,
+    /// PART-4: the exception for an inverted range or a blob whose length does not fit it.
+    pub range_mismatch_error: PartErrorChoice,
+    /// PART-5: `lastValidByteReceived` before any byte was accepted.
+    pub nothing_received_yet: NothingReceivedYet,
+    /// DONE-4: the meaning of several listed digests.
+    pub digest_list_meaning: DigestListMeaning,
+    /// INIT-2: the `partSize` an endpoint answers (it must lie in 5 MiB..=20 MiB).
+    pub advertised_part_size: u64,
+    /// WIRE-2: whether blobs must carry base64 padding.
+    pub blob_padding: BlobPadding,
+    /// WIRE-2: the exception for a body that cannot be decoded.
+    pub malformed_request_error: MalformedRequestError,
+    /// STATE-1: what a failed completion does to its upload.
+    pub failed_completion: FailedCompletion,
+    /// ADMIN-2: whether deleting a repository that holds layers needs `force`.
+    pub delete_with_layers_needs_force: bool,
+}
+
+/// One knob of a profile, as a report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Knob {
+    /// The knob's name (the profile's field name in kebab case).
+    pub name: &'static str,
+    /// The rule ids the knob decides.
+    pub rules: &'static [&'static str],
+    /// The value, as it is written in a profile file.
+    pub value: String,
+}
+
+fn kebab<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(e) => format!("<{e}>"),
+    }
+}
+
+impl Profile {
+    /// The spec's choices: what the project takes ECR to do.
+    pub fn ecr() -> Self {
+        Profile {
+            name: "ecr".to_owned(),
+            repository_name_pattern: RepositoryNamePattern::Oci2026,
+            upload_id_case: UploadIdCase::Exact,
+            max_part_bytes: MAX_PART_BYTES,
+            oversize_part_error: PartErrorChoice::InvalidParameter,
+            range_mismatch_error: PartErrorChoice::InvalidLayerPart,
+            nothing_received_yet: NothingReceivedYet::Omitted,
+            digest_list_meaning: DigestListMeaning::AllMustMatch,
+            advertised_part_size: SEEN_PART_SIZE,
+            blob_padding: BlobPadding::Required,
+            malformed_request_error: MalformedRequestError::Serialization,
+            failed_completion: FailedCompletion::KeepsUpload,
+            delete_with_layers_needs_force: true,
+        }
+    }
+
+    /// `ecr` with the repository-name pattern of older service models.
+    pub fn ecr_legacy_names() -> Self {
+        Profile {
+            name: "ecr-legacy-names".to_owned(),
+            repository_name_pattern: RepositoryNamePattern::Legacy,
+            ..Profile::ecr()
+        }
+    }
+
+    /// The names of the built-in profiles, for help text and errors.
+    pub const BUILT_IN: &'static [&'static str] = &["ecr", "ecr-legacy-names"];
+
+    /// A built-in profile by name.
+    pub fn built_in(name: &str) -> Option<Self> {
+        match name {
+            "ecr" => Some(Profile::ecr()),
+            "ecr-legacy-names" => Some(Profile::ecr_legacy_names()),
+            _ => None,
+        }
+    }
+
+    /// Every knob with its value, in a fixed order.
+    pub fn knobs(&self) -> Vec<Knob> {
+        vec![
+            Knob {
+                name: "repository-name-pattern",
+                rules: &["VAL-2"],
+                value: kebab(&self.repository_name_pattern),
+            },
+            Knob {
+                name: "upload-id-case",
+                rules: &["PART-1", "DONE-1"],
+                value: kebab(&self.upload_id_case),
+            },
+            Knob {
+                name: "max-part-bytes",
+                rules: &["PART-2"],
+                value: self.max_part_bytes.to_string(),
+            },
+            Knob {
+                name: "oversize-part-error",
+                rules: &["PART-2"],
+                value: kebab(&self.oversize_part_error),
+            },
+            Knob {
+                name: "range-mismatch-error",
+                rules: &["PART-4"],
+                value: kebab(&self.range_mismatch_error),
+            },
+            Knob {
+                name: "nothing-received-yet",
+                rules: &["PART-5"],
+                value: kebab(&self.nothing_received_yet),
+            },
+            Knob {
+                name: "digest-list-meaning",
+                rules: &["DONE-4"],
+                value: kebab(&self.digest_list_meaning),
+            },
+            Knob {
+                name: "advertised-part-size",
+                rules: &["INIT-2"],
+                value: self.advertised_part_size.to_string(),
+            },
+            Knob {
+                name: "blob-padding",
+                rules: &["WIRE-2"],
+                value: kebab(&self.blob_padding),
+            },
+            Knob {
+                name: "malformed-request-error",
+                rules: &["WIRE-2"],
+                value: kebab(&self.malformed_request_error),
+            },
+            Knob {
+                name: "failed-completion",
+                rules: &["STATE-1"],
+                value: kebab(&self.failed_completion),
+            },
+            Knob {
+                name: "delete-with-layers-needs-force",
+                rules: &["ADMIN-2"],
+                value: self.delete_with_layers_needs_force.to_string(),
+            },
+        ]
+    }
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::ecr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_of_the_profile_is_a_listed_knob() {
+        // A knob added to the struct but not to `knobs()` would be invisible in reports.
+        let json = serde_json::to_value(Profile::ecr()).expect("profile serializes");
+        let fields: Vec<&String> = json
+            .as_object()
+            .expect("object")
+            .keys()
+            .filter(|k| *k != "name")
+            .collect();
+        let knobs: Vec<&str> = Profile::ecr().knobs().iter().map(|k| k.name).collect();
+        assert_eq!(fields.len(), knobs.len());
+        for f in fields {
+            assert!(knobs.contains(&f.as_str()), "{f} is not a knob");
+        }
+    }
+
+    #[test]
+    fn built_in_profiles_resolve_by_their_names() {
+        for name in Profile::BUILT_IN {
+            assert_eq!(Profile::built_in(name).map(|p| p.name), Some((*name).to_owned()));
+        }
+        assert!(Profile::built_in("nope").is_none());
+    }
+
+    #[test]
+    fn a_profile_file_round_trips_and_rejects_unknown_knobs() {
+        let text = serde_json::to_string(&Profile::ecr_legacy_names()).expect("serializes");
+        let back: Profile = serde_json::from_str(&text).expect("parses");
+        assert_eq!(back, Profile::ecr_legacy_names());
+        let bad = text.replacen('{', "{\"no-such-knob\":1,", 1);
+        assert!(serde_json::from_str::<Profile>(&bad).is_err());
+    }
+}

@@ -1,0 +1,480 @@
+//! The registry: a clonable value and its one transition function, [`Registry::apply`].
+//!
+//! Checks run in the spec's order (WIRE, VAL, REPO, then the operation's rules as listed)
+//! and every check runs before anything changes, so a rejected request changes nothing
+//! (STATE-1) unless a profile knob says otherwise.
+
+use std::collections::BTreeMap;
+
+use super::digest::{is_layer_digest, names_content};
+use super::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
+use super::outcome::{
+    EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, RepositoryInfo,
+    Response,
+};
+use super::profile::{
+    DigestListMeaning, FailedCompletion, MalformedRequestError, NothingReceivedYet,
+    PartErrorChoice, Profile, UploadIdCase,
+};
+use super::request::{
+    BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
+    InitiateLayerUpload, Request, UploadLayerPart,
+};
+use super::upload::Upload;
+use super::validate;
+use super::profile::BlobPadding;
+
+/// A repository's stored layers: digest (`sha256:<lower hex>`) to size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Repository {
+    layers: BTreeMap<String, u64>,
+}
+
+/// The whole state of one registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    profile: Profile,
+    registry_id: String,
+    region: String,
+    repositories: BTreeMap<String, Repository>,
+    uploads: BTreeMap<String, Upload>,
+    id_seed: u64,
+    minted: u64,
+}
+
+impl Registry {
+    /// An empty registry with the default identity (`012345678910`, `us-east-1`).
+    pub fn new(profile: Profile) -> Self {
+        Registry {
+            profile,
+            registry_id: DEFAULT_REGISTRY_ID.to_owned(),
+            region: DEFAULT_REGION.to_owned(),
+            repositories: BTreeMap::new(),
+            uploads: BTreeMap::new(),
+            id_seed: 0,
+            minted: 0,
+        }
+    }
+
+    /// Sets the registry id and region.
+    pub fn with_identity(mut self, registry_id: &str, region: &str) -> Self {
+        registry_id.clone_into(&mut self.registry_id);
+        region.clone_into(&mut self.region);
+        self
+    }
+
+    /// Seeds the upload ids this registry mints; two registries with the same seed mint the
+    /// same ids, in the same order.
+    pub fn with_id_seed(mut self, seed: u64) -> Self {
+        self.id_seed = seed;
+        self
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The registry's own id.
+    pub fn registry_id(&self) -> &str {
+        &self.registry_id
+    }
+
+    /// The region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Whether the repository exists.
+    pub fn has_repository(&self, name: &str) -> bool {
+        self.repositories.contains_key(name)
+    }
+
+    /// The names of all repositories, sorted.
+    pub fn repository_names(&self) -> impl Iterator<Item = &str> {
+        self.repositories.keys().map(String::as_str)
+    }
+
+    /// The open upload with exactly this id.
+    pub fn upload(&self, upload_id: &str) -> Option<&Upload> {
+        self.uploads.get(upload_id)
+    }
+
+    /// The ids of all open uploads, sorted.
+    pub fn upload_ids(&self) -> impl Iterator<Item = &str> {
+        self.uploads.keys().map(String::as_str)
+    }
+
+    /// The stored layers of a repository, digest and size, sorted by digest.
+    pub fn layers(&self, repository: &str) -> impl Iterator<Item = (&str, u64)> {
+        self.repositories
+            .get(repository)
+            .into_iter()
+            .flat_map(|r| r.layers.iter().map(|(d, s)| (d.as_str(), *s)))
+    }
+
+    /// The size of a stored layer.
+    pub fn layer_size(&self, repository: &str, digest: &str) -> Option<u64> {
+        self.repositories.get(repository)?.layers.get(digest).copied()
+    }
+
+    /// Opens an upload with a known id, as if `InitiateLayerUpload` had minted it (the seed
+    /// example replays with its own id). Fails on a bad id, an unknown repository, or an id
+    /// already open.
+    pub fn open_upload(&mut self, repository: &str, upload_id: &str) -> Result<(), EcrError> {
+        validate::upload_id(&Some(upload_id.to_owned()))?;
+        self.repository(repository)?;
+        if self.uploads.contains_key(upload_id) {
+            return Err(EcrError::InvalidParameter {
+                member: "uploadId".to_owned(),
+                problem: ParameterProblem::Constraint("upload id already in use".to_owned()),
+            });
+        }
+        self.uploads
+            .insert(upload_id.to_owned(), Upload::new(repository));
+        Ok(())
+    }
+
+    /// The one transition function: the answer to `request`, and the state after it.
+    pub fn apply(&mut self, request: &Request) -> Outcome {
+        match request {
+            Request::UnknownOperation { target } => Err(EcrError::UnknownOperation {
+                target: target.clone(),
+            }),
+            Request::Malformed { detail } => Err(self.malformed(detail.clone())),
+            Request::CreateRepository(r) => self.create_repository(r),
+            Request::DeleteRepository(r) => self.delete_repository(r),
+            Request::InitiateLayerUpload(r) => self.initiate(r),
+            Request::UploadLayerPart(r) => self.upload_part(r),
+            Request::CompleteLayerUpload(r) => self.complete(r),
+            Request::BatchCheckLayerAvailability(r) => self.batch_check(r),
+        }
+    }
+
+    /// WIRE-2: the exception for an undecodable body, as the profile chooses.
+    fn malformed(&self, detail: String) -> EcrError {
+        match self.profile.malformed_request_error {
+            MalformedRequestError::Serialization => EcrError::Serialization { detail },
+            MalformedRequestError::InvalidParameter => EcrError::InvalidParameter {
+                member: "body".to_owned(),
+                problem: ParameterProblem::Constraint(detail),
+            },
+        }
+    }
+
+    fn describe(&self, name: &str) -> RepositoryInfo {
+        RepositoryInfo {
+            repository_arn: format!(
+                "arn:aws:ecr:{}:{}:repository/{name}",
+                self.region, self.registry_id
+            ),
+            registry_id: self.registry_id.clone(),
+            repository_name: name.to_owned(),
+            repository_uri: format!(
+                "{}.dkr.ecr.{}.amazonaws.com/{name}",
+                self.registry_id, self.region
+            ),
+        }
+    }
+
+    /// VAL for the common members, then REPO-1's registry check.
+    fn target_repository<'a>(
+        &self,
+        registry_id: &Option<String>,
+        repository_name: &'a Option<String>,
+    ) -> Result<&'a str, EcrError> {
+        validate::registry_id(registry_id)?;
+        let name = validate::repository_name(repository_name, self.profile.repository_name_pattern)?;
+        Ok(name)
+    }
+
+    /// REPO-1: the registry must be this one.
+    fn check_registry(&self, registry_id: &Option<String>, name: &str) -> Result<(), EcrError> {
+        match registry_id {
+            Some(id) if *id != self.registry_id => Err(EcrError::RepositoryNotFound {
+                registry_id: id.clone(),
+                repository_name: name.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// REPO-1: the repository must exist.
+    fn repository(&self, name: &str) -> Result<&Repository, EcrError> {
+        self.repositories
+            .get(name)
+            .ok_or_else(|| EcrError::RepositoryNotFound {
+                registry_id: self.registry_id.clone(),
+                repository_name: name.to_owned(),
+            })
+    }
+
+    /// PART-1 / DONE-1: the open upload with this id, bound to this repository. Returns
+    /// the key it is stored under (which differs from `id` in case-insensitive profiles).
+    fn find_upload(&self, repository: &str, id: &str) -> Result<String, EcrError> {
+        let key = match self.profile.upload_id_case {
+            UploadIdCase::Exact => self.uploads.contains_key(id).then(|| id.to_owned()),
+            UploadIdCase::Insensitive => self
+                .uploads
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(id))
+                .cloned(),
+        };
+        match key {
+            Some(k) if self.uploads[&k].repository() == repository => Ok(k),
+            _ => Err(EcrError::UploadNotFound {
+                upload_id: id.to_owned(),
+            }),
+        }
+    }
+
+    fn create_repository(&mut self, r: &CreateRepository) -> Outcome {
+        let name = self.target_repository(&r.registry_id, &r.repository_name)?;
+        self.check_registry(&r.registry_id, name)?;
+        if self.repositories.contains_key(name) {
+            return Err(EcrError::RepositoryAlreadyExists {
+                registry_id: self.registry_id.clone(),
+                repository_name: name.to_owned(),
+            });
+        }
+        self.repositories
+            .insert(name.to_owned(), Repository::default());
+        Ok(Response::Repository(self.describe(name)))
+    }
+
+    fn delete_repository(&mut self, r: &DeleteRepository) -> Outcome {
+        let name = self.target_repository(&r.registry_id, &r.repository_name)?;
+        self.check_registry(&r.registry_id, name)?;
+        let repo = self.repository(name)?;
+        let force = r.force.unwrap_or(false);
+        if !force && self.profile.delete_with_layers_needs_force && !repo.layers.is_empty() {
+            return Err(EcrError::RepositoryNotEmpty {
+                registry_id: self.registry_id.clone(),
+                repository_name: name.to_owned(),
+            });
+        }
+        self.repositories.remove(name);
+        self.uploads.retain(|_, u| u.repository() != name);
+        Ok(Response::Repository(self.describe(name)))
+    }
+
+    /// The next fresh upload id (INIT-1): a 128-bit value from the seed and a counter,
+    /// formatted in the `UploadId` pattern.
+    fn mint_upload_id(&mut self) -> String {
+        loop {
+            let n = self.minted;
+            self.minted += 1;
+            let hi = splitmix64(self.id_seed ^ n.wrapping_mul(2));
+            let lo = splitmix64(self.id_seed ^ n.wrapping_mul(2).wrapping_add(1));
+            let hex = format!("{hi:016x}{lo:016x}");
+            let id = format!(
+                "{}-{}-{}-{}-{}",
+                &hex[0..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..32]
+            );
+            // A known id opened by `open_upload` may already hold this value.
+            if !self.uploads.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn initiate(&mut self, r: &InitiateLayerUpload) -> Outcome {
+        let name = self.target_repository(&r.registry_id, &r.repository_name)?;
+        self.check_registry(&r.registry_id, name)?;
+        self.repository(name)?;
+        let id = self.mint_upload_id();
+        self.uploads.insert(id.clone(), Upload::new(name));
+        Ok(Response::UploadInitiated {
+            upload_id: id,
+            part_size: self.profile.advertised_part_size,
+        })
+    }
+
+    fn invalid_part(&self, name: &str, key: &str, upload_id: &str, reason: String) -> EcrError {
+        let last = self.uploads[key].last_valid_byte();
+        let last_valid_byte_received = match (last, self.profile.nothing_received_yet) {
+            (Some(b), _) => i64::try_from(b).ok(),
+            (None, NothingReceivedYet::Omitted) => None,
+            (None, NothingReceivedYet::Zero) => Some(0),
+            (None, NothingReceivedYet::MinusOne) => Some(-1),
+        };
+        EcrError::InvalidLayerPart {
+            registry_id: self.registry_id.clone(),
+            repository_name: name.to_owned(),
+            upload_id: upload_id.to_owned(),
+            last_valid_byte_received,
+            reason,
+        }
+    }
+
+    fn upload_part(&mut self, r: &UploadLayerPart) -> Outcome {
+        // VAL, in member order.
+        let name = self.target_repository(&r.registry_id, &r.repository_name)?;
+        let id = validate::upload_id(&r.upload_id)?;
+        let first = validate::byte_position("partFirstByte", &r.part_first_byte)?;
+        let last = validate::byte_position("partLastByte", &r.part_last_byte)?;
+        let blob = validate::required("layerPartBlob", &r.layer_part_blob)?;
+        if !blob.padded && self.profile.blob_padding == BlobPadding::Required {
+            return Err(self.malformed("layerPartBlob: base64 without its '=' padding".to_owned()));
+        }
+        let max = self.profile.max_part_bytes;
+        let oversize = blob.bytes.len() as u64 > max;
+        if oversize && self.profile.oversize_part_error == PartErrorChoice::InvalidParameter {
+            return Err(validate::oversize_blob(blob.bytes.len(), max));
+        }
+        // REPO-1.
+        self.check_registry(&r.registry_id, name)?;
+        self.repository(name)?;
+        // PART-1.
+        let key = self.find_upload(name, id)?;
+        // PART-2 where the profile makes it a layer-part error.
+        if oversize {
+            return Err(self.invalid_part(
+                name,
+                &key,
+                id,
+                format!("The layer part is {} bytes; at most {max} are allowed", blob.bytes.len()),
+            ));
+        }
+        // PART-3.
+        let expected = self.uploads[&key].received();
+        if u64::try_from(first).ok() != Some(expected) {
+            return Err(self.invalid_part(
+                name,
+                &key,
+                id,
+                format!("First byte of the layer part is {expected} instead of {first}"),
+            ));
+        }
+        // PART-4. i128 because last - first + 1 overflows i64 at the extremes.
+        let span = i128::from(last) - i128::from(first) + 1;
+        if span < 1 || span != blob.bytes.len() as i128 {
+            let reason = format!(
+                "The layer part range {first}..={last} does not fit the {}-byte blob",
+                blob.bytes.len()
+            );
+            return Err(match self.profile.range_mismatch_error {
+                PartErrorChoice::InvalidLayerPart => self.invalid_part(name, &key, id, reason),
+                PartErrorChoice::InvalidParameter => EcrError::InvalidParameter {
+                    member: "partLastByte".to_owned(),
+                    problem: ParameterProblem::Constraint(reason),
+                },
+            });
+        }
+        // PART-6.
+        if let Some(upload) = self.uploads.get_mut(&key) {
+            upload.append(&blob.bytes);
+        }
+        Ok(Response::PartAccepted {
+            registry_id: self.registry_id.clone(),
+            repository_name: name.to_owned(),
+            upload_id: id.to_owned(),
+            last_byte_received: last,
+        })
+    }
+
+    fn complete(&mut self, r: &CompleteLayerUpload) -> Outcome {
+        let name = self.target_repository(&r.registry_id, &r.repository_name)?;
+        let id = validate::upload_id(&r.upload_id)?;
+        let digests = validate::layer_digests(&r.layer_digests)?;
+        self.check_registry(&r.registry_id, name)?;
+        let repo = self.repository(name)?;
+        // DONE-1.
+        let key = self.find_upload(name, id)?;
+        let upload = &self.uploads[&key];
+        let failure = if upload.received() == 0 {
+            // DONE-2.
+            Some(EcrError::EmptyUpload {
+                upload_id: id.to_owned(),
+            })
+        } else if upload.has_short_part_before_last() {
+            // DONE-3.
+            Some(EcrError::LayerPartTooSmall {
+                upload_id: id.to_owned(),
+            })
+        } else {
+            None
+        };
+        let actual = upload.digest();
+        let size = upload.received();
+        let failure = failure.or_else(|| {
+            // DONE-4.
+            let matches = |d: &String| names_content(d, &actual);
+            let ok = match self.profile.digest_list_meaning {
+                DigestListMeaning::AllMustMatch => digests.iter().all(matches),
+                DigestListMeaning::AnyMayMatch => digests.iter().any(matches),
+            };
+            (!ok).then(|| EcrError::InvalidLayer {
+                upload_id: id.to_owned(),
+                actual_digest: actual.clone(),
+            })
+        });
+        // DONE-5.
+        let failure = failure.or_else(|| {
+            repo.layers
+                .contains_key(&actual)
+                .then(|| EcrError::LayerAlreadyExists {
+                    layer_digest: actual.clone(),
+                })
+        });
+        if let Some(e) = failure {
+            if self.profile.failed_completion == FailedCompletion::ConsumesUpload {
+                self.uploads.remove(&key);
+            }
+            return Err(e);
+        }
+        // DONE-6.
+        self.uploads.remove(&key);
+        if let Some(repo) = self.repositories.get_mut(name) {
+            repo.layers.insert(actual.clone(), size);
+        }
+        Ok(Response::LayerCompleted {
+            registry_id: self.registry_id.clone(),
+            repository_name: name.to_owned(),
+            upload_id: id.to_owned(),
+            layer_digest: actual,
+        })
+    }
+
+    fn batch_check(&mut self, r: &BatchCheckLayerAvailability) -> Outcome {
+        let name = self.target_repository(&r.registry_id, &r.repository_name)?;
+        let digests = validate::batch_layer_digests(&r.layer_digests)?;
+        self.check_registry(&r.registry_id, name)?;
+        let repo = self.repository(name)?;
+        let mut layers = Vec::new();
+        let mut failures = Vec::new();
+        for d in digests {
+            if let Some(&size) = repo.layers.get(d) {
+                // CHECK-1.
+                layers.push(LayerInfo {
+                    layer_digest: d.clone(),
+                    layer_size: size,
+                });
+            } else {
+                // CHECK-2.
+                let failure_code = if is_layer_digest(d) {
+                    FailureCode::MissingLayerDigest
+                } else {
+                    FailureCode::InvalidLayerDigest
+                };
+                failures.push(LayerFailure {
+                    layer_digest: d.clone(),
+                    failure_code,
+                });
+            }
+        }
+        Ok(Response::Availability { layers, failures })
+    }
+}
+
+/// SplitMix64: a fixed, well-mixed map from a counter to 64 bits.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

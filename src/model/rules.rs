@@ -1,0 +1,188 @@
+//! The rule catalog: every rule id of the spec with its one-line statement and sources.
+//!
+//! Reports, the `rules` command and the tests name rules by these ids.
+
+use serde::Serialize;
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The ECR service model (botocore / Smithy).
+    Model,
+    /// The AWS API reference and ECR user guide.
+    Docs,
+    /// Behaviour of real ECR reported in public threads or an AWS-written client.
+    Seen,
+    /// Nothing public settles it: the project chose, and a profile knob selects.
+    Chosen,
+}
+
+/// One rule of the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// The id, e.g. `PART-3`.
+    pub id: &'static str,
+    /// What the rule says, in one line.
+    pub statement: &'static str,
+    /// Where it comes from.
+    pub sources: &'static [Source],
+}
+
+use Source::{Chosen, Docs, Model, Seen};
+
+/// Every rule, in the order checks run.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "STATE-1",
+        statement: "A request that fails changes nothing: no bytes counted, no upload consumed, no layer stored.",
+        sources: &[Chosen],
+    },
+    Rule {
+        id: "WIRE-1",
+        statement: "An unknown X-Amz-Target gets UnknownOperationException (400).",
+        sources: &[Model, Docs],
+    },
+    Rule {
+        id: "WIRE-2",
+        statement: "A body that is not a JSON object of the operation's shape, or a blob that is not standard padded base64, gets SerializationException (400).",
+        sources: &[Chosen],
+    },
+    Rule {
+        id: "WIRE-3",
+        statement: "Success is 200 with every modeled output member of its JSON type; errors are 400 (500 for ServerException) naming the error in __type, code or X-Amzn-Errortype.",
+        sources: &[Model, Docs],
+    },
+    Rule {
+        id: "VAL-1",
+        statement: "A missing required member gets InvalidParameterException.",
+        sources: &[Model, Seen],
+    },
+    Rule {
+        id: "VAL-2",
+        statement: "A member that breaks its constraint (pattern, length, >= 0, blob over 20971520 bytes) gets InvalidParameterException.",
+        sources: &[Model, Seen],
+    },
+    Rule {
+        id: "REPO-1",
+        statement: "Another registry's id, or a repository that does not exist, gets RepositoryNotFoundException.",
+        sources: &[Model],
+    },
+    Rule {
+        id: "ADMIN-1",
+        statement: "CreateRepository makes the repository; an existing name gets RepositoryAlreadyExistsException.",
+        sources: &[Model],
+    },
+    Rule {
+        id: "ADMIN-2",
+        statement: "DeleteRepository removes the repository (force drops its uploads and layers); an absent one gets RepositoryNotFoundException.",
+        sources: &[Model, Chosen],
+    },
+    Rule {
+        id: "INIT-1",
+        statement: "InitiateLayerUpload opens a new upload bound to the repository, with a fresh uploadId in the UploadId pattern.",
+        sources: &[Model],
+    },
+    Rule {
+        id: "INIT-2",
+        statement: "partSize lies within 5242880..=20971520.",
+        sources: &[Seen],
+    },
+    Rule {
+        id: "PART-1",
+        statement: "An uploadId that is unknown, finished or of another repository gets UploadNotFoundException; ids compare exactly.",
+        sources: &[Model, Chosen],
+    },
+    Rule {
+        id: "PART-2",
+        statement: "A blob over 20971520 decoded bytes gets InvalidParameterException.",
+        sources: &[Model, Docs, Chosen],
+    },
+    Rule {
+        id: "PART-3",
+        statement: "partFirstByte other than the next expected byte (gap, overlap, re-send) gets InvalidLayerPartException.",
+        sources: &[Model, Seen],
+    },
+    Rule {
+        id: "PART-4",
+        statement: "partLastByte < partFirstByte, or a blob length other than partLastByte - partFirstByte + 1, gets InvalidLayerPartException.",
+        sources: &[Chosen],
+    },
+    Rule {
+        id: "PART-5",
+        statement: "InvalidLayerPartException carries registryId, repositoryName, uploadId and lastValidByteReceived (omitted before the first byte).",
+        sources: &[Model, Chosen],
+    },
+    Rule {
+        id: "PART-6",
+        statement: "An accepted part is appended; the answer echoes registryId, repositoryName, uploadId and lastByteReceived = partLastByte.",
+        sources: &[Model, Seen],
+    },
+    Rule {
+        id: "DONE-1",
+        statement: "An uploadId that is unknown, finished or of another repository gets UploadNotFoundException.",
+        sources: &[Model],
+    },
+    Rule {
+        id: "DONE-2",
+        statement: "Completing an upload that received no byte gets EmptyUploadException.",
+        sources: &[Model, Seen],
+    },
+    Rule {
+        id: "DONE-3",
+        statement: "A part other than the last under 5242880 bytes gets LayerPartTooSmallException.",
+        sources: &[Model, Docs],
+    },
+    Rule {
+        id: "DONE-4",
+        statement: "A listed digest other than sha256: + the hex SHA-256 of all bytes received gets InvalidLayerException.",
+        sources: &[Model, Chosen],
+    },
+    Rule {
+        id: "DONE-5",
+        statement: "A layer with that digest already in the repository gets LayerAlreadyExistsException (after DONE-4).",
+        sources: &[Model, Seen],
+    },
+    Rule {
+        id: "DONE-6",
+        statement: "Success stores the layer, finishes the upload, and answers layerDigest = sha256:<lower-case hex>.",
+        sources: &[Model],
+    },
+    Rule {
+        id: "CHECK-1",
+        statement: "A stored layer's digest is listed in layers with layerAvailability AVAILABLE and its layerSize.",
+        sources: &[Model],
+    },
+    Rule {
+        id: "CHECK-2",
+        statement: "A digest not in the LayerDigest pattern fails with InvalidLayerDigest; any other absent one with MissingLayerDigest.",
+        sources: &[Model],
+    },
+];
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+    }
+
+    #[test]
+    fn every_profile_knob_names_known_rules() {
+        for knob in crate::model::Profile::ecr().knobs() {
+            for id in knob.rules {
+                assert!(rule(id).is_some(), "knob {} names unknown rule {id}", knob.name);
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Between HTTP and the model: requests in, answers out.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{
+    BatchCheckLayerAvailabilityRequest, BatchCheckLayerAvailabilityResponse,
+    CompleteLayerUploadRequest, CompleteLayerUploadResponse, CreateRepositoryRequest,
+    DeleteRepositoryRequest, ErrorBody, InitiateLayerUploadRequest, InitiateLayerUploadResponse,
+    Operation, RepositoryResponse, UploadLayerPartRequest, UploadLayerPartResponse,
+};
+use crate::model::{EcrError, Outcome, Request, Response};
+
+/// An encoded answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The sanitized error name, for the `X-Amzn-Errortype` header; `None` on success.
+    pub error_name: Option<&'static str>,
+    /// The JSON body.
+    pub body: Vec<u8>,
+}
+
+fn parse<W>(body: &[u8], wrap: impl FnOnce(W) -> Request) -> Request
+where
+    W: DeserializeOwned,
+{
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start else {
+        // An empty body means `{}`.
+        return match serde_json::from_slice::<W>(b"{}") {
+            Ok(w) => wrap(w),
+            Err(e) => Request::Malformed {
+                detail: e.to_string(),
+            },
+        };
+    };
+    // serde would accept a JSON array as a struct's members in order; awsJson does not.
+    if body[start] != b'{' {
+        return Request::Malformed {
+            detail: "the request body must be a JSON object".to_owned(),
+        };
+    }
+    match serde_json::from_slice::<W>(body) {
+        Ok(w) => wrap(w),
+        Err(e) => Request::Malformed {
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// Decodes a request from its `X-Amz-Target` header and body. Never fails: what cannot be
+/// decoded becomes [`Request::UnknownOperation`] (WIRE-1) or [`Request::Malformed`]
+/// (WIRE-2), which the model answers.
+pub fn decode_request(target: Option<&str>, body: &[u8]) -> Request {
+    let Some(op) = target.and_then(Operation::from_target) else {
+        return Request::UnknownOperation {
+            target: target.unwrap_or_default().to_owned(),
+        };
+    };
+    decode_operation(op, body)
+}
+
+/// Decodes the body of a known operation.
+pub fn decode_operation(op: Operation, body: &[u8]) -> Request {
+    match op {
+        Operation::CreateRepository => {
+            parse(body, |w: CreateRepositoryRequest| Request::CreateRepository(w.into()))
+        }
+        Operation::DeleteRepository => {
+            parse(body, |w: DeleteRepositoryRequest| Request::DeleteRepository(w.into()))
+        }
+        Operation::InitiateLayerUpload => parse(body, |w: InitiateLayerUploadRequest| {
+            Request::InitiateLayerUpload(w.into())
+        }),
+        Operation::UploadLayerPart => {
+            parse(body, |w: UploadLayerPartRequest| Request::UploadLayerPart(w.into()))
+        }
+        Operation::CompleteLayerUpload => parse(body, |w: CompleteLayerUploadRequest| {
+            Request::CompleteLayerUpload(w.into())
+        }),
+        Operation::BatchCheckLayerAvailability => {
+            parse(body, |w: BatchCheckLayerAvailabilityRequest| {
+                Request::BatchCheckLayerAvailability(w.into())
+            })
+        }
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing these plain structs cannot fail: no maps with non-string keys, no
+    // fallible Serialize impls.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// Encodes a model request as its operation and JSON body; `None` for the requests that
+/// only exist as undecodable bytes (unknown target, malformed body).
+pub fn encode_request(request: &Request) -> Option<(Operation, Vec<u8>)> {
+    let encoded = match request.clone() {
+        Request::CreateRepository(r) => (
+            Operation::CreateRepository,
+            json(&CreateRepositoryRequest::from(r)),
+        ),
+        Request::DeleteRepository(r) => (
+            Operation::DeleteRepository,
+            json(&DeleteRepositoryRequest::from(r)),
+        ),
+        Request::InitiateLayerUpload(r) => (
+            Operation::InitiateLayerUpload,
+            json(&InitiateLayerUploadRequest::from(r)),
+        ),
+        Request::UploadLayerPart(r) => (
+            Operation::UploadLayerPart,
+            json(&UploadLayerPartRequest::from(r)),
+        ),
+        Request::CompleteLayerUpload(r) => (
+            Operation::CompleteLayerUpload,
+            json(&CompleteLayerUploadRequest::from(r)),
+        ),
+        Request::BatchCheckLayerAvailability(r) => (
+            Operation::BatchCheckLayerAvailability,
+            json(&BatchCheckLayerAvailabilityRequest::from(r)),
+        ),
+        Request::UnknownOperation { .. } | Request::Malformed { .. } => return None,
+    };
+    Some(encoded)
+}
+
+/// The error body of an exception: `__type`, `message` and the modeled members.
+pub fn error_body(error: &EcrError) -> ErrorBody {
+    let mut body = ErrorBody {
+        type_: Some(error.name().to_owned()),
+        message: Some(error.to_string()),
+        ..ErrorBody::default()
+    };
+    if let EcrError::InvalidLayerPart {
+        registry_id,
+        repository_name,
+        upload_id,
+        last_valid_byte_received,
+        ..
+    } = error
+    {
+        body.registry_id = Some(registry_id.clone());
+        body.repository_name = Some(repository_name.clone());
+        body.upload_id = Some(upload_id.clone());
+        body.last_valid_byte_received = *last_valid_byte_received;
+    }
+    body
+}
+
+/// Encodes the model's answer as awsJson 1.1 (WIRE-3).
+pub fn encode_outcome(outcome: &Outcome) -> Answer {
+    match outcome {
+        Err(e) => Answer {
+            status: e.status(),
+            error_name: Some(e.name()),
+            body: json(&error_body(e)),
+        },
+        Ok(response) => Answer {
+            status: 200,
+            error_name: None,
+            body: encode_response(response.clone()),
+        },
+    }
+}
+
+fn encode_response(response: Response) -> Vec<u8> {
+    match response {
+        Response::Repository(info) => json(&RepositoryResponse::from(info)),
+        Response::UploadInitiated {
+            upload_id,
+            part_size,
+        } => json(&InitiateLayerUploadResponse {
+            upload_id: Some(upload_id),
+            part_size: i64::try_from(part_size).ok(),
+        }),
+        Response::PartAccepted {
+            registry_id,
+            repository_name,
+            upload_id,
+            last_byte_received,
+        } => json(&UploadLayerPartResponse {
+            registry_id: Some(registry_id),
+            repository_name: Some(repository_name),
+            upload_id: Some(upload_id),
+            last_byte_received: Some(last_byte_received),
+        }),
+        Response::LayerCompleted {
+            registry_id,
+            repository_name,
+            upload_id,
+            layer_digest,
+        } => json(&CompleteLayerUploadResponse {
+            registry_id: Some(registry_id),
+            repository_name: Some(repository_name),
+            upload_id: Some(upload_id),
+            layer_digest: Some(layer_digest),
+        }),
+        Response::Availability { layers, failures } => json(&BatchCheckLayerAvailabilityResponse {
+            layers: Some(layers.into_iter().map(Into::into).collect()),
+            failures: Some(failures.into_iter().map(Into::into).collect()),
+        }),
+    }
+}
