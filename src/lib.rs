@@ -1,9 +1,18 @@
 //! ecr-conformance: a conformance and fuzz test harness for the Amazon ECR layer-upload API.
 //!
+//! Start at [`model::Registry::apply`], the transition function every other part calls.
+//!
+//! - [`fixture`]: the fixture file conventions (`$blob` descriptions, wire cases);
 //! - [`model`]: the reference model, a pure state machine of the upload protocol;
 //! - [`wire`]: awsJson 1.1 request, response and error types, and their codec;
 //! - [`strategy`]: proptest generators of layers, part plans and operation sequences.
 
+pub mod fixture;
 pub mod model;
 pub mod strategy;
 pub mod wire;
+
+/// README.md's Rust examples, compiled and run as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

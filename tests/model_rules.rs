@@ -5,8 +5,8 @@ mod common;
 use common::*;
 use ecr_conformance::model::limits::{MAX_PART_BYTES, MIN_PART_BYTES, PART_SIZE_RANGE};
 use ecr_conformance::model::{
-    BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
-    EcrError, FailedCompletion, FailureCode, InitiateLayerUpload, LayerFailure, LayerInfo,
+    BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository, EcrError,
+    FailedCompletion, FailureCode, InitiateLayerUpload, LayerFailure, LayerInfo,
     NothingReceivedYet, ParameterProblem, PartBlob, Profile, Registry, Request, Response,
     UploadIdCase, UploadLayerPart,
     digest::{digest_of, names_content},
@@ -44,7 +44,8 @@ fn check(repo: &str, digests: &[&str]) -> Request {
 /// An upload in `REPO` that has received `bytes` in one part.
 fn upload_with(r: &mut Registry, bytes: &[u8]) -> String {
     let id = initiate(r, REPO);
-    r.apply(&part_at(REPO, &id, 0, bytes.to_vec())).expect("part");
+    r.apply(&part_at(REPO, &id, 0, bytes.to_vec()))
+        .expect("part");
     id
 }
 
@@ -74,7 +75,13 @@ fn state_1_a_failed_completion_keeps_the_upload_unless_the_profile_consumes_it()
         ..Profile::ecr()
     });
     let id = upload_with(&mut r, b"abc");
-    assert_eq!(name(&r.apply(&complete(REPO, &id, &[&wrong])).unwrap_err()), "InvalidLayerException");
+    assert_eq!(
+        name(
+            &r.apply(&complete(REPO, &id, &[&wrong]))
+                .expect_err("wrong digest")
+        ),
+        "InvalidLayerException"
+    );
     assert!(r.upload(&id).is_none());
 }
 
@@ -128,10 +135,16 @@ fn wire_2_bodies_that_do_not_decode_are_serialization_errors() {
 #[test]
 fn wire_2_unknown_members_are_ignored_and_an_empty_body_is_an_empty_object() {
     let target = wire::Operation::InitiateLayerUpload.target();
-    let req = wire::decode_request(Some(&target), b"{\"repositoryName\":\"layer-test\",\"x\":[1]}");
+    let req = wire::decode_request(
+        Some(&target),
+        b"{\"repositoryName\":\"layer-test\",\"x\":[1]}",
+    );
     assert!(matches!(req, Request::InitiateLayerUpload(_)));
     let req = wire::decode_request(Some(&target), b"");
-    assert_eq!(req, Request::InitiateLayerUpload(InitiateLayerUpload::default()));
+    assert_eq!(
+        req,
+        Request::InitiateLayerUpload(InitiateLayerUpload::default())
+    );
     assert_eq!(registry().apply(&req), Err(missing("repositoryName")));
 }
 
@@ -157,7 +170,10 @@ fn wire_2_unpadded_base64_follows_the_blob_padding_knob() {
         let outcome = r.apply(&wire::decode_request(Some(&target), body.as_bytes()));
         match accepted {
             true => assert!(outcome.is_ok(), "{outcome:?}"),
-            false => assert_eq!(name(&outcome.unwrap_err()), "SerializationException"),
+            false => assert_eq!(
+                name(&outcome.expect_err("unpadded")),
+                "SerializationException"
+            ),
         }
     }
 }
@@ -176,7 +192,10 @@ fn wire_3_answers_carry_every_modeled_member_with_its_json_type() {
 
     let err = r.apply(&part_at(REPO, &id, 9, b"abc".to_vec()));
     let answer = wire::encode_outcome(&err);
-    assert_eq!((answer.status, answer.error_name), (400, Some("InvalidLayerPartException")));
+    assert_eq!(
+        (answer.status, answer.error_name),
+        (400, Some("InvalidLayerPartException"))
+    );
     let v: serde_json::Value = serde_json::from_slice(&answer.body).expect("json");
     assert_eq!(v["__type"], "InvalidLayerPartException");
     assert!(v["message"].is_string());
@@ -185,7 +204,10 @@ fn wire_3_answers_carry_every_modeled_member_with_its_json_type() {
     let server = wire::encode_outcome(&Err(EcrError::Server {
         message: "boom".into(),
     }));
-    assert_eq!((server.status, server.error_name), (500, Some("ServerException")));
+    assert_eq!(
+        (server.status, server.error_name),
+        (500, Some("ServerException"))
+    );
 }
 
 #[test]
@@ -201,19 +223,61 @@ fn val_1_a_missing_required_member_is_invalid_parameter() {
         layer_part_blob: Some(PartBlob::new(vec![1])),
     };
     let cases: Vec<(&str, UploadLayerPart)> = vec![
-        ("repositoryName", UploadLayerPart { repository_name: None, ..full.clone() }),
-        ("uploadId", UploadLayerPart { upload_id: None, ..full.clone() }),
-        ("partFirstByte", UploadLayerPart { part_first_byte: None, ..full.clone() }),
-        ("partLastByte", UploadLayerPart { part_last_byte: None, ..full.clone() }),
-        ("layerPartBlob", UploadLayerPart { layer_part_blob: None, ..full.clone() }),
+        (
+            "repositoryName",
+            UploadLayerPart {
+                repository_name: None,
+                ..full.clone()
+            },
+        ),
+        (
+            "uploadId",
+            UploadLayerPart {
+                upload_id: None,
+                ..full.clone()
+            },
+        ),
+        (
+            "partFirstByte",
+            UploadLayerPart {
+                part_first_byte: None,
+                ..full.clone()
+            },
+        ),
+        (
+            "partLastByte",
+            UploadLayerPart {
+                part_last_byte: None,
+                ..full.clone()
+            },
+        ),
+        (
+            "layerPartBlob",
+            UploadLayerPart {
+                layer_part_blob: None,
+                ..full.clone()
+            },
+        ),
     ];
     for (member, req) in cases {
-        assert_eq!(rejected(&mut r, &Request::UploadLayerPart(req)), missing(member));
+        assert_eq!(
+            rejected(&mut r, &Request::UploadLayerPart(req)),
+            missing(member)
+        );
     }
     let others = [
-        (Request::CreateRepository(CreateRepository::default()), "repositoryName"),
-        (Request::DeleteRepository(DeleteRepository::default()), "repositoryName"),
-        (Request::InitiateLayerUpload(InitiateLayerUpload::default()), "repositoryName"),
+        (
+            Request::CreateRepository(CreateRepository::default()),
+            "repositoryName",
+        ),
+        (
+            Request::DeleteRepository(DeleteRepository::default()),
+            "repositoryName",
+        ),
+        (
+            Request::InitiateLayerUpload(InitiateLayerUpload::default()),
+            "repositoryName",
+        ),
         (
             Request::CompleteLayerUpload(CompleteLayerUpload {
                 repository_name: Some(REPO.into()),
@@ -257,7 +321,10 @@ fn val_2_a_member_that_breaks_its_constraint_is_invalid_parameter() {
         (part(REPO, &id, 0, -1, vec![1]), "partLastByte"),
         (complete(REPO, &id, &[]), "layerDigests"),
         (complete(REPO, &id, &["sha256:xyz"]), "layerDigests"),
-        (complete(REPO, &id, &vec![digest.as_str(); 101]), "layerDigests"),
+        (
+            complete(REPO, &id, &vec![digest.as_str(); 101]),
+            "layerDigests",
+        ),
         (check(REPO, &[&"a".repeat(1001)]), "layerDigests"),
     ];
     for (req, member) in bad {
@@ -271,7 +338,10 @@ fn val_2_a_member_that_breaks_its_constraint_is_invalid_parameter() {
     }
     // The boundaries themselves are fine.
     assert!(r.apply(&check(REPO, &[&"a".repeat(1000)])).is_ok());
-    assert!(r.apply(&initiate_req(&"a".repeat(256))).is_err_and(|e| name(&e) == "RepositoryNotFoundException"));
+    assert!(
+        r.apply(&initiate_req(&"a".repeat(256)))
+            .is_err_and(|e| name(&e) == "RepositoryNotFoundException")
+    );
 }
 
 #[test]
@@ -310,20 +380,30 @@ fn admin_1_create_makes_a_repository_once() {
     match r.apply(&create("team/app")) {
         Ok(Response::Repository(info)) => {
             assert_eq!(info.repository_name, "team/app");
-            assert_eq!(info.repository_arn, "arn:aws:ecr:us-east-1:012345678910:repository/team/app");
-            assert_eq!(info.repository_uri, "012345678910.dkr.ecr.us-east-1.amazonaws.com/team/app");
+            assert_eq!(
+                info.repository_arn,
+                "arn:aws:ecr:us-east-1:012345678910:repository/team/app"
+            );
+            assert_eq!(
+                info.repository_uri,
+                "012345678910.dkr.ecr.us-east-1.amazonaws.com/team/app"
+            );
         }
         other => panic!("{other:?}"),
     }
     assert!(r.has_repository("team/app"));
-    assert_eq!(name(&rejected(&mut r, &create("team/app"))), "RepositoryAlreadyExistsException");
+    assert_eq!(
+        name(&rejected(&mut r, &create("team/app"))),
+        "RepositoryAlreadyExistsException"
+    );
 }
 
 #[test]
 fn admin_2_delete_needs_force_for_layers_and_force_drops_uploads_and_layers() {
     let mut r = registry();
     let id = upload_with(&mut r, b"abc");
-    r.apply(&complete(REPO, &id, &[&digest_of(b"abc")])).expect("complete");
+    r.apply(&complete(REPO, &id, &[&digest_of(b"abc")]))
+        .expect("complete");
     let open = initiate(&mut r, REPO);
     let delete = |force| {
         Request::DeleteRepository(DeleteRepository {
@@ -332,11 +412,17 @@ fn admin_2_delete_needs_force_for_layers_and_force_drops_uploads_and_layers() {
             force,
         })
     };
-    assert_eq!(name(&rejected(&mut r, &delete(None))), "RepositoryNotEmptyException");
+    assert_eq!(
+        name(&rejected(&mut r, &delete(None))),
+        "RepositoryNotEmptyException"
+    );
     assert!(r.apply(&delete(Some(true))).is_ok());
     assert!(!r.has_repository(REPO));
     assert!(r.upload(&open).is_none(), "force drops the open upload");
-    assert_eq!(name(&rejected(&mut r, &delete(Some(true)))), "RepositoryNotFoundException");
+    assert_eq!(
+        name(&rejected(&mut r, &delete(Some(true)))),
+        "RepositoryNotFoundException"
+    );
     // Recreated, the repository holds nothing of before.
     r.apply(&create(REPO)).expect("create");
     assert_eq!(r.layers(REPO).count(), 0);
@@ -384,18 +470,39 @@ fn part_1_an_unknown_finished_foreign_or_recased_id_is_upload_not_found() {
     let mut r = registry();
     let id = upload_with(&mut r, b"abc");
     let unknown = "00000000-0000-0000-0000-000000000000";
-    let not_found = |id: &str| EcrError::UploadNotFound { upload_id: id.to_owned() };
-    assert_eq!(rejected(&mut r, &part_at(REPO, unknown, 0, vec![1])), not_found(unknown));
-    assert_eq!(rejected(&mut r, &part_at("other-repo", &id, 3, vec![1])), not_found(&id));
+    let not_found = |id: &str| EcrError::UploadNotFound {
+        upload_id: id.to_owned(),
+    };
+    assert_eq!(
+        rejected(&mut r, &part_at(REPO, unknown, 0, vec![1])),
+        not_found(unknown)
+    );
+    assert_eq!(
+        rejected(&mut r, &part_at("other-repo", &id, 3, vec![1])),
+        not_found(&id)
+    );
     let upper = id.to_uppercase();
-    assert_eq!(rejected(&mut r, &part_at(REPO, &upper, 3, vec![1])), not_found(&upper));
-    r.apply(&complete(REPO, &id, &[&digest_of(b"abc")])).expect("complete");
-    assert_eq!(rejected(&mut r, &part_at(REPO, &id, 3, vec![1])), not_found(&id));
+    assert_eq!(
+        rejected(&mut r, &part_at(REPO, &upper, 3, vec![1])),
+        not_found(&upper)
+    );
+    r.apply(&complete(REPO, &id, &[&digest_of(b"abc")]))
+        .expect("complete");
+    assert_eq!(
+        rejected(&mut r, &part_at(REPO, &id, 3, vec![1])),
+        not_found(&id)
+    );
 
     // The knob: case-insensitive ids find the upload.
-    let mut r = registry_with(Profile { upload_id_case: UploadIdCase::Insensitive, ..Profile::ecr() });
+    let mut r = registry_with(Profile {
+        upload_id_case: UploadIdCase::Insensitive,
+        ..Profile::ecr()
+    });
     let id = upload_with(&mut r, b"abc");
-    assert!(r.apply(&part_at(REPO, &id.to_uppercase(), 3, vec![1])).is_ok());
+    assert!(
+        r.apply(&part_at(REPO, &id.to_uppercase(), 3, vec![1]))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -412,7 +519,9 @@ fn part_2_a_blob_over_20_mib_is_invalid_parameter_and_20_mib_is_accepted() {
     let err = rejected(&mut r, &part_at("no-such-repo", &id, 0, vec![7; max + 1]));
     assert_eq!(name(&err), "InvalidParameterException");
     match r.apply(&part_at(REPO, &id, 0, vec![7; max])) {
-        Ok(Response::PartAccepted { last_byte_received, .. }) => {
+        Ok(Response::PartAccepted {
+            last_byte_received, ..
+        }) => {
             assert_eq!(last_byte_received, max as i64 - 1)
         }
         other => panic!("{other:?}"),
@@ -424,18 +533,30 @@ fn part_3_rejects_a_gap_an_overlap_and_a_resent_part() {
     let mut r = registry();
     let id = initiate(&mut r, REPO);
     let first = vec![1; 10];
-    r.apply(&part_at(REPO, &id, 0, first.clone())).expect("part 0..=9");
+    r.apply(&part_at(REPO, &id, 0, first.clone()))
+        .expect("part 0..=9");
     for (start, label) in [(11, "gap"), (9, "overlap"), (0, "resend")] {
-        let bytes = if label == "resend" { first.clone() } else { vec![2; 5] };
+        let bytes = if label == "resend" {
+            first.clone()
+        } else {
+            vec![2; 5]
+        };
         assert_eq!(
             rejected(&mut r, &part_at(REPO, &id, start, bytes)),
-            invalid_part(&id, Some(9), &format!("First byte of the layer part is 10 instead of {start}")),
+            invalid_part(
+                &id,
+                Some(9),
+                &format!("First byte of the layer part is {start} instead of 10")
+            ),
             "{label}"
         );
     }
     // A first part must start at 0.
     let fresh = initiate(&mut r, REPO);
-    assert_eq!(name(&rejected(&mut r, &part_at(REPO, &fresh, 1, vec![1]))), "InvalidLayerPartException");
+    assert_eq!(
+        name(&rejected(&mut r, &part_at(REPO, &fresh, 1, vec![1]))),
+        "InvalidLayerPartException"
+    );
 }
 
 #[test]
@@ -460,7 +581,10 @@ fn part_4_an_inverted_range_or_a_length_mismatch_is_invalid_layer_part() {
         ..Profile::ecr()
     });
     let id = initiate(&mut r, REPO);
-    assert_eq!(name(&rejected(&mut r, &part(REPO, &id, 0, 4, vec![1; 4]))), "InvalidParameterException");
+    assert_eq!(
+        name(&rejected(&mut r, &part(REPO, &id, 0, 4, vec![1; 4]))),
+        "InvalidParameterException"
+    );
     // Extreme positions do not overflow.
     assert_eq!(
         name(&rejected(&mut r, &part(REPO, &id, 0, i64::MAX, vec![1]))),
@@ -472,22 +596,38 @@ fn part_4_an_inverted_range_or_a_length_mismatch_is_invalid_layer_part() {
 fn part_5_invalid_layer_part_carries_its_members_and_omits_last_valid_before_the_first_byte() {
     let mut r = registry();
     let id = initiate(&mut r, REPO);
-    let reason = "First byte of the layer part is 0 instead of 4";
-    assert_eq!(rejected(&mut r, &part_at(REPO, &id, 4, vec![1])), invalid_part(&id, None, reason));
+    let reason = "First byte of the layer part is 4 instead of 0";
+    assert_eq!(
+        rejected(&mut r, &part_at(REPO, &id, 4, vec![1])),
+        invalid_part(&id, None, reason)
+    );
     r.apply(&part_at(REPO, &id, 0, vec![1; 4])).expect("part");
     let err = rejected(&mut r, &part_at(REPO, &id, 0, vec![1]));
     assert_eq!(
         err,
-        invalid_part(&id, Some(3), "First byte of the layer part is 4 instead of 0")
+        invalid_part(
+            &id,
+            Some(3),
+            "First byte of the layer part is 0 instead of 4"
+        )
     );
     let body = wire::error_body(&err);
     assert_eq!(body.last_valid_byte_received, Some(3));
     assert_eq!(body.registry_id.as_deref(), Some("012345678910"));
     // The knob's other values.
-    for (choice, want) in [(NothingReceivedYet::Zero, Some(0)), (NothingReceivedYet::MinusOne, Some(-1))] {
-        let mut r = registry_with(Profile { nothing_received_yet: choice, ..Profile::ecr() });
+    for (choice, want) in [
+        (NothingReceivedYet::Zero, Some(0)),
+        (NothingReceivedYet::MinusOne, Some(-1)),
+    ] {
+        let mut r = registry_with(Profile {
+            nothing_received_yet: choice,
+            ..Profile::ecr()
+        });
         let id = initiate(&mut r, REPO);
-        assert_eq!(rejected(&mut r, &part_at(REPO, &id, 4, vec![1])), invalid_part(&id, want, reason));
+        assert_eq!(
+            rejected(&mut r, &part_at(REPO, &id, 4, vec![1])),
+            invalid_part(&id, want, reason)
+        );
     }
 }
 
@@ -514,15 +654,23 @@ fn done_1_an_unknown_finished_or_foreign_upload_is_upload_not_found() {
     let mut r = registry();
     let id = upload_with(&mut r, b"abc");
     let d = digest_of(b"abc");
-    assert_eq!(name(&rejected(&mut r, &complete("other-repo", &id, &[&d]))), "UploadNotFoundException");
     assert_eq!(
-        name(&rejected(&mut r, &complete(REPO, "00000000-0000-0000-0000-000000000000", &[&d]))),
+        name(&rejected(&mut r, &complete("other-repo", &id, &[&d]))),
+        "UploadNotFoundException"
+    );
+    assert_eq!(
+        name(&rejected(
+            &mut r,
+            &complete(REPO, "00000000-0000-0000-0000-000000000000", &[&d])
+        )),
         "UploadNotFoundException"
     );
     r.apply(&complete(REPO, &id, &[&d])).expect("complete");
     assert_eq!(
         rejected(&mut r, &complete(REPO, &id, &[&d])),
-        EcrError::UploadNotFound { upload_id: id.clone() }
+        EcrError::UploadNotFound {
+            upload_id: id.clone()
+        }
     );
 }
 
@@ -532,7 +680,9 @@ fn done_2_completing_an_empty_upload_is_empty_upload() {
     let id = initiate(&mut r, REPO);
     assert_eq!(
         rejected(&mut r, &complete(REPO, &id, &[&digest_of(b"")])),
-        EcrError::EmptyUpload { upload_id: id.clone() }
+        EcrError::EmptyUpload {
+            upload_id: id.clone()
+        }
     );
 }
 
@@ -543,18 +693,24 @@ fn done_3_a_part_under_5_mib_before_the_last_is_layer_part_too_small() {
     // 5 MiB - 1, then one byte: too small.
     let id = initiate(&mut r, REPO);
     let mut layer = vec![3u8; min - 1];
-    r.apply(&part_at(REPO, &id, 0, layer.clone())).expect("part 1");
-    r.apply(&part_at(REPO, &id, (min - 1) as i64, vec![4])).expect("part 2");
+    r.apply(&part_at(REPO, &id, 0, layer.clone()))
+        .expect("part 1");
+    r.apply(&part_at(REPO, &id, (min - 1) as i64, vec![4]))
+        .expect("part 2");
     layer.push(4);
     assert_eq!(
         rejected(&mut r, &complete(REPO, &id, &[&digest_of(&layer)])),
-        EcrError::LayerPartTooSmall { upload_id: id.clone() }
+        EcrError::LayerPartTooSmall {
+            upload_id: id.clone()
+        }
     );
     // Exactly 5 MiB, then one byte: fine; the last part may be of any size.
     let id = initiate(&mut r, REPO);
     let mut layer = vec![5u8; min];
-    r.apply(&part_at(REPO, &id, 0, layer.clone())).expect("part 1");
-    r.apply(&part_at(REPO, &id, min as i64, vec![6])).expect("part 2");
+    r.apply(&part_at(REPO, &id, 0, layer.clone()))
+        .expect("part 1");
+    r.apply(&part_at(REPO, &id, min as i64, vec![6]))
+        .expect("part 2");
     layer.push(6);
     assert!(r.apply(&complete(REPO, &id, &[&digest_of(&layer)])).is_ok());
 }
@@ -565,15 +721,28 @@ fn done_4_a_digest_other_than_the_sha256_of_the_bytes_is_invalid_layer() {
     let id = upload_with(&mut r, b"abc");
     let right = digest_of(b"abc");
     let upper_prefix = right.to_uppercase();
-    for wrong in [digest_of(b"abd"), upper_prefix, right.replace("sha256:", "sha512:")] {
+    for wrong in [
+        digest_of(b"abd"),
+        upper_prefix,
+        right.replace("sha256:", "sha512:"),
+    ] {
         assert_eq!(
             rejected(&mut r, &complete(REPO, &id, &[&wrong])),
-            EcrError::InvalidLayer { upload_id: id.clone(), actual_digest: right.clone() },
+            EcrError::InvalidLayer {
+                upload_id: id.clone(),
+                actual_digest: right.clone()
+            },
             "{wrong}"
         );
     }
     // Several digests: all must match under `ecr`.
-    assert_eq!(name(&rejected(&mut r, &complete(REPO, &id, &[&right, &digest_of(b"x")]))), "InvalidLayerException");
+    assert_eq!(
+        name(&rejected(
+            &mut r,
+            &complete(REPO, &id, &[&right, &digest_of(b"x")])
+        )),
+        "InvalidLayerException"
+    );
     // Hex in upper case names the same content.
     let upper_hex = format!("sha256:{}", right["sha256:".len()..].to_uppercase());
     assert!(names_content(&upper_hex, &right));
@@ -584,7 +753,10 @@ fn done_4_a_digest_other_than_the_sha256_of_the_bytes_is_invalid_layer() {
         ..Profile::ecr()
     });
     let id = upload_with(&mut r, b"abc");
-    assert!(r.apply(&complete(REPO, &id, &[&digest_of(b"x"), &right])).is_ok());
+    assert!(
+        r.apply(&complete(REPO, &id, &[&digest_of(b"x"), &right]))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -595,14 +767,23 @@ fn done_5_the_same_layer_twice_is_layer_already_exists_after_the_digest_check() 
     r.apply(&complete(REPO, &first, &[&d])).expect("first");
     let second = upload_with(&mut r, b"abc");
     // A wrong digest is still InvalidLayer (DONE-4 goes first).
-    assert_eq!(name(&rejected(&mut r, &complete(REPO, &second, &[&digest_of(b"z")]))), "InvalidLayerException");
+    assert_eq!(
+        name(&rejected(
+            &mut r,
+            &complete(REPO, &second, &[&digest_of(b"z")])
+        )),
+        "InvalidLayerException"
+    );
     assert_eq!(
         rejected(&mut r, &complete(REPO, &second, &[&d])),
-        EcrError::LayerAlreadyExists { layer_digest: d.clone() }
+        EcrError::LayerAlreadyExists {
+            layer_digest: d.clone()
+        }
     );
     // The same bytes in another repository are a new layer there.
     let other = initiate(&mut r, "other-repo");
-    r.apply(&part_at("other-repo", &other, 0, b"abc".to_vec())).expect("part");
+    r.apply(&part_at("other-repo", &other, 0, b"abc".to_vec()))
+        .expect("part");
     assert!(r.apply(&complete("other-repo", &other, &[&d])).is_ok());
 }
 
@@ -634,7 +815,10 @@ fn check_1_a_stored_layer_is_available_with_its_size() {
     assert_eq!(
         r.apply(&check(REPO, &[&d])),
         Ok(Response::Availability {
-            layers: vec![LayerInfo { layer_digest: d.clone(), layer_size: 5 }],
+            layers: vec![LayerInfo {
+                layer_digest: d.clone(),
+                layer_size: 5
+            }],
             failures: vec![],
         })
     );
@@ -643,7 +827,9 @@ fn check_1_a_stored_layer_is_available_with_its_size() {
     assert_eq!(v["layers"][0]["layerAvailability"], "AVAILABLE");
     assert_eq!(v["layers"][0]["layerSize"], 5);
     // Not in another repository.
-    assert!(matches!(r.apply(&check("other-repo", &[&d])), Ok(Response::Availability { layers, .. }) if layers.is_empty()));
+    assert!(
+        matches!(r.apply(&check("other-repo", &[&d])), Ok(Response::Availability { layers, .. }) if layers.is_empty())
+    );
 }
 
 #[test]
@@ -658,10 +844,22 @@ fn check_2_malformed_digests_are_invalid_and_absent_ones_missing() {
         Ok(Response::Availability {
             layers: vec![],
             failures: vec![
-                LayerFailure { layer_digest: "not a digest".into(), failure_code: FailureCode::InvalidLayerDigest },
-                LayerFailure { layer_digest: never.clone(), failure_code: FailureCode::MissingLayerDigest },
-                LayerFailure { layer_digest: uploading.clone(), failure_code: FailureCode::MissingLayerDigest },
-                LayerFailure { layer_digest: String::new(), failure_code: FailureCode::InvalidLayerDigest },
+                LayerFailure {
+                    layer_digest: "not a digest".into(),
+                    failure_code: FailureCode::InvalidLayerDigest
+                },
+                LayerFailure {
+                    layer_digest: never.clone(),
+                    failure_code: FailureCode::MissingLayerDigest
+                },
+                LayerFailure {
+                    layer_digest: uploading.clone(),
+                    failure_code: FailureCode::MissingLayerDigest
+                },
+                LayerFailure {
+                    layer_digest: String::new(),
+                    failure_code: FailureCode::InvalidLayerDigest
+                },
             ],
         })
     );

@@ -30,7 +30,10 @@ pub fn push_hex(out: &mut String, bytes: &[u8]) {
 /// Whether `listed` names the content whose digest is `actual` (`sha256:<lower hex>`):
 /// the prefix must be `sha256:` in lower case, the hex may be in either case (DONE-4).
 pub fn names_content(listed: &str, actual: &str) -> bool {
-    match (listed.strip_prefix(SHA256_PREFIX), actual.strip_prefix(SHA256_PREFIX)) {
+    match (
+        listed.strip_prefix(SHA256_PREFIX),
+        actual.strip_prefix(SHA256_PREFIX),
+    ) {
         (Some(l), Some(a)) => l.eq_ignore_ascii_case(a),
         _ => false,
     }
@@ -65,7 +68,10 @@ mod tests {
     fn names_content_accepts_upper_hex_but_not_upper_prefix() {
         let d = digest_of(b"abc");
         assert!(names_content(&d, &d));
-        assert!(names_content(&d.to_uppercase().replace("SHA256:", "sha256:"), &d));
+        assert!(names_content(
+            &d.to_uppercase().replace("SHA256:", "sha256:"),
+            &d
+        ));
         assert!(!names_content(&d.to_uppercase(), &d));
         assert!(!names_content("sha512:00", &d));
     }

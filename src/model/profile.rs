@@ -1,4 +1,4 @@
-//! Profiles: every rule the spec marks **[chosen]** is a named knob here.
+//! Profiles: every rule the spec marks **\[chosen\]** is a named knob here.
 //!
 //! Nothing public settles these rules, so the project picks a value (the `ecr` profile) and
 //! makes each one selectable. A target that differs from the selected profile on a knob still
@@ -90,7 +90,7 @@ pub enum FailedCompletion {
     ConsumesUpload,
 }
 
-/// A named set of choices for every **[chosen]** rule of the spec.
+/// A named set of choices for every **\[chosen\]** rule of the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Profile {
@@ -279,7 +279,10 @@ mod tests {
     #[test]
     fn built_in_profiles_resolve_by_their_names() {
         for name in Profile::BUILT_IN {
-            assert_eq!(Profile::built_in(name).map(|p| p.name), Some((*name).to_owned()));
+            assert_eq!(
+                Profile::built_in(name).map(|p| p.name),
+                Some((*name).to_owned())
+            );
         }
         assert!(Profile::built_in("nope").is_none());
     }

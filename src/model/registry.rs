@@ -12,6 +12,7 @@ use super::outcome::{
     EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, RepositoryInfo,
     Response,
 };
+use super::profile::BlobPadding;
 use super::profile::{
     DigestListMeaning, FailedCompletion, MalformedRequestError, NothingReceivedYet,
     PartErrorChoice, Profile, UploadIdCase,
@@ -22,7 +23,6 @@ use super::request::{
 };
 use super::upload::Upload;
 use super::validate;
-use super::profile::BlobPadding;
 
 /// A repository's stored layers: digest (`sha256:<lower hex>`) to size in bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -115,7 +115,11 @@ impl Registry {
 
     /// The size of a stored layer.
     pub fn layer_size(&self, repository: &str, digest: &str) -> Option<u64> {
-        self.repositories.get(repository)?.layers.get(digest).copied()
+        self.repositories
+            .get(repository)?
+            .layers
+            .get(digest)
+            .copied()
     }
 
     /// Opens an upload with a known id, as if `InitiateLayerUpload` had minted it (the seed
@@ -184,7 +188,8 @@ impl Registry {
         repository_name: &'a Option<String>,
     ) -> Result<&'a str, EcrError> {
         validate::registry_id(registry_id)?;
-        let name = validate::repository_name(repository_name, self.profile.repository_name_pattern)?;
+        let name =
+            validate::repository_name(repository_name, self.profile.repository_name_pattern)?;
         Ok(name)
     }
 
@@ -337,7 +342,10 @@ impl Registry {
                 name,
                 &key,
                 id,
-                format!("The layer part is {} bytes; at most {max} are allowed", blob.bytes.len()),
+                format!(
+                    "The layer part is {} bytes; at most {max} are allowed",
+                    blob.bytes.len()
+                ),
             ));
         }
         // PART-3.
@@ -347,7 +355,8 @@ impl Registry {
                 name,
                 &key,
                 id,
-                format!("First byte of the layer part is {expected} instead of {first}"),
+                // As ECR words it: what was sent, then what was expected.
+                format!("First byte of the layer part is {first} instead of {expected}"),
             ));
         }
         // PART-4. i128 because last - first + 1 overflows i64 at the extremes.

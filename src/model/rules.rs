@@ -181,7 +181,11 @@ mod tests {
     fn every_profile_knob_names_known_rules() {
         for knob in crate::model::Profile::ecr().knobs() {
             for id in knob.rules {
-                assert!(rule(id).is_some(), "knob {} names unknown rule {id}", knob.name);
+                assert!(
+                    rule(id).is_some(),
+                    "knob {} names unknown rule {id}",
+                    knob.name
+                );
             }
         }
     }

@@ -11,7 +11,8 @@ use super::outcome::{EcrError, ParameterProblem};
 use super::profile::RepositoryNamePattern;
 
 /// The 2026 OCI-compatible `RepositoryName` pattern of the service model.
-pub const REPOSITORY_NAME_OCI_2026: &str = r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*";
+pub const REPOSITORY_NAME_OCI_2026: &str =
+    r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*";
 /// The `RepositoryName` pattern of older service models.
 pub const REPOSITORY_NAME_LEGACY: &str =
     r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*";
@@ -78,10 +79,10 @@ pub fn registry_id(value: &Option<String>) -> Result<(), EcrError> {
 }
 
 /// VAL-1 and VAL-2 for `repositoryName`.
-pub fn repository_name<'a>(
-    value: &'a Option<String>,
+pub fn repository_name(
+    value: &Option<String>,
     pattern: RepositoryNamePattern,
-) -> Result<&'a str, EcrError> {
+) -> Result<&str, EcrError> {
     let name = required("repositoryName", value)?;
     if !REPOSITORY_NAME_LEN.contains(&name.len()) {
         return Err(broken(
@@ -122,7 +123,10 @@ pub fn upload_id(value: &Option<String>) -> Result<&str, EcrError> {
 pub fn byte_position(member: &str, value: &Option<i64>) -> Result<i64, EcrError> {
     let v = *required(member, value)?;
     if v < 0 {
-        return Err(broken(member, "Member must have value greater than or equal to 0"));
+        return Err(broken(
+            member,
+            "Member must have value greater than or equal to 0",
+        ));
     }
     Ok(v)
 }
@@ -183,16 +187,34 @@ mod tests {
     #[test]
     fn the_two_name_vintages_differ_on_double_separators() {
         for name in ["a__b", "a--b", "a---b/c"] {
-            assert!(is_repository_name(name, RepositoryNamePattern::Oci2026), "{name}");
-            assert!(!is_repository_name(name, RepositoryNamePattern::Legacy), "{name}");
+            assert!(
+                is_repository_name(name, RepositoryNamePattern::Oci2026),
+                "{name}"
+            );
+            assert!(
+                !is_repository_name(name, RepositoryNamePattern::Legacy),
+                "{name}"
+            );
         }
         for name in ["layer-test", "a/b.c_d-e", "ab"] {
-            assert!(is_repository_name(name, RepositoryNamePattern::Oci2026), "{name}");
-            assert!(is_repository_name(name, RepositoryNamePattern::Legacy), "{name}");
+            assert!(
+                is_repository_name(name, RepositoryNamePattern::Oci2026),
+                "{name}"
+            );
+            assert!(
+                is_repository_name(name, RepositoryNamePattern::Legacy),
+                "{name}"
+            );
         }
         for name in ["Layer", "a/", "/a", "a..b", "a_.b", "-a", "a b"] {
-            assert!(!is_repository_name(name, RepositoryNamePattern::Oci2026), "{name}");
-            assert!(!is_repository_name(name, RepositoryNamePattern::Legacy), "{name}");
+            assert!(
+                !is_repository_name(name, RepositoryNamePattern::Oci2026),
+                "{name}"
+            );
+            assert!(
+                !is_repository_name(name, RepositoryNamePattern::Legacy),
+                "{name}"
+            );
         }
     }
 

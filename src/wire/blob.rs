@@ -19,14 +19,20 @@ use crate::model::PartBlob;
 pub struct Blob {
     /// The decoded bytes.
     pub bytes: Vec<u8>,
-    /// Whether the base64 text was padded (always true for what this project encodes).
+    /// Whether the base64 text was in the padded form. Always true when the length is a
+    /// multiple of 3, where the two forms are one; always true for what this project encodes.
     pub padded: bool,
 }
 
 impl fmt::Debug for Blob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A 20 MiB blob printed byte by byte helps nobody.
-        write!(f, "Blob({} bytes, padded: {})", self.bytes.len(), self.padded)
+        write!(
+            f,
+            "Blob({} bytes, padded: {})",
+            self.bytes.len(),
+            self.padded
+        )
     }
 }
 
@@ -44,7 +50,7 @@ impl std::error::Error for BlobError {}
 
 /// Decodes standard base64, padded or unpadded; `padded` tells which.
 pub fn decode(text: &str) -> Result<Blob, BlobError> {
-    let padded = text.len() % 4 == 0;
+    let padded = text.len().is_multiple_of(4);
     let engine = if padded { &STANDARD } else { &STANDARD_NO_PAD };
     engine
         .decode(text)
@@ -127,14 +133,22 @@ mod tests {
 
     #[test]
     fn padded_and_unpadded_text_decode_and_say_which_they_were() {
-        assert_eq!(decode("aGk=").map(|b| (b.bytes, b.padded)), Ok((b"hi".to_vec(), true)));
-        assert_eq!(decode("aGk").map(|b| (b.bytes, b.padded)), Ok((b"hi".to_vec(), false)));
+        assert_eq!(
+            decode("aGk=").map(|b| (b.bytes, b.padded)),
+            Ok((b"hi".to_vec(), true))
+        );
+        assert_eq!(
+            decode("aGk").map(|b| (b.bytes, b.padded)),
+            Ok((b"hi".to_vec(), false))
+        );
         assert_eq!(decode("").map(|b| (b.bytes, b.padded)), Ok((vec![], true)));
     }
 
     #[test]
     fn other_alphabets_bad_padding_and_trailing_bits_are_rejected() {
-        for text in ["aGk-", "a_k=", "aGk==", "a", "aGl=", "aG k=", "aGk=\n", "=aGk"] {
+        for text in [
+            "aGk-", "a_k=", "aGk==", "a", "aGl=", "aG k=", "aGk=\n", "=aGk",
+        ] {
             assert!(decode(text).is_err(), "{text:?} decoded");
         }
     }

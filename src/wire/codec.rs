@@ -65,18 +65,18 @@ pub fn decode_request(target: Option<&str>, body: &[u8]) -> Request {
 /// Decodes the body of a known operation.
 pub fn decode_operation(op: Operation, body: &[u8]) -> Request {
     match op {
-        Operation::CreateRepository => {
-            parse(body, |w: CreateRepositoryRequest| Request::CreateRepository(w.into()))
-        }
-        Operation::DeleteRepository => {
-            parse(body, |w: DeleteRepositoryRequest| Request::DeleteRepository(w.into()))
-        }
+        Operation::CreateRepository => parse(body, |w: CreateRepositoryRequest| {
+            Request::CreateRepository(w.into())
+        }),
+        Operation::DeleteRepository => parse(body, |w: DeleteRepositoryRequest| {
+            Request::DeleteRepository(w.into())
+        }),
         Operation::InitiateLayerUpload => parse(body, |w: InitiateLayerUploadRequest| {
             Request::InitiateLayerUpload(w.into())
         }),
-        Operation::UploadLayerPart => {
-            parse(body, |w: UploadLayerPartRequest| Request::UploadLayerPart(w.into()))
-        }
+        Operation::UploadLayerPart => parse(body, |w: UploadLayerPartRequest| {
+            Request::UploadLayerPart(w.into())
+        }),
         Operation::CompleteLayerUpload => parse(body, |w: CompleteLayerUploadRequest| {
             Request::CompleteLayerUpload(w.into())
         }),

@@ -1,0 +1,174 @@
+//! Properties of the model over generated layers and operation sequences.
+
+mod common;
+
+use common::*;
+use ecr_conformance::model::{Profile, Registry, Request, Response};
+use ecr_conformance::strategy::{fill, part_plan, steps};
+use proptest::prelude::*;
+use sha2::{Digest, Sha256};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+proptest! {
+    // Each case hashes up to 60 MiB; a handful of cases covers the sizes.
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_valid_part_sequence_completes_with_the_sha256_of_its_bytes(
+        plan in part_plan(3),
+        seed in any::<u64>(),
+    ) {
+        let total: u64 = plan.iter().sum();
+        let layer = fill(total as usize, seed);
+        let mut r = registry();
+        let id = initiate(&mut r, "layer-test");
+        let mut first = 0i64;
+        for len in &plan {
+            let last = first + *len as i64 - 1;
+            let bytes = layer[first as usize..=last as usize].to_vec();
+            match r.apply(&part("layer-test", &id, first, last, bytes)) {
+                Ok(Response::PartAccepted { last_byte_received, .. }) => {
+                    prop_assert_eq!(last_byte_received, last)
+                }
+                other => prop_assert!(false, "part {}..={} got {:?}", first, last, other),
+            }
+            first = last + 1;
+        }
+        // Independent of the model's own digest helper.
+        let want = format!("sha256:{}", hex(&Sha256::digest(&layer)));
+        match r.apply(&complete("layer-test", &id, &[&want])) {
+            Ok(Response::LayerCompleted { layer_digest, .. }) => prop_assert_eq!(layer_digest, want.clone()),
+            other => prop_assert!(false, "complete got {:?}", other),
+        }
+        prop_assert_eq!(r.layer_size("layer-test", &want), Some(total));
+    }
+}
+
+/// Runs `steps` and checks every step's invariants; returns nothing, panics on a breach.
+fn run_checking_invariants(
+    generated: &[ecr_conformance::strategy::Step],
+) -> Result<(), TestCaseError> {
+    let mut r = Registry::new(Profile::ecr());
+    let mut minted: Vec<String> = Vec::new();
+    // Bytes each open upload has accepted, kept here (not by the model) to check it.
+    let mut accepted: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+    for step in generated {
+        let request = step.concretize(&r, &minted);
+        let before = r.clone();
+        let outcome = r.apply(&request);
+        match &outcome {
+            Err(e) => prop_assert_eq!(&r, &before, "rejected with {} yet changed the registry", e),
+            Ok(Response::UploadInitiated { upload_id, .. }) => {
+                minted.push(upload_id.clone());
+                accepted.insert(upload_id.clone(), Vec::new());
+            }
+            Ok(Response::PartAccepted {
+                upload_id,
+                last_byte_received,
+                ..
+            }) => {
+                let Request::UploadLayerPart(p) = &request else {
+                    unreachable!()
+                };
+                let bytes = &p.layer_part_blob.as_ref().expect("blob").bytes;
+                let so_far = accepted.get_mut(upload_id).expect("known upload");
+                prop_assert_eq!(p.part_first_byte, Some(so_far.len() as i64));
+                so_far.extend_from_slice(bytes);
+                prop_assert_eq!(*last_byte_received, so_far.len() as i64 - 1);
+            }
+            Ok(Response::LayerCompleted {
+                upload_id,
+                layer_digest,
+                ..
+            }) => {
+                let bytes = accepted.remove(upload_id).expect("known upload");
+                prop_assert_eq!(
+                    layer_digest,
+                    &format!("sha256:{}", hex(&Sha256::digest(&bytes)))
+                );
+            }
+            Ok(_) => {}
+        }
+        // The next expected byte of every open upload is the number of bytes accepted.
+        for id in r.upload_ids() {
+            let want = accepted.get(id).map_or(0, |b| b.len() as u64);
+            prop_assert_eq!(r.upload(id).map(|u| u.received()), Some(want));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn a_rejected_request_leaves_the_registry_unchanged_and_accepted_bytes_add_up(
+        generated in steps(40),
+    ) {
+        run_checking_invariants(&generated)?;
+    }
+}
+
+#[test]
+fn generated_sequences_reach_every_answer_the_model_can_give() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(Config::default().rng_algorithm),
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    let mut counts = std::collections::BTreeMap::new();
+    for _ in 0..200 {
+        let generated = steps(40).new_tree(&mut runner).expect("tree").current();
+        let mut r = Registry::new(Profile::ecr());
+        let mut minted = Vec::new();
+        for step in &generated {
+            let outcome = r.apply(&step.concretize(&r, &minted));
+            let label = match &outcome {
+                Ok(Response::UploadInitiated { upload_id, .. }) => {
+                    minted.push(upload_id.clone());
+                    "UploadInitiated"
+                }
+                Ok(Response::Repository(_)) => "Repository",
+                Ok(Response::PartAccepted { .. }) => "PartAccepted",
+                Ok(Response::LayerCompleted { .. }) => "LayerCompleted",
+                Ok(Response::Availability { layers, failures }) => {
+                    match (layers.is_empty(), failures.is_empty()) {
+                        (false, _) => "Available",
+                        (true, false) => "Unavailable",
+                        (true, true) => "Empty",
+                    }
+                }
+                Err(e) => e.name(),
+            };
+            seen.insert(label);
+            *counts.entry(label).or_insert(0u32) += 1;
+        }
+    }
+    let want = [
+        "Repository",
+        "UploadInitiated",
+        "PartAccepted",
+        "LayerCompleted",
+        "Available",
+        "Unavailable",
+        "UnknownOperationException",
+        "SerializationException",
+        "InvalidParameterException",
+        "RepositoryNotFoundException",
+        "RepositoryAlreadyExistsException",
+        "UploadNotFoundException",
+        "InvalidLayerPartException",
+        "EmptyUploadException",
+        "LayerPartTooSmallException",
+        "InvalidLayerException",
+        "LayerAlreadyExistsException",
+    ];
+    let missing: Vec<_> = want.iter().filter(|w| !seen.contains(*w)).collect();
+    assert!(
+        missing.is_empty(),
+        "never generated: {missing:?}; seen {counts:?}"
+    );
+}
