@@ -2,11 +2,13 @@
 //!
 //! Start at [`model::Registry::apply`], the transition function every other part calls.
 //!
+//! - [`fake`]: a fake ECR endpoint driven by the model, with faults, for testing clients;
 //! - [`fixture`]: the fixture file conventions (`$blob` descriptions, wire cases);
 //! - [`model`]: the reference model, a pure state machine of the upload protocol;
 //! - [`wire`]: awsJson 1.1 request, response and error types, and their codec;
 //! - [`strategy`]: proptest generators of layers, part plans and operation sequences.
 
+pub mod fake;
 pub mod fixture;
 pub mod model;
 pub mod strategy;

@@ -62,6 +62,42 @@ pub fn decode_request(target: Option<&str>, body: &[u8]) -> Request {
     decode_operation(op, body)
 }
 
+/// Decodes a whole HTTP request: every call is `POST /` with the awsJson 1.1 content type
+/// and a known `X-Amz-Target` (WIRE-1), and a body of the operation's shape (WIRE-2).
+/// Header values are passed as found (`None` when absent or not text).
+pub fn decode_http(
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    target: Option<&str>,
+    body: &[u8],
+) -> Request {
+    if method != "POST" || path != "/" {
+        return Request::UnknownOperation {
+            target: format!("{method} {path}"),
+        };
+    }
+    let Some(op) = target.and_then(Operation::from_target) else {
+        return Request::UnknownOperation {
+            target: target.unwrap_or_default().to_owned(),
+        };
+    };
+    let media_type = content_type
+        .and_then(|c| c.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    if !media_type.eq_ignore_ascii_case(super::CONTENT_TYPE) {
+        return Request::Malformed {
+            detail: format!(
+                "Content-Type must be {}, not '{}'",
+                super::CONTENT_TYPE,
+                content_type.unwrap_or_default()
+            ),
+        };
+    }
+    decode_operation(op, body)
+}
+
 /// Decodes the body of a known operation.
 pub fn decode_operation(op: Operation, body: &[u8]) -> Request {
     match op {

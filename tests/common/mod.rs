@@ -1,6 +1,9 @@
 //! Helpers shared by the black-box tests.
 #![allow(dead_code, unreachable_pub)] // each test file uses a different subset
 
+pub mod clients;
+pub mod http;
+
 use ecr_conformance::model::{
     CompleteLayerUpload, CreateRepository, EcrError, InitiateLayerUpload, Outcome, PartBlob,
     Profile, Registry, Request, Response, UploadLayerPart,

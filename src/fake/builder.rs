@@ -1,0 +1,246 @@
+//! Starting a fake: [`FakeEcr::builder`] → [`FakeEcrBuilder::start`].
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::fault::Fault;
+use super::responder::Responder;
+use super::server::{Limits, serve};
+use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
+use crate::model::{CreateRepository, Profile, Registry, Request};
+
+/// The largest body the fake reads: a 20 MiB part is 27,962,028 bytes of base64 plus a
+/// small envelope; JSON escaping of `/` can add up to 1/64 more. 32 MiB leaves headroom.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Why a fake could not start.
+#[derive(Debug)]
+pub enum FakeError {
+    /// A repository name, upload id or other setting was refused by the model.
+    Setup(String),
+    /// The port could not be bound, or the server thread not started.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for FakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FakeError::Setup(m) => write!(f, "cannot set up the fake: {m}"),
+            FakeError::Io(e) => write!(f, "cannot start the fake: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FakeError {}
+
+/// Settings of a fake ECR endpoint.
+#[derive(Debug, Clone)]
+pub struct FakeEcrBuilder {
+    profile: Profile,
+    registry_id: String,
+    region: String,
+    repositories: Vec<String>,
+    uploads: Vec<(String, String)>,
+    faults: Vec<Fault>,
+    port: u16,
+    id_seed: Option<u64>,
+    limits: Limits,
+}
+
+impl Default for FakeEcrBuilder {
+    fn default() -> Self {
+        FakeEcrBuilder {
+            profile: Profile::ecr(),
+            registry_id: DEFAULT_REGISTRY_ID.to_owned(),
+            region: DEFAULT_REGION.to_owned(),
+            repositories: Vec::new(),
+            uploads: Vec::new(),
+            faults: Vec::new(),
+            port: 0,
+            id_seed: None,
+            limits: Limits {
+                max_body: MAX_BODY_BYTES,
+                body_timeout: Duration::from_secs(60),
+                memory_budget: 128 * 1024 * 1024,
+                log: false,
+            },
+        }
+    }
+}
+
+impl FakeEcrBuilder {
+    /// The profile whose knobs the fake follows (default `ecr`).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// The registry id (default `012345678910`) and region (default `us-east-1`).
+    pub fn identity(mut self, registry_id: &str, region: &str) -> Self {
+        registry_id.clone_into(&mut self.registry_id);
+        region.clone_into(&mut self.region);
+        self
+    }
+
+    /// A repository that exists from the start.
+    pub fn repository(mut self, name: &str) -> Self {
+        self.repositories.push(name.to_owned());
+        self
+    }
+
+    /// An upload that is open from the start, with a known id (the seed example's, say).
+    /// Its repository is created too if not named already.
+    pub fn upload(mut self, repository: &str, upload_id: &str) -> Self {
+        self.uploads
+            .push((repository.to_owned(), upload_id.to_owned()));
+        self
+    }
+
+    /// A fault to inject.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// The port on 127.0.0.1 (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Seeds the upload ids the fake mints, for reproducible runs (default: random).
+    pub fn id_seed(mut self, seed: u64) -> Self {
+        self.id_seed = Some(seed);
+        self
+    }
+
+    /// Logs one line per request (peer, operation, status, error name) on stderr.
+    pub fn log_requests(mut self, on: bool) -> Self {
+        self.limits.log = on;
+        self
+    }
+
+    /// How long a request body may take to arrive (default 60 s).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_timeout = timeout;
+        self
+    }
+
+    /// Bytes that bodies in flight may hold at once (default 128 MiB); more requests wait.
+    pub fn memory_budget(mut self, bytes: usize) -> Self {
+        self.limits.memory_budget = bytes.max(MAX_BODY_BYTES * 7 / 4);
+        self
+    }
+
+    /// The registry and responder, without a server: for mounting on a wiremock
+    /// `MockServer`, where wiremock's own body handling applies (no size limit).
+    pub fn responder(&self) -> Result<Responder, FakeError> {
+        let seed = self.id_seed.unwrap_or_else(random_seed);
+        let mut registry = Registry::new(self.profile.clone())
+            .with_identity(&self.registry_id, &self.region)
+            .with_id_seed(seed);
+        let upload_repos = self.uploads.iter().map(|(r, _)| r);
+        for name in self.repositories.iter().chain(upload_repos) {
+            if registry.has_repository(name) {
+                continue;
+            }
+            registry
+                .apply(&Request::CreateRepository(CreateRepository {
+                    registry_id: None,
+                    repository_name: Some(name.clone()),
+                }))
+                .map_err(|e| FakeError::Setup(format!("repository '{name}': {e}")))?;
+        }
+        for (repo, id) in &self.uploads {
+            registry
+                .open_upload(repo, id)
+                .map_err(|e| FakeError::Setup(format!("upload '{id}': {e}")))?;
+        }
+        Ok(Responder::new(registry, self.faults.clone(), seed))
+    }
+
+    /// Starts the fake on its own thread and runtime, so it serves from sync and async
+    /// code alike. It stops when the [`FakeEcr`] is dropped.
+    pub fn start(self) -> Result<FakeEcr, FakeError> {
+        let responder = self.responder()?;
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
+            .map_err(FakeError::Io)?;
+        listener.set_nonblocking(true).map_err(FakeError::Io)?;
+        let addr = listener.local_addr().map_err(FakeError::Io)?;
+        let (stop, stopped) = watch::channel(false);
+        let served = responder.clone();
+        let limits = self.limits.clone();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ecr-fake")
+            .enable_all()
+            .build()
+            .map_err(FakeError::Io)?;
+        let thread = std::thread::Builder::new()
+            .name("ecr-fake".to_owned())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => serve(l, served, limits, stopped).await,
+                        Err(e) => eprintln!("ecr-fake: cannot serve: {e}"),
+                    }
+                });
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })
+            .map_err(FakeError::Io)?;
+        Ok(FakeEcr {
+            addr,
+            responder,
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// A running fake ECR endpoint. Dropping it stops the server.
+#[derive(Debug)]
+pub struct FakeEcr {
+    addr: SocketAddr,
+    responder: Responder,
+    stop: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeEcr {
+    /// Settings, starting from the defaults.
+    pub fn builder() -> FakeEcrBuilder {
+        FakeEcrBuilder::default()
+    }
+
+    /// The endpoint URL, `http://127.0.0.1:<port>`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The responder, to read the registry or count requests.
+    pub fn responder(&self) -> &Responder {
+        &self.responder
+    }
+}
+
+impl Drop for FakeEcr {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

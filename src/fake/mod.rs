@@ -1,0 +1,17 @@
+//! A fake ECR endpoint whose behaviour *is* the model: decode the awsJson request, apply it
+//! to a [`Registry`](crate::model::Registry), encode the answer. For testing clients.
+//!
+//! [`FakeEcr`] serves over HTTP on 127.0.0.1 with its own hyper server, which caps bodies
+//! ([`MAX_BODY_BYTES`]), reads them with a deadline and keeps nothing: wiremock's server
+//! reads every body whole, without a limit, so it is not the default. The same behaviour
+//! mounts on a wiremock `MockServer` through [`Responder`], which implements
+//! `wiremock::Respond`.
+
+mod builder;
+mod fault;
+mod responder;
+mod server;
+
+pub use builder::{FakeEcr, FakeEcrBuilder, FakeError, MAX_BODY_BYTES};
+pub use fault::{Fault, FaultKind, FaultSpecError};
+pub use responder::{HttpAnswer, HttpRequest, Responder};

@@ -1,0 +1,223 @@
+//! The responder: decode → model → encode, plus faults. It is HTTP-server agnostic: the
+//! fake's own server calls [`Responder::handle`], and [`wiremock::Respond`] is implemented
+//! so that the same behaviour mounts on any wiremock `MockServer`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::fault::{Fault, FaultKind};
+use crate::model::{EcrError, Registry, Request};
+use crate::wire::{self, Operation};
+
+/// An HTTP request as the responder needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    /// The method, e.g. `POST`.
+    pub method: &'a str,
+    /// The path, e.g. `/`.
+    pub path: &'a str,
+    /// The `Content-Type` header.
+    pub content_type: Option<&'a str>,
+    /// The `X-Amz-Target` header.
+    pub target: Option<&'a str>,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    /// The status.
+    pub status: u16,
+    /// Headers to send (the content type, the request id, the error type).
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// How long to wait before answering (a `Delay` fault).
+    pub delay: Option<Duration>,
+    /// The operation, when the target named one (for logs).
+    pub operation: Option<Operation>,
+}
+
+impl HttpAnswer {
+    /// The sanitized error name, when the answer is an error.
+    pub fn error_name(&self) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == "x-amzn-ErrorType")
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+struct Inner {
+    registry: Mutex<Registry>,
+    faults: Vec<Fault>,
+    calls: Mutex<HashMap<Operation, u64>>,
+    requests: AtomicU64,
+    request_id_seed: u64,
+}
+
+/// The fake's behaviour: shared, cheap to clone.
+#[derive(Clone)]
+pub struct Responder {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Responder")
+            .field("faults", &self.inner.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The model does not panic on any input (fuzzed); should it ever, the state it left is
+    // still the last consistent one, since `apply` checks before it changes anything.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Responder {
+    /// A responder over `registry` with `faults`.
+    pub fn new(registry: Registry, faults: Vec<Fault>, request_id_seed: u64) -> Self {
+        Responder {
+            inner: Arc::new(Inner {
+                registry: Mutex::new(registry),
+                faults,
+                calls: Mutex::new(HashMap::new()),
+                requests: AtomicU64::new(0),
+                request_id_seed,
+            }),
+        }
+    }
+
+    /// Reads the registry (for tests that check what the fake holds).
+    pub fn with_registry<T>(&self, f: impl FnOnce(&Registry) -> T) -> T {
+        f(&lock(&self.inner.registry))
+    }
+
+    /// Requests handled so far.
+    pub fn requests_handled(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    fn request_id(&self) -> String {
+        let n = self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "{:08x}-0000-4000-8000-{:012x}",
+            self.inner.request_id_seed as u32,
+            n & 0xffff_ffff_ffff
+        )
+    }
+
+    fn fault_for(&self, op: Operation) -> Option<FaultKind> {
+        let mut calls = lock(&self.inner.calls);
+        let n = calls.entry(op).or_insert(0);
+        *n += 1;
+        let nth = *n;
+        self.inner
+            .faults
+            .iter()
+            .find(|f| f.operation == op && f.nth == nth)
+            .map(|f| f.kind)
+    }
+
+    /// Answers one HTTP request.
+    pub fn handle(&self, req: HttpRequest<'_>) -> HttpAnswer {
+        // Decoding (JSON, base64) happens outside the lock, so requests decode in parallel.
+        let request =
+            wire::decode_http(req.method, req.path, req.content_type, req.target, req.body);
+        let operation = operation_of(&request, req.target);
+        let fault = operation.and_then(|op| self.fault_for(op));
+        let outcome = match fault {
+            Some(FaultKind::Throttle) => Err(EcrError::Throttling),
+            Some(FaultKind::ServerError) => Err(EcrError::Server {
+                message: "injected fault: the request was not applied".to_owned(),
+            }),
+            Some(FaultKind::ServerErrorAfter) => {
+                // The model's own answer is dropped: the client never sees it.
+                let _applied = lock(&self.inner.registry).apply(&request);
+                Err(EcrError::Server {
+                    message: "injected fault: the request was applied".to_owned(),
+                })
+            }
+            Some(FaultKind::Delay(_)) | None => lock(&self.inner.registry).apply(&request),
+        };
+        drop(request);
+        let answer = wire::encode_outcome(&outcome);
+        let mut headers = vec![
+            ("content-type", wire::CONTENT_TYPE.to_owned()),
+            ("x-amzn-RequestId", self.request_id()),
+        ];
+        if let Some(name) = answer.error_name {
+            headers.push(("x-amzn-ErrorType", name.to_owned()));
+        }
+        HttpAnswer {
+            status: answer.status,
+            headers,
+            body: answer.body,
+            delay: match fault {
+                Some(FaultKind::Delay(d)) => Some(d),
+                _ => None,
+            },
+            operation,
+        }
+    }
+
+    /// An answer the fake gives before a request reaches the model (a body over the limit,
+    /// a body that did not arrive in time): an awsJson error with this name and status.
+    pub fn refuse(&self, status: u16, name: &'static str, message: &str) -> HttpAnswer {
+        let body = serde_json::json!({ "__type": name, "message": message });
+        HttpAnswer {
+            status,
+            headers: vec![
+                ("content-type", wire::CONTENT_TYPE.to_owned()),
+                ("x-amzn-RequestId", self.request_id()),
+                ("x-amzn-ErrorType", name.to_owned()),
+            ],
+            body: body.to_string().into_bytes(),
+            delay: None,
+            operation: None,
+        }
+    }
+}
+
+fn operation_of(request: &Request, target: Option<&str>) -> Option<Operation> {
+    match request {
+        Request::CreateRepository(_) => Some(Operation::CreateRepository),
+        Request::DeleteRepository(_) => Some(Operation::DeleteRepository),
+        Request::InitiateLayerUpload(_) => Some(Operation::InitiateLayerUpload),
+        Request::UploadLayerPart(_) => Some(Operation::UploadLayerPart),
+        Request::CompleteLayerUpload(_) => Some(Operation::CompleteLayerUpload),
+        Request::BatchCheckLayerAvailability(_) => Some(Operation::BatchCheckLayerAvailability),
+        // A malformed body of a known operation still counts as a call of it.
+        Request::Malformed { .. } => target.and_then(Operation::from_target),
+        Request::UnknownOperation { .. } => None,
+    }
+}
+
+impl wiremock::Respond for Responder {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
+        let answer = self.handle(HttpRequest {
+            method: request.method.as_str(),
+            path: request.url.path(),
+            content_type: header("content-type"),
+            target: header("x-amz-target"),
+            body: &request.body,
+        });
+        let mut template = wiremock::ResponseTemplate::new(answer.status);
+        for (name, value) in &answer.headers {
+            if *name != "content-type" {
+                template = template.insert_header(*name, value.as_str());
+            }
+        }
+        template = template.set_body_raw(answer.body, wire::CONTENT_TYPE);
+        match answer.delay {
+            Some(d) => template.set_delay(d),
+            None => template,
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The fake's HTTP server: hyper, with the limits a fake that clients push gigabytes
+//! through needs. Bodies are capped and read with a deadline, big bodies share a memory
+//! budget, decoding and hashing run off the async workers, and nothing is recorded.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+use super::responder::{HttpAnswer, HttpRequest, Responder};
+
+/// Limits of the server.
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    /// The largest body read; larger ones get 413.
+    pub(crate) max_body: usize,
+    /// How long a body may take to arrive; slower ones get 408.
+    pub(crate) body_timeout: Duration,
+    /// Bytes that request bodies in flight (and their decoded blobs) may hold at once.
+    pub(crate) memory_budget: usize,
+    /// Whether to log one line per request on stderr.
+    pub(crate) log: bool,
+}
+
+const KIB: usize = 1024;
+
+fn header<'a>(parts: &'a hyper::http::request::Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn answer(
+    req: hyper::Request<Incoming>,
+    responder: Responder,
+    limits: Arc<Limits>,
+    budget: Arc<Semaphore>,
+) -> HttpAnswer {
+    let (parts, body) = req.into_parts();
+    let declared = header(&parts, "content-length").and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limits.max_body) {
+        return responder.refuse(
+            413,
+            "RequestEntityTooLargeException",
+            &format!("The request body is over {} bytes", limits.max_body),
+        );
+    }
+    // Reserve room for the body and its decoded blob (3/4 of it) before reading it.
+    let reserve = declared.unwrap_or(limits.max_body).saturating_mul(7) / 4;
+    let permits = u32::try_from(reserve.div_ceil(KIB)).unwrap_or(u32::MAX);
+    let Ok(_permit) = budget.acquire_many(permits).await else {
+        return responder.refuse(500, "ServerException", "the fake is shutting down");
+    };
+    let collected = tokio::time::timeout(
+        limits.body_timeout,
+        Limited::new(body, limits.max_body).collect(),
+    )
+    .await;
+    let bytes: Bytes = match collected {
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return responder.refuse(
+                413,
+                "RequestEntityTooLargeException",
+                &format!("The request body is over {} bytes", limits.max_body),
+            );
+        }
+        Ok(Err(e)) => {
+            return responder.refuse(
+                400,
+                "SerializationException",
+                &format!("the body could not be read: {e}"),
+            );
+        }
+        Err(_) => {
+            return responder.refuse(
+                408,
+                "RequestTimeoutException",
+                &format!(
+                    "The request body did not arrive within {:?}",
+                    limits.body_timeout
+                ),
+            );
+        }
+    };
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let content_type = header(&parts, "content-type").map(str::to_owned);
+    let target = header(&parts, "x-amz-target").map(str::to_owned);
+    let handled = tokio::task::spawn_blocking(move || {
+        responder.handle(HttpRequest {
+            method: &method,
+            path: &path,
+            content_type: content_type.as_deref(),
+            target: target.as_deref(),
+            body: &bytes,
+        })
+    })
+    .await;
+    match handled {
+        Ok(a) => a,
+        // Only a panic in the model could get here; the fuzz targets exist to keep it out.
+        Err(e) => HttpAnswer {
+            status: 500,
+            headers: vec![("content-type", crate::wire::CONTENT_TYPE.to_owned())],
+            body: format!("{{\"__type\":\"ServerException\",\"message\":\"{e}\"}}").into_bytes(),
+            delay: None,
+            operation: None,
+        },
+    }
+}
+
+fn to_hyper(answer: HttpAnswer) -> hyper::Response<Full<Bytes>> {
+    let mut builder = hyper::Response::builder().status(answer.status);
+    for (name, value) in answer.headers {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(Full::new(Bytes::from(answer.body)))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+}
+
+/// Serves until `shutdown` changes.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    responder: Responder,
+    limits: Limits,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let budget = Arc::new(Semaphore::new(
+        u32::try_from(limits.memory_budget.div_ceil(KIB)).unwrap_or(u32::MAX) as usize,
+    ));
+    let limits = Arc::new(limits);
+    loop {
+        let (stream, peer): (_, SocketAddr) = tokio::select! {
+            biased;
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait a moment and go on.
+                Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let (responder, limits, budget) = (responder.clone(), limits.clone(), budget.clone());
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let (responder, limits, budget) =
+                    (responder.clone(), limits.clone(), budget.clone());
+                async move {
+                    let log = limits.log;
+                    let a = answer(req, responder, limits, budget).await;
+                    if log {
+                        let op = a.operation.map_or("-", |o| o.name());
+                        eprintln!("{peer} {op} {} {}", a.status, a.error_name().unwrap_or("-"));
+                    }
+                    if let Some(d) = a.delay {
+                        tokio::time::sleep(d).await;
+                    }
+                    Ok::<_, Infallible>(to_hyper(a))
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = shutdown.changed() => conn.as_mut().graceful_shutdown(),
+            }
+        });
+    }
+}
