@@ -7,8 +7,8 @@ use ecr_conformance::model::limits::{MAX_PART_BYTES, MIN_PART_BYTES, PART_SIZE_R
 use ecr_conformance::model::{
     BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository, EcrError,
     FailedCompletion, FailureCode, InitiateLayerUpload, LayerFailure, LayerInfo,
-    NothingReceivedYet, ParameterProblem, PartBlob, Profile, Registry, Request, Response,
-    UploadIdCase, UploadLayerPart,
+    NothingReceivedYet, ParameterProblem, PartBlob, PartProblem, Profile, Registry, Request,
+    Response, UploadIdCase, UploadLayerPart,
     digest::{digest_of, names_content},
     validate::is_upload_id,
 };
@@ -23,14 +23,18 @@ fn missing(member: &str) -> EcrError {
     }
 }
 
-fn invalid_part(id: &str, last_valid: Option<i64>, reason: &str) -> EcrError {
+fn invalid_part(id: &str, last_valid: Option<i64>, problem: PartProblem) -> EcrError {
     EcrError::InvalidLayerPart {
         registry_id: "012345678910".to_owned(),
         repository_name: REPO.to_owned(),
         upload_id: id.to_owned(),
         last_valid_byte_received: last_valid,
-        reason: reason.to_owned(),
+        problem,
     }
+}
+
+fn wrong_start(sent: i64, expected: u64) -> PartProblem {
+    PartProblem::WrongStart { sent, expected }
 }
 
 fn check(repo: &str, digests: &[&str]) -> Request {
@@ -543,11 +547,7 @@ fn part_3_rejects_a_gap_an_overlap_and_a_resent_part() {
         };
         assert_eq!(
             rejected(&mut r, &part_at(REPO, &id, start, bytes)),
-            invalid_part(
-                &id,
-                Some(9),
-                &format!("First byte of the layer part is {start} instead of 10")
-            ),
+            invalid_part(&id, Some(9), wrong_start(start, 10)),
             "{label}"
         );
     }
@@ -568,7 +568,13 @@ fn part_4_an_inverted_range_or_a_length_mismatch_is_invalid_layer_part() {
         // A wrong start (PART-3) would win over PART-4; start at 0 to reach PART-4.
         if first == 0 {
             assert!(
-                matches!(&err, EcrError::InvalidLayerPart { reason, .. } if reason.contains("does not fit")),
+                matches!(
+                    &err,
+                    EcrError::InvalidLayerPart {
+                        problem: PartProblem::RangeMismatch { .. },
+                        ..
+                    }
+                ),
                 "{first}..={last} with {len}: {err:?}"
             );
         } else {
@@ -596,21 +602,14 @@ fn part_4_an_inverted_range_or_a_length_mismatch_is_invalid_layer_part() {
 fn part_5_invalid_layer_part_carries_its_members_and_omits_last_valid_before_the_first_byte() {
     let mut r = registry();
     let id = initiate(&mut r, REPO);
-    let reason = "First byte of the layer part is 4 instead of 0";
+    let reason = wrong_start(4, 0);
     assert_eq!(
         rejected(&mut r, &part_at(REPO, &id, 4, vec![1])),
-        invalid_part(&id, None, reason)
+        invalid_part(&id, None, reason.clone())
     );
     r.apply(&part_at(REPO, &id, 0, vec![1; 4])).expect("part");
     let err = rejected(&mut r, &part_at(REPO, &id, 0, vec![1]));
-    assert_eq!(
-        err,
-        invalid_part(
-            &id,
-            Some(3),
-            "First byte of the layer part is 0 instead of 4"
-        )
-    );
+    assert_eq!(err, invalid_part(&id, Some(3), wrong_start(0, 4)));
     let body = wire::error_body(&err);
     assert_eq!(body.last_valid_byte_received, Some(3));
     assert_eq!(body.registry_id.as_deref(), Some("012345678910"));
@@ -626,7 +625,7 @@ fn part_5_invalid_layer_part_carries_its_members_and_omits_last_valid_before_the
         let id = initiate(&mut r, REPO);
         assert_eq!(
             rejected(&mut r, &part_at(REPO, &id, 4, vec![1])),
-            invalid_part(&id, want, reason)
+            invalid_part(&id, want, reason.clone())
         );
     }
 }

@@ -15,8 +15,8 @@ mod upload;
 pub mod validate;
 
 pub use outcome::{
-    EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, RepositoryInfo,
-    Response,
+    EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, PartProblem,
+    RepositoryInfo, Response,
 };
 pub use profile::{
     BlobPadding, DigestListMeaning, FailedCompletion, Knob, MalformedRequestError,
@@ -27,5 +27,5 @@ pub use request::{
     BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
     InitiateLayerUpload, PartBlob, Request, UploadLayerPart,
 };
-pub use rules::{RULES, Rule, Source};
+pub use rules::{RULES, Rule, Source, rule_for};
 pub use upload::Upload;

@@ -62,8 +62,8 @@ pub enum EcrError {
         upload_id: String,
         /// The last byte accepted so far; `None` where the member is omitted.
         last_valid_byte_received: Option<i64>,
-        /// Why, for the message.
-        reason: String,
+        /// What is wrong with the part.
+        problem: PartProblem,
     },
     /// DONE-2: no byte was received.
     EmptyUpload {
@@ -103,6 +103,69 @@ pub enum ParameterProblem {
     Missing,
     /// VAL-2: present and breaking the named constraint.
     Constraint(String),
+    /// PART-2 or PART-4, where the profile makes a part problem a parameter error.
+    Part(PartProblem),
+}
+
+/// What is wrong with a layer part (PART-2, PART-3, PART-4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartProblem {
+    /// PART-2: the blob is over the profile's `max-part-bytes`.
+    Oversize {
+        /// Decoded length.
+        len: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// PART-3: the part does not start at the next expected byte.
+    WrongStart {
+        /// `partFirstByte` as sent.
+        sent: i64,
+        /// The next expected byte.
+        expected: u64,
+    },
+    /// PART-4: the range is inverted or does not fit the blob's length.
+    RangeMismatch {
+        /// `partFirstByte`.
+        first: i64,
+        /// `partLastByte`.
+        last: i64,
+        /// Decoded blob length.
+        len: u64,
+    },
+}
+
+impl PartProblem {
+    /// The rule the problem breaks.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            PartProblem::Oversize { .. } => "PART-2",
+            PartProblem::WrongStart { .. } => "PART-3",
+            PartProblem::RangeMismatch { .. } => "PART-4",
+        }
+    }
+}
+
+impl fmt::Display for PartProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartProblem::Oversize { len, max } => {
+                write!(
+                    f,
+                    "The layer part is {len} bytes; at most {max} are allowed"
+                )
+            }
+            // As ECR words it: what was sent, then what was expected.
+            PartProblem::WrongStart { sent, expected } => write!(
+                f,
+                "First byte of the layer part is {sent} instead of {expected}"
+            ),
+            PartProblem::RangeMismatch { first, last, len } => write!(
+                f,
+                "The layer part range {first}..={last} does not fit the {len}-byte blob"
+            ),
+        }
+    }
 }
 
 impl EcrError {
@@ -152,6 +215,10 @@ impl fmt::Display for EcrError {
             ),
             EcrError::InvalidParameter {
                 member,
+                problem: ParameterProblem::Part(p),
+            } => write!(f, "Invalid parameter at '{member}': {p}"),
+            EcrError::InvalidParameter {
+                member,
                 problem: ParameterProblem::Constraint(c),
             } => write!(
                 f,
@@ -184,7 +251,7 @@ impl fmt::Display for EcrError {
             EcrError::UploadNotFound { upload_id } => {
                 write!(f, "The upload with id '{upload_id}' does not exist")
             }
-            EcrError::InvalidLayerPart { reason, .. } => write!(f, "{reason}"),
+            EcrError::InvalidLayerPart { problem, .. } => write!(f, "{problem}"),
             EcrError::EmptyUpload { upload_id } => write!(
                 f,
                 "The layer upload with upload id '{upload_id}' is empty. Upload the layer and \

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use super::digest::{is_layer_digest, names_content};
 use super::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use super::outcome::{
-    EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, RepositoryInfo,
-    Response,
+    EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, PartProblem,
+    RepositoryInfo, Response,
 };
 use super::profile::BlobPadding;
 use super::profile::{
@@ -299,7 +299,13 @@ impl Registry {
         })
     }
 
-    fn invalid_part(&self, name: &str, key: &str, upload_id: &str, reason: String) -> EcrError {
+    fn invalid_part(
+        &self,
+        name: &str,
+        key: &str,
+        upload_id: &str,
+        problem: PartProblem,
+    ) -> EcrError {
         let last = self.uploads[key].last_valid_byte();
         let last_valid_byte_received = match (last, self.profile.nothing_received_yet) {
             (Some(b), _) => i64::try_from(b).ok(),
@@ -312,7 +318,7 @@ impl Registry {
             repository_name: name.to_owned(),
             upload_id: upload_id.to_owned(),
             last_valid_byte_received,
-            reason,
+            problem,
         }
     }
 
@@ -338,39 +344,31 @@ impl Registry {
         let key = self.find_upload(name, id)?;
         // PART-2 where the profile makes it a layer-part error.
         if oversize {
-            return Err(self.invalid_part(
-                name,
-                &key,
-                id,
-                format!(
-                    "The layer part is {} bytes; at most {max} are allowed",
-                    blob.bytes.len()
-                ),
-            ));
+            let len = blob.bytes.len() as u64;
+            return Err(self.invalid_part(name, &key, id, PartProblem::Oversize { len, max }));
         }
         // PART-3.
         let expected = self.uploads[&key].received();
         if u64::try_from(first).ok() != Some(expected) {
-            return Err(self.invalid_part(
-                name,
-                &key,
-                id,
-                // As ECR words it: what was sent, then what was expected.
-                format!("First byte of the layer part is {first} instead of {expected}"),
-            ));
+            let problem = PartProblem::WrongStart {
+                sent: first,
+                expected,
+            };
+            return Err(self.invalid_part(name, &key, id, problem));
         }
         // PART-4. i128 because last - first + 1 overflows i64 at the extremes.
         let span = i128::from(last) - i128::from(first) + 1;
         if span < 1 || span != blob.bytes.len() as i128 {
-            let reason = format!(
-                "The layer part range {first}..={last} does not fit the {}-byte blob",
-                blob.bytes.len()
-            );
+            let problem = PartProblem::RangeMismatch {
+                first,
+                last,
+                len: blob.bytes.len() as u64,
+            };
             return Err(match self.profile.range_mismatch_error {
-                PartErrorChoice::InvalidLayerPart => self.invalid_part(name, &key, id, reason),
+                PartErrorChoice::InvalidLayerPart => self.invalid_part(name, &key, id, problem),
                 PartErrorChoice::InvalidParameter => EcrError::InvalidParameter {
                     member: "partLastByte".to_owned(),
-                    problem: ParameterProblem::Constraint(reason),
+                    problem: ParameterProblem::Part(problem),
                 },
             });
         }

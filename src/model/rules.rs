@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+use super::outcome::{EcrError, Outcome, ParameterProblem, Response};
+use super::request::Request;
+
 /// Where a rule comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -160,6 +163,51 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
+/// The rule that decides `outcome` for `request`: the rule a target breaks when it answers
+/// this step otherwise.
+pub fn rule_for(request: &Request, outcome: &Outcome) -> &'static str {
+    match outcome {
+        Err(e) => match e {
+            EcrError::UnknownOperation { .. } => "WIRE-1",
+            EcrError::Serialization { .. } => "WIRE-2",
+            EcrError::InvalidParameter { member, problem } => match problem {
+                ParameterProblem::Missing => "VAL-1",
+                // The `malformed-request-error` knob's other value.
+                ParameterProblem::Constraint(_) if member == "body" => "WIRE-2",
+                ParameterProblem::Constraint(_) => "VAL-2",
+                ParameterProblem::Part(p) => p.rule(),
+            },
+            EcrError::RepositoryNotFound { .. } => match request {
+                Request::DeleteRepository(_) => "ADMIN-2",
+                _ => "REPO-1",
+            },
+            EcrError::RepositoryAlreadyExists { .. } => "ADMIN-1",
+            EcrError::RepositoryNotEmpty { .. } => "ADMIN-2",
+            EcrError::UploadNotFound { .. } => match request {
+                Request::CompleteLayerUpload(_) => "DONE-1",
+                _ => "PART-1",
+            },
+            EcrError::InvalidLayerPart { problem, .. } => problem.rule(),
+            EcrError::EmptyUpload { .. } => "DONE-2",
+            EcrError::LayerPartTooSmall { .. } => "DONE-3",
+            EcrError::InvalidLayer { .. } => "DONE-4",
+            EcrError::LayerAlreadyExists { .. } => "DONE-5",
+            EcrError::Throttling | EcrError::Server { .. } => "WIRE-3",
+        },
+        Ok(response) => match response {
+            Response::Repository(_) => match request {
+                Request::DeleteRepository(_) => "ADMIN-2",
+                _ => "ADMIN-1",
+            },
+            Response::UploadInitiated { .. } => "INIT-1",
+            Response::PartAccepted { .. } => "PART-6",
+            Response::LayerCompleted { .. } => "DONE-6",
+            Response::Availability { layers, .. } if !layers.is_empty() => "CHECK-1",
+            Response::Availability { .. } => "CHECK-2",
+        },
+    }
+}
+
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
@@ -175,6 +223,27 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
+    }
+
+    #[test]
+    fn every_rule_for_answer_is_in_the_catalog() {
+        use crate::model::{PartProblem, Request};
+        let req = Request::Malformed {
+            detail: String::new(),
+        };
+        let errors = [
+            EcrError::Throttling,
+            EcrError::InvalidParameter {
+                member: "x".into(),
+                problem: ParameterProblem::Part(PartProblem::Oversize { len: 1, max: 0 }),
+            },
+            EcrError::EmptyUpload {
+                upload_id: String::new(),
+            },
+        ];
+        for e in errors {
+            assert!(rule(rule_for(&req, &Err(e))).is_some());
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use regex::Regex;
 
 use super::digest::is_layer_digest;
 use super::limits::{BATCH_DIGEST_MAX_LEN, LAYER_DIGESTS_PER_REQUEST, REPOSITORY_NAME_LEN};
-use super::outcome::{EcrError, ParameterProblem};
+use super::outcome::{EcrError, ParameterProblem, PartProblem};
 use super::profile::RepositoryNamePattern;
 
 /// The 2026 OCI-compatible `RepositoryName` pattern of the service model.
@@ -174,10 +174,13 @@ pub fn batch_layer_digests(value: &Option<Vec<String>>) -> Result<&[String], Ecr
 
 /// VAL-2 for a blob's decoded length against the profile's limit (PART-2).
 pub fn oversize_blob(len: usize, max: u64) -> EcrError {
-    broken(
-        "layerPartBlob",
-        format!("Member must have length less than or equal to {max}; got {len} bytes"),
-    )
+    EcrError::InvalidParameter {
+        member: "layerPartBlob".to_owned(),
+        problem: ParameterProblem::Part(PartProblem::Oversize {
+            len: len as u64,
+            max,
+        }),
+    }
 }
 
 #[cfg(test)]
