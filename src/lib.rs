@@ -6,11 +6,13 @@
 //! - [`fixture`]: the fixture file conventions (`$blob` descriptions, wire cases);
 //! - [`model`]: the reference model, a pure state machine of the upload protocol;
 //! - [`wire`]: awsJson 1.1 request, response and error types, and their codec;
+//! - [`runner`]: the conformance runner: scenarios, generated runs, comparison, reports;
 //! - [`strategy`]: proptest generators of layers, part plans and operation sequences.
 
 pub mod fake;
 pub mod fixture;
 pub mod model;
+pub mod runner;
 pub mod strategy;
 pub mod wire;
 

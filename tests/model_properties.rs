@@ -8,6 +8,10 @@ use ecr_conformance::strategy::{fill, part_plan, steps};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
+fn names() -> Vec<String> {
+    vec!["r0".to_owned(), "r1".to_owned(), "r2".to_owned()]
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -56,7 +60,7 @@ fn run_checking_invariants(
     // Bytes each open upload has accepted, kept here (not by the model) to check it.
     let mut accepted: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
     for step in generated {
-        let request = step.concretize(&r, &minted);
+        let request = step.concretize(&r, &minted, &names());
         let before = r.clone();
         let outcome = r.apply(&request);
         match &outcome {
@@ -125,7 +129,7 @@ fn generated_sequences_reach_every_answer_the_model_can_give() {
         let mut r = Registry::new(Profile::ecr());
         let mut minted = Vec::new();
         for step in &generated {
-            let outcome = r.apply(&step.concretize(&r, &minted));
+            let outcome = r.apply(&step.concretize(&r, &minted, &names()));
             let label = match &outcome {
                 Ok(Response::UploadInitiated { upload_id, .. }) => {
                     minted.push(upload_id.clone());

@@ -96,7 +96,7 @@ proptest! {
     fn every_generated_model_request_survives_the_wire_unchanged(generated in steps(30)) {
         let registry = ecr_conformance::model::Registry::new(ecr_conformance::model::Profile::ecr());
         for step in generated {
-            let request = step.concretize(&registry, &[]);
+            let request = step.concretize(&registry, &[], &["r0".to_owned(), "r1".to_owned(), "r2".to_owned()]);
             match wire::encode_request(&request) {
                 Some((op, body)) => {
                     prop_assert_eq!(wire::decode_request(Some(&op.target()), &body), request)

@@ -1,10 +1,15 @@
 //! The `ecr-conformance` command line.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use ecr_conformance::fake::{FakeEcr, Fault};
 use ecr_conformance::model::{Profile, RULES, Source};
+use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError, SigningKeys};
 
 /// Conformance and fuzz test harness for the Amazon ECR layer-upload API.
 #[derive(Debug, Parser)]
@@ -22,6 +27,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the conformance suite (the catalog, then generated sequences) against a target:
+    /// --endpoint, else AWS_ENDPOINT_URL, else the embedded fake. Exit status: 0 no
+    /// divergence, 1 divergences found, 2 usage error or unusable target.
+    Run(Box<RunArgs>),
     /// Serve a fake ECR endpoint on 127.0.0.1 until interrupted. Prints its URL on the
     /// first line of stdout and one line per request (peer, operation, status, error) on
     /// stderr.
@@ -52,6 +61,163 @@ enum Command {
         #[arg(long)]
         id_seed: Option<u64>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The target's URL (default: AWS_ENDPOINT_URL, else the embedded fake).
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// The signing region (default: AWS_REGION, else us-east-1).
+    #[arg(long)]
+    region: Option<String>,
+    /// A built-in profile name (ecr, ecr-legacy-names) or a profile JSON file.
+    #[arg(long, default_value = "ecr")]
+    profile: String,
+    /// Generated sequences to run (0: none).
+    #[arg(long, default_value_t = 256)]
+    cases: u32,
+    /// Seed of the generated sequences (default: random; the report prints it).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run only the scenarios (and `generated`) whose name matches this regex.
+    #[arg(long)]
+    filter: Option<String>,
+    /// List what would run, and run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Prefix of the scratch repositories the run creates and deletes.
+    #[arg(
+        long,
+        default_value = "ecr-conformance",
+        conflicts_with = "repositories"
+    )]
+    repository_prefix: String,
+    /// Use these existing repositories instead of scratch ones (repeatable); nothing else
+    /// is created or deleted, and generated sequences skip create/delete steps.
+    #[arg(long = "repository", value_name = "NAME")]
+    repositories: Vec<String>,
+    /// The target's registry id, with --repository (scratch runs learn it).
+    #[arg(long)]
+    registry_id: Option<String>,
+    /// Write the full report (every rule, every divergence) as JSON here.
+    #[arg(long, value_name = "PATH")]
+    report_json: Option<PathBuf>,
+    /// Write a JUnit XML report here (one test case per scenario).
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// The catalog folder.
+    #[arg(long, value_name = "DIR")]
+    scenarios: Option<PathBuf>,
+    /// Where the smallest failing generated sequence is written as a scenario.
+    #[arg(long, value_name = "DIR", default_value = "fixtures/regressions")]
+    regressions: PathBuf,
+    /// Per-request timeout, in seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// Retry a request that gets no answer, 429 or 5xx this many times (default 0: what
+    /// the target did is what the report shows).
+    #[arg(long, default_value_t = 0)]
+    retries: u32,
+}
+
+/// The catalog: `fixtures/scenarios` here, else the one this binary was built from.
+fn default_scenarios() -> PathBuf {
+    let here = PathBuf::from("fixtures/scenarios");
+    if here.is_dir() {
+        here
+    } else {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios"))
+    }
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000
+}
+
+/// Sets `stop` on Ctrl-C, so the run cleans up and ends.
+fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new()
+        .name("ctrl-c".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = runtime
+                && rt.block_on(tokio::signal::ctrl_c()).is_ok()
+            {
+                eprintln!("ecr-conformance: interrupted; cleaning up");
+                stop.store(true, Ordering::Relaxed);
+            }
+        });
+}
+
+fn run(args: RunArgs) -> Result<bool, RunError> {
+    let profile = resolve_profile(&args.profile).map_err(RunError::Usage)?;
+    let filter = args
+        .filter
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| RunError::Usage(format!("--filter: {e}")))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let config = RunConfig {
+        profile: profile.clone(),
+        cases: args.cases,
+        seed: args.seed.unwrap_or_else(random_seed),
+        filter,
+        repositories: args.repositories.clone(),
+        prefix: args.repository_prefix.clone(),
+        registry_id: args.registry_id.clone(),
+        scenarios_dir: args.scenarios.clone().unwrap_or_else(default_scenarios),
+        regressions_dir: Some(args.regressions.clone()),
+        stop: stop.clone(),
+    };
+    if args.list {
+        for (name, rules, description) in runner::list(&config)? {
+            println!("{name:<28} {:<28} {description}", rules.join(","));
+        }
+        return Ok(true);
+    }
+    let region = args
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    let url = args
+        .endpoint
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+    let fake;
+    let (url, label) = match url {
+        Some(u) => (u.clone(), u),
+        None => {
+            fake = FakeEcr::builder()
+                .profile(profile)
+                .identity("012345678910", &region)
+                .start()
+                .map_err(|e| RunError::Target(e.to_string()))?;
+            (fake.uri(), "embedded fake".to_owned())
+        }
+    };
+    let keys = SigningKeys::from_env().unwrap_or_else(SigningKeys::test);
+    let endpoint = Endpoint::new(&url, &region, keys, Duration::from_secs(args.timeout))
+        .with_retries(args.retries);
+    stop_on_ctrl_c(stop);
+    let report = runner::run(&endpoint, &label, &config)?;
+    print!("{}", report.text());
+    if let Some(path) = &args.report_json {
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| RunError::Usage(e.to_string()))?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.junit())
+            .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
+    }
+    Ok(report.passed())
 }
 
 /// A built-in profile by name, or a profile JSON file.
@@ -141,7 +307,18 @@ fn print_rules(json: bool) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Run(args) = cli.command {
+        return match run(*args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("ecr-conformance: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let result = match cli.command {
+        Command::Run(_) => Ok(()),
         Command::Rules { json } => print_rules(json),
         Command::Serve {
             port,

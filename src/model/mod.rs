@@ -27,5 +27,5 @@ pub use request::{
     BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
     InitiateLayerUpload, PartBlob, Request, UploadLayerPart,
 };
-pub use rules::{RULES, Rule, Source, rule_for};
+pub use rules::{RULES, Rule, Source, rule_for, rules_checked};
 pub use upload::Upload;

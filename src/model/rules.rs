@@ -208,6 +208,22 @@ pub fn rule_for(request: &Request, outcome: &Outcome) -> &'static str {
     }
 }
 
+/// Every rule an answer to `request` shows: the deciding one ([`rule_for`]) first, then
+/// the rules about the answer's members (INIT-2 on a new upload, PART-5 on a refused part)
+/// and WIRE-3 on every answer.
+pub fn rules_checked(request: &Request, outcome: &Outcome) -> Vec<&'static str> {
+    let mut out = vec![rule_for(request, outcome)];
+    match outcome {
+        Ok(Response::UploadInitiated { .. }) => out.push("INIT-2"),
+        Err(EcrError::InvalidLayerPart { .. }) => out.push("PART-5"),
+        _ => {}
+    }
+    if out[0] != "WIRE-3" {
+        out.push("WIRE-3");
+    }
+    out
+}
+
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)

@@ -190,9 +190,14 @@ pub fn steps(max_len: usize) -> impl Strategy<Value = Vec<Step>> {
 
 const UNKNOWN_UPLOAD: &str = "00000000-0000-0000-0000-000000000000";
 
-fn repo_name(pick: RepoPick) -> Option<String> {
+fn repo_name(pick: RepoPick, repos: &[String]) -> Option<String> {
     match pick {
-        RepoPick::Named(n) => Some(format!("r{n}")),
+        RepoPick::Named(n) => Some(
+            repos
+                .get(usize::from(n) % repos.len().max(1))
+                .cloned()
+                .unwrap_or_else(|| format!("r{n}")),
+        ),
         RepoPick::Invalid => Some("Not_A/valid-Name-".to_owned()),
         RepoPick::Missing => None,
     }
@@ -239,21 +244,22 @@ fn digest_for(pick: DigestPick, right: &str) -> String {
 
 impl Step {
     /// The concrete request this step makes against `registry`, whose minted upload ids so
-    /// far are `minted` (in minting order). Reads the registry; changes nothing.
-    pub fn concretize(&self, registry: &Registry, minted: &[String]) -> Request {
+    /// far are `minted` (in minting order), with `RepoPick::Named(n)` standing for
+    /// `repos[n % repos.len()]`. Reads the registry; changes nothing.
+    pub fn concretize(&self, registry: &Registry, minted: &[String], repos: &[String]) -> Request {
         match *self {
             Step::Create(repo) => Request::CreateRepository(CreateRepository {
                 registry_id: None,
-                repository_name: repo_name(repo),
+                repository_name: repo_name(repo, repos),
             }),
             Step::Delete(repo) => Request::DeleteRepository(DeleteRepository {
                 registry_id: None,
-                repository_name: repo_name(repo),
+                repository_name: repo_name(repo, repos),
                 force: Some(true),
             }),
             Step::Initiate(repo) => Request::InitiateLayerUpload(InitiateLayerUpload {
                 registry_id: None,
-                repository_name: repo_name(repo),
+                repository_name: repo_name(repo, repos),
             }),
             Step::Part {
                 repo,
@@ -276,7 +282,7 @@ impl Step {
                 let last = (first + i64::from(len) - 1 + last_skew).max(0);
                 Request::UploadLayerPart(UploadLayerPart {
                     registry_id: None,
-                    repository_name: repo_name(repo),
+                    repository_name: repo_name(repo, repos),
                     upload_id: id,
                     part_first_byte: Some(first),
                     part_last_byte: Some(last),
@@ -295,7 +301,7 @@ impl Step {
                     .map_or_else(|| digest_of(b""), |u| u.digest());
                 Request::CompleteLayerUpload(CompleteLayerUpload {
                     registry_id: None,
-                    repository_name: repo_name(repo),
+                    repository_name: repo_name(repo, repos),
                     upload_id: id,
                     layer_digests: Some(vec![digest_for(digest, &right)]),
                 })
@@ -308,7 +314,7 @@ impl Step {
                 // A stored layer, else an open upload's bytes so far (still missing).
                 let id = upload_id(upload, minted);
                 let open = id.as_deref().and_then(|i| registry.upload(i));
-                let name = repo_name(repo).unwrap_or_default();
+                let name = repo_name(repo, repos).unwrap_or_default();
                 let stored: Vec<&str> = registry.layers(&name).map(|(d, _)| d).collect();
                 let nth = match upload {
                     UploadPick::Minted(n) | UploadPick::MintedUpperCase(n) => usize::from(n),
@@ -321,7 +327,7 @@ impl Step {
                 };
                 Request::BatchCheckLayerAvailability(BatchCheckLayerAvailability {
                     registry_id: None,
-                    repository_name: repo_name(repo),
+                    repository_name: repo_name(repo, repos),
                     layer_digests: Some(vec![digest_for(digest, &right)]),
                 })
             }

@@ -1,0 +1,313 @@
+//! Comparing what a target answered with what the model expected, member by member.
+//!
+//! Compared: success vs error, the sanitized error name, the status class, and the members
+//! the spec names, with their JSON types. Ignored: messages, unknown fields, the spelling
+//! of an error name (namespace, URI, header only). Server-chosen upload ids are mapped.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::endpoint::Observed;
+use crate::model::limits::PART_SIZE_RANGE;
+use crate::model::validate::is_upload_id;
+use crate::model::{EcrError, Outcome, Profile, Request, Response, rule_for};
+
+/// One way the target's answer differs from the model's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Divergence {
+    /// The rule broken.
+    pub rule: &'static str,
+    /// What differs: `answer`, `error`, `status`, or a member name.
+    pub what: String,
+    /// What the model expected.
+    pub expected: String,
+    /// What the target showed.
+    pub actual: String,
+    /// The profile knobs that decide this rule (`name=value`), when it is a chosen rule:
+    /// the target may have chosen differently where ECR documents nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub knobs: Vec<String>,
+}
+
+/// Model upload ids to the target's.
+#[derive(Debug, Clone, Default)]
+pub struct IdMap {
+    to_target: HashMap<String, String>,
+}
+
+impl IdMap {
+    /// Records that the model's `model` id is the target's `target` id.
+    pub fn insert(&mut self, model: &str, target: &str) {
+        self.to_target.insert(model.to_owned(), target.to_owned());
+        self.to_target
+            .insert(model.to_uppercase(), target.to_uppercase());
+    }
+
+    /// The target's id for a model id; ids never minted (sent as literals) map to themselves.
+    pub fn target<'a>(&'a self, model: &'a str) -> &'a str {
+        self.to_target.get(model).map_or(model, String::as_str)
+    }
+
+    /// Whether the target already answered this id for another upload.
+    pub fn has_target(&self, target: &str) -> bool {
+        self.to_target.values().any(|t| t == target)
+    }
+}
+
+struct Findings<'a> {
+    out: Vec<Divergence>,
+    profile: &'a Profile,
+}
+
+impl Findings<'_> {
+    fn add(
+        &mut self,
+        rule: &'static str,
+        what: &str,
+        expected: impl ToString,
+        actual: impl ToString,
+    ) {
+        let knobs = self
+            .profile
+            .knobs()
+            .into_iter()
+            .filter(|k| k.rules.contains(&rule))
+            .map(|k| format!("{}={}", k.name, k.value))
+            .collect();
+        self.out.push(Divergence {
+            rule,
+            what: what.to_owned(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+            knobs,
+        });
+    }
+
+    fn string(&mut self, rule: &'static str, body: &Value, key: &str, want: &str) {
+        match body.get(key) {
+            None | Some(Value::Null) => self.add(rule, key, want, "absent"),
+            Some(Value::String(s)) if s == want => {}
+            Some(Value::String(s)) => self.add(rule, key, want, s),
+            Some(other) => self.add("WIRE-3", key, "a JSON string", other),
+        }
+    }
+
+    fn long(&mut self, rule: &'static str, body: &Value, key: &str, want: Option<i64>) {
+        match (body.get(key), want) {
+            (None | Some(Value::Null), None) => {}
+            (None | Some(Value::Null), Some(w)) => self.add(rule, key, w, "absent"),
+            (Some(v), _) if !v.is_i64() && !v.is_u64() => {
+                self.add("WIRE-3", key, "a JSON integer", v)
+            }
+            (Some(v), None) => self.add(rule, key, "absent", v),
+            (Some(v), Some(w)) if v.as_i64() != Some(w) => self.add(rule, key, w, v),
+            _ => {}
+        }
+    }
+}
+
+fn describe(observed: &Observed) -> String {
+    match (&observed.error_name, &observed.body, &observed.raw) {
+        (Some(name), _, _) => format!("HTTP {} {name}", observed.status),
+        (None, Some(body), _) => format!("HTTP {} {body}", observed.status),
+        (None, None, Some(raw)) => format!("HTTP {} {raw:?}", observed.status),
+        (None, None, None) => format!("HTTP {} with no body", observed.status),
+    }
+}
+
+/// Every divergence of `observed` from `expected`, the model's answer to `request`.
+pub fn compare(
+    request: &Request,
+    expected: &Outcome,
+    observed: &Observed,
+    ids: &IdMap,
+    profile: &Profile,
+) -> Vec<Divergence> {
+    let rule = rule_for(request, expected);
+    let mut f = Findings {
+        out: Vec::new(),
+        profile,
+    };
+    match expected {
+        Err(e) => compare_error(&mut f, rule, e, observed, ids),
+        Ok(r) => compare_success(&mut f, rule, r, observed, ids),
+    }
+    f.out
+}
+
+fn compare_error(
+    f: &mut Findings<'_>,
+    rule: &'static str,
+    e: &EcrError,
+    observed: &Observed,
+    ids: &IdMap,
+) {
+    if (200..300).contains(&observed.status) && observed.error_name.is_none() {
+        f.add(rule, "answer", e.name(), describe(observed));
+        return;
+    }
+    match &observed.error_name {
+        None => f.add(
+            "WIRE-3",
+            "error name",
+            e.name(),
+            format!(
+                "{} (no name in __type, code or X-Amzn-Errortype)",
+                describe(observed)
+            ),
+        ),
+        Some(name) if name != e.name() => f.add(rule, "error", e.name(), name),
+        Some(_) => {}
+    }
+    if observed.status / 100 != e.status() / 100 {
+        f.add("WIRE-3", "status", e.status(), observed.status);
+    }
+    if let (
+        EcrError::InvalidLayerPart {
+            registry_id,
+            repository_name,
+            upload_id,
+            last_valid_byte_received,
+            ..
+        },
+        Some(name),
+        Some(body),
+    ) = (e, &observed.error_name, &observed.body)
+        && name == e.name()
+    {
+        let last = *last_valid_byte_received;
+        f.long("PART-5", body, "lastValidByteReceived", last);
+        f.string("PART-5", body, "registryId", registry_id);
+        f.string("PART-5", body, "repositoryName", repository_name);
+        f.string("PART-5", body, "uploadId", ids.target(upload_id));
+    }
+}
+
+fn compare_success(
+    f: &mut Findings<'_>,
+    rule: &'static str,
+    r: &Response,
+    observed: &Observed,
+    ids: &IdMap,
+) {
+    if observed.status != 200 || observed.error_name.is_some() {
+        f.add(rule, "answer", "success (HTTP 200)", describe(observed));
+        return;
+    }
+    let Some(body) = observed.body.as_ref().filter(|b| b.is_object()) else {
+        f.add("WIRE-3", "body", "a JSON object", describe(observed));
+        return;
+    };
+    match r {
+        Response::Repository(info) => {
+            let repo = body.get("repository").cloned().unwrap_or(Value::Null);
+            f.string(rule, &repo, "repositoryName", &info.repository_name);
+            f.string(rule, &repo, "registryId", &info.registry_id);
+        }
+        Response::UploadInitiated { .. } => {
+            match body.get("uploadId") {
+                Some(Value::String(id)) if is_upload_id(id) => {}
+                Some(Value::String(id)) => {
+                    f.add("INIT-1", "uploadId", "an id in the UploadId pattern", id)
+                }
+                Some(other) => f.add("WIRE-3", "uploadId", "a JSON string", other),
+                None => f.add("INIT-1", "uploadId", "an upload id", "absent"),
+            }
+            match body.get("partSize") {
+                Some(v) if v.as_u64().is_some_and(|n| PART_SIZE_RANGE.contains(&n)) => {}
+                Some(v) if v.is_u64() || v.is_i64() => f.add(
+                    "INIT-2",
+                    "partSize",
+                    format!("{}..={}", PART_SIZE_RANGE.start(), PART_SIZE_RANGE.end()),
+                    v,
+                ),
+                Some(v) => f.add("WIRE-3", "partSize", "a JSON integer", v),
+                None => f.add("INIT-2", "partSize", "a part size", "absent"),
+            }
+        }
+        Response::PartAccepted {
+            registry_id,
+            repository_name,
+            upload_id,
+            last_byte_received,
+        } => {
+            f.long(rule, body, "lastByteReceived", Some(*last_byte_received));
+            f.string(rule, body, "registryId", registry_id);
+            f.string(rule, body, "repositoryName", repository_name);
+            f.string(rule, body, "uploadId", ids.target(upload_id));
+        }
+        Response::LayerCompleted {
+            registry_id,
+            repository_name,
+            upload_id,
+            layer_digest,
+        } => {
+            f.string(rule, body, "layerDigest", layer_digest);
+            f.string(rule, body, "registryId", registry_id);
+            f.string(rule, body, "repositoryName", repository_name);
+            f.string(rule, body, "uploadId", ids.target(upload_id));
+        }
+        Response::Availability { layers, failures } => {
+            let listed = |key: &str, fields: &[&str]| -> Result<Vec<Vec<Value>>, String> {
+                let Some(items) = body.get(key) else {
+                    return Ok(Vec::new());
+                };
+                let items = items.as_array().ok_or_else(|| items.to_string())?;
+                let mut rows: Vec<Vec<Value>> = items
+                    .iter()
+                    .map(|i| {
+                        fields
+                            .iter()
+                            .map(|k| i.get(*k).cloned().unwrap_or(Value::Null))
+                            .collect()
+                    })
+                    .collect();
+                rows.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>());
+                Ok(rows)
+            };
+            let mut want_layers: Vec<Vec<Value>> = layers
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.layer_digest.clone().into(),
+                        "AVAILABLE".into(),
+                        l.layer_size.into(),
+                    ]
+                })
+                .collect();
+            want_layers.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>());
+            match listed("layers", &["layerDigest", "layerAvailability", "layerSize"]) {
+                Ok(got) if got == want_layers => {}
+                Ok(got) => f.add(
+                    "CHECK-1",
+                    "layers",
+                    Value::from(want_layers),
+                    Value::from(got),
+                ),
+                Err(v) => f.add("WIRE-3", "layers", "a JSON array", v),
+            }
+            let mut want_failures: Vec<Vec<Value>> = failures
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.layer_digest.clone().into(),
+                        x.failure_code.as_str().into(),
+                    ]
+                })
+                .collect();
+            want_failures.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>());
+            match listed("failures", &["layerDigest", "failureCode"]) {
+                Ok(got) if got == want_failures => {}
+                Ok(got) => f.add(
+                    "CHECK-2",
+                    "failures",
+                    Value::from(want_failures),
+                    Value::from(got),
+                ),
+                Err(v) => f.add("WIRE-3", "failures", "a JSON array", v),
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Generated runs: random operation sequences (valid and near-miss ranges, blobs, names and
+//! ids) against the target, with the model as reference. A failing sequence is shrunk by
+//! proptest to the smallest that still fails, and written as a scenario file.
+
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use serde_json::Value;
+
+use super::report::{CaseResult, GeneratedResult};
+use super::scenario::{RawStep, Scenario, ScenarioStep};
+use super::session::{Session, WireRequest};
+use super::{RunConfig, Target};
+use crate::model::Request;
+use crate::strategy::{Step, steps};
+
+/// Steps per generated sequence, at most.
+pub(super) const MAX_STEPS: usize = 24;
+
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(
+            &seed
+                .wrapping_add(i as u64)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .to_le_bytes(),
+        );
+    }
+    out
+}
+
+/// Runs one sequence against the target; returns the case and the model requests sent
+/// with whether each opened an upload (for writing a regression scenario).
+#[allow(clippy::type_complexity)] // a case, the requests sent, the ids minted
+fn run_case(
+    target: &Target<'_>,
+    config: &RunConfig,
+    generated: &[Step],
+    case: u64,
+) -> (CaseResult, Vec<(Request, bool)>, Vec<String>) {
+    let repos = target.case_repositories(config, &format!("g{case}"));
+    let mut session = Session::new(target.endpoint, target.model(config, &repos, case));
+    let mut sent = Vec::new();
+    let mut error = None;
+    for step in generated {
+        if config.stopped() {
+            error = Some("interrupted".to_owned());
+            break;
+        }
+        if config.existing() && matches!(step, Step::Create(_) | Step::Delete(_)) {
+            continue; // kept repositories are not created or deleted
+        }
+        let request = step.concretize(&session.model, &session.minted, &repos);
+        let minted_before = session.minted.len();
+        if let Err(e) = session.exchange_request(&request) {
+            error = Some(format!("the target stopped answering: {e}"));
+            break;
+        }
+        sent.push((request, session.minted.len() > minted_before));
+    }
+    target.cleanup(config, &repos);
+    let minted = session.minted;
+    let case = CaseResult {
+        name: "generated".to_owned(),
+        rules: Vec::new(),
+        steps: session.records,
+        error,
+    };
+    (case, sent, minted)
+}
+
+/// Runs `config.cases` generated sequences.
+pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
+    let proptest_config = Config {
+        cases: config.cases,
+        failure_persistence: None,
+        max_shrink_iters: 256,
+        ..Config::default()
+    };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(config.seed));
+    let mut runner = TestRunner::new_with_rng(proptest_config, rng);
+    let counter = std::cell::Cell::new(0u64);
+    let outcome = runner.run(&steps(MAX_STEPS), |generated| {
+        let n = counter.get();
+        counter.set(n + 1);
+        let (case, _, _) = run_case(target, config, &generated, n);
+        if case.passed() || config.stopped() {
+            Ok(())
+        } else {
+            Err(TestCaseError::fail(format!(
+                "{} divergences",
+                case.steps
+                    .iter()
+                    .map(|s| s.divergences.len())
+                    .sum::<usize>()
+            )))
+        }
+    });
+    let mut result = GeneratedResult {
+        cases: config.cases,
+        seed: config.seed,
+        failure: None,
+        regression: None,
+    };
+    if let Err(TestError::Fail(_, minimal)) = outcome {
+        let n = counter.get();
+        let (case, sent, minted) = run_case(target, config, &minimal, n);
+        if let Some(dir) = &config.regressions_dir {
+            let repos = target.case_repositories(config, &format!("g{n}"));
+            let scenario = regression_scenario(&sent, &repos, &minted, config);
+            let name = format!("generated-seed-{}-{}-steps", config.seed, sent.len());
+            let path = dir.join(format!("{name}.json"));
+            let written = std::fs::create_dir_all(dir).and_then(|_| {
+                std::fs::write(
+                    &path,
+                    serde_json::to_string_pretty(&scenario).unwrap_or_default() + "\n",
+                )
+            });
+            result.regression = Some(match written {
+                Ok(()) => path.display().to_string(),
+                Err(e) => format!("(not written: {}: {e})", path.display()),
+            });
+        }
+        result.failure = Some(case);
+    }
+    result
+}
+
+/// The sequence as a scenario: model ids become `$u0`, `$u1`, ..., repository names
+/// `$repo`, `$repo2`, `$repo3`, and undecodable requests raw steps.
+fn regression_scenario(
+    sent: &[(Request, bool)],
+    repos: &[String],
+    minted: &[String],
+    config: &RunConfig,
+) -> Scenario {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for (i, r) in repos.iter().enumerate() {
+        let token = if i == 0 {
+            "$repo".to_owned()
+        } else {
+            format!("$repo{}", i + 1)
+        };
+        names.push((r.clone(), token));
+    }
+    for (k, id) in minted.iter().enumerate() {
+        names.push((id.clone(), format!("$u{k}")));
+        names.push((id.to_uppercase(), format!("$u{k}:upper")));
+    }
+    let mut uploads = 0usize;
+    let mut steps = Vec::new();
+    for (request, opened) in sent {
+        let wire = WireRequest::of(request);
+        let decoded = crate::wire::decode_http(
+            "POST",
+            "/",
+            wire.content_type.as_deref(),
+            wire.target.as_deref(),
+            &wire.body,
+        );
+        let op = wire
+            .target
+            .as_deref()
+            .and_then(crate::wire::Operation::from_target);
+        let mut step = match (op, &decoded) {
+            (Some(op), r)
+                if !matches!(
+                    r,
+                    Request::Malformed { .. } | Request::UnknownOperation { .. }
+                ) =>
+            {
+                let mut body: Value = serde_json::from_slice(&wire.body).unwrap_or(Value::Null);
+                templatize(&mut body, &names);
+                ScenarioStep {
+                    op: Some(op.name().to_owned()),
+                    body: Some(body),
+                    raw: None,
+                    name: None,
+                    checks: None,
+                }
+            }
+            _ => ScenarioStep {
+                op: None,
+                body: None,
+                raw: Some(RawStep {
+                    target: wire.target.clone(),
+                    content_type: wire.content_type.clone(),
+                    body: String::from_utf8_lossy(&wire.body).into_owned(),
+                }),
+                name: None,
+                checks: None,
+            },
+        };
+        if *opened {
+            step.name = Some(format!("u{uploads}"));
+            uploads += 1;
+        }
+        steps.push(step);
+    }
+    Scenario {
+        name: String::new(),
+        description: format!(
+            "Smallest failing generated sequence (seed {}, profile {}); rerun with `ecr-conformance run --filter <this file's name>`.",
+            config.seed, config.profile.name
+        ),
+        rules: Vec::new(),
+        repositories: 0,
+        steps,
+    }
+}
+
+fn templatize(value: &mut Value, names: &[(String, String)]) {
+    match value {
+        Value::String(s) => {
+            if let Some((_, token)) = names.iter().find(|(n, _)| n == s) {
+                *s = token.clone();
+            }
+        }
+        Value::Object(map) => map.values_mut().for_each(|v| templatize(v, names)),
+        Value::Array(items) => items.iter_mut().for_each(|v| templatize(v, names)),
+        _ => {}
+    }
+}

@@ -1,0 +1,361 @@
+//! The conformance runner: drives any endpoint with the catalog's scenarios and with
+//! generated sequences, compares every answer with the model's, and reports every
+//! divergence by rule.
+
+mod compare;
+mod endpoint;
+mod generated;
+mod report;
+pub mod scenario;
+mod session;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use regex::Regex;
+use serde_json::json;
+
+pub use compare::{Divergence, IdMap, compare};
+pub use endpoint::{Endpoint, MAX_ANSWER_BYTES, Observed, SigningKeys, TransportError, observe};
+pub use report::{CaseResult, GeneratedResult, Report, RuleResult};
+pub use scenario::Scenario;
+pub use session::{Session, StepRecord, WireRequest};
+
+use crate::model::{CreateRepository, Profile, Registry, Request, rules};
+use crate::wire::Operation;
+use scenario::Bindings;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The profile the model follows.
+    pub profile: Profile,
+    /// Generated cases (0: none).
+    pub cases: u32,
+    /// Seed of the generated cases and of the scratch names.
+    pub seed: u64,
+    /// Only scenarios (and `generated`) whose name matches.
+    pub filter: Option<Regex>,
+    /// Existing repositories to use instead of scratch ones.
+    pub repositories: Vec<String>,
+    /// Prefix of scratch repository names.
+    pub prefix: String,
+    /// The target's registry id when it cannot be learned (with `repositories`).
+    pub registry_id: Option<String>,
+    /// The catalog folder.
+    pub scenarios_dir: PathBuf,
+    /// Where a shrunk failing sequence is written (none: not written).
+    pub regressions_dir: Option<PathBuf>,
+    /// Set to stop between steps (Ctrl-C).
+    pub stop: Arc<AtomicBool>,
+}
+
+impl RunConfig {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    fn existing(&self) -> bool {
+        !self.repositories.is_empty()
+    }
+
+    fn selected(&self, name: &str) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.is_match(name))
+    }
+}
+
+/// Why a run could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// The arguments or the catalog are wrong.
+    Usage(String),
+    /// The target cannot be used.
+    Target(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Usage(m) | RunError::Target(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// The target, with what the runner learned of it.
+#[derive(Debug)]
+pub struct Target<'a> {
+    endpoint: &'a Endpoint,
+    registry_id: String,
+    run_id: String,
+}
+
+fn create(name: &str) -> Request {
+    Request::CreateRepository(CreateRepository {
+        registry_id: None,
+        repository_name: Some(name.to_owned()),
+    })
+}
+
+fn delete_force(name: &str) -> WireRequest {
+    WireRequest::call(
+        Operation::DeleteRepository,
+        json!({"repositoryName": name, "force": true})
+            .to_string()
+            .into_bytes(),
+    )
+}
+
+impl<'a> Target<'a> {
+    /// Learns the registry id by creating and deleting a probe repository (which also
+    /// shows the target answers), unless existing repositories are used.
+    pub fn probe(endpoint: &'a Endpoint, config: &RunConfig) -> Result<Self, RunError> {
+        let run_id = format!(
+            "{:08x}",
+            crate::strategy::fill(4, config.seed ^ std::process::id() as u64)
+                .iter()
+                .fold(0u32, |a, b| a << 8 | u32::from(*b))
+        );
+        if config.existing() {
+            let registry_id = config
+                .registry_id
+                .clone()
+                .unwrap_or_else(|| crate::model::limits::DEFAULT_REGISTRY_ID.to_owned());
+            return Ok(Target {
+                endpoint,
+                registry_id,
+                run_id,
+            });
+        }
+        let probe = format!("{}-{run_id}-probe", config.prefix);
+        let req = WireRequest::of(&create(&probe));
+        let (observed, _) = endpoint
+            .send(
+                req.target.as_deref(),
+                req.content_type.as_deref(),
+                &req.body,
+            )
+            .map_err(|e| RunError::Target(format!("the target cannot be reached: {e}")))?;
+        let registry_id = observed
+            .body
+            .as_ref()
+            .and_then(|b| b.pointer("/repository/registryId"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let Some(registry_id) = registry_id.filter(|_| observed.status == 200) else {
+            return Err(RunError::Target(format!(
+                "the target did not create a scratch repository '{probe}': HTTP {} {}",
+                observed.status,
+                observed
+                    .error_name
+                    .clone()
+                    .or(observed.raw.clone())
+                    .unwrap_or_default()
+            )));
+        };
+        let d = delete_force(&probe);
+        let _ = endpoint.send(d.target.as_deref(), d.content_type.as_deref(), &d.body);
+        Ok(Target {
+            endpoint,
+            registry_id,
+            run_id,
+        })
+    }
+
+    /// The repositories a case uses: three scratch names, or the existing ones.
+    fn case_repositories(&self, config: &RunConfig, case: &str) -> Vec<String> {
+        if config.existing() {
+            return config.repositories.clone();
+        }
+        ["a", "b", "c"]
+            .iter()
+            .map(|x| format!("{}-{}-{case}-{x}", config.prefix, self.run_id))
+            .collect()
+    }
+
+    /// A model with the target's identity, holding the existing repositories if any.
+    fn model(&self, config: &RunConfig, repos: &[String], case: u64) -> Registry {
+        let mut model = Registry::new(config.profile.clone())
+            .with_identity(&self.registry_id, self.endpoint.region())
+            .with_id_seed(config.seed ^ case.wrapping_mul(0x9e37_79b9));
+        if config.existing() {
+            for r in repos {
+                let _ = model.apply(&create(r));
+            }
+        }
+        model
+    }
+
+    /// Deletes a case's scratch repositories (never existing ones); answers are not
+    /// compared, only sent.
+    fn cleanup(&self, config: &RunConfig, repos: &[String]) {
+        if config.existing() {
+            return;
+        }
+        for r in repos {
+            let d = delete_force(r);
+            let _ = self
+                .endpoint
+                .send(d.target.as_deref(), d.content_type.as_deref(), &d.body);
+        }
+    }
+}
+
+fn run_scenario(
+    target: &Target<'_>,
+    config: &RunConfig,
+    scenario: &Scenario,
+    index: usize,
+) -> CaseResult {
+    let repos = target.case_repositories(config, &format!("s{index}"));
+    let mut session = Session::new(target.endpoint, target.model(config, &repos, index as u64));
+    let mut error = None;
+    let created = if config.existing() {
+        0
+    } else {
+        scenario.repositories.min(repos.len())
+    };
+    for r in &repos[..created] {
+        if let Err(e) = session.exchange_request(&create(r)) {
+            error = Some(format!("the target stopped answering: {e}"));
+        }
+    }
+    let salt = if config.existing() {
+        config.seed ^ u64::from_str_radix(&target.run_id, 16).unwrap_or(0)
+    } else {
+        0
+    };
+    let mut uploads: Vec<(String, String)> = Vec::new();
+    // The digest of each named upload's bytes, kept after it completes.
+    let mut digests: std::collections::HashMap<String, String> = Default::default();
+    for step in &scenario.steps {
+        if error.is_some() {
+            break;
+        }
+        if config.stopped() {
+            error = Some("interrupted".to_owned());
+            break;
+        }
+        let side = |target_side: bool| Bindings {
+            repos: repos.clone(),
+            registry_id: target.registry_id.clone(),
+            uploads: uploads
+                .iter()
+                .map(|(n, id)| {
+                    (
+                        n.clone(),
+                        if target_side {
+                            session.ids.target(id).to_owned()
+                        } else {
+                            id.clone()
+                        },
+                    )
+                })
+                .collect(),
+            digests: digests.clone(),
+            salt,
+        };
+        let requests = side(false)
+            .request(step)
+            .and_then(|m| side(true).request(step).map(|t| (m, t)));
+        let (to_model, to_target) = match requests {
+            Ok(pair) => pair,
+            Err(e) => {
+                error = Some(format!("bad step: {e}"));
+                break;
+            }
+        };
+        let attribute = step.checks.as_deref().and_then(rules::rule).map(|r| r.id);
+        let minted = session.minted.len();
+        if let Err(e) = session.exchange(&to_model, &to_target, attribute) {
+            error = Some(format!("the target stopped answering: {e}"));
+            break;
+        }
+        if let (Some(name), true, Some(id)) = (
+            &step.name,
+            session.minted.len() > minted,
+            session.minted.last(),
+        ) {
+            uploads.push((name.clone(), id.clone()));
+        }
+        for (name, id) in &uploads {
+            if let Some(u) = session.model.upload(id) {
+                digests.insert(name.clone(), u.digest());
+            }
+        }
+    }
+    target.cleanup(config, &repos);
+    CaseResult {
+        name: scenario.name.clone(),
+        rules: scenario.rules.clone(),
+        steps: session.records,
+        error,
+    }
+}
+
+/// Runs the catalog and the generated sequences against `endpoint`.
+pub fn run(
+    endpoint: &Endpoint,
+    target_label: &str,
+    config: &RunConfig,
+) -> Result<Report, RunError> {
+    let catalog =
+        scenario::load_dir(&config.scenarios_dir).map_err(|e| RunError::Usage(e.to_string()))?;
+    let target = Target::probe(endpoint, config)?;
+    let mut results = Vec::new();
+    let mut not_run = Vec::new();
+    for (i, s) in catalog
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| config.selected(&s.name))
+    {
+        if config.existing() && config.repositories.len() < s.repositories {
+            not_run.push(format!(
+                "{}: needs {} repositories, --repository gave {}",
+                s.name,
+                s.repositories,
+                config.repositories.len()
+            ));
+            continue;
+        }
+        if config.stopped() {
+            not_run.push(format!("{}: interrupted", s.name));
+            continue;
+        }
+        results.push(run_scenario(&target, config, s, i));
+    }
+    let generated = (config.cases > 0 && config.selected("generated") && !config.stopped())
+        .then(|| generated::run(&target, config));
+    Ok(Report::new(
+        target_label.to_owned(),
+        config.profile.name.clone(),
+        results,
+        generated,
+        not_run,
+    ))
+}
+
+/// Lists the catalog: name, rules and description of each scenario, and the generated runs.
+pub fn list(config: &RunConfig) -> Result<Vec<(String, Vec<String>, String)>, RunError> {
+    let catalog =
+        scenario::load_dir(&config.scenarios_dir).map_err(|e| RunError::Usage(e.to_string()))?;
+    let mut out: Vec<_> = catalog
+        .into_iter()
+        .filter(|s| config.selected(&s.name))
+        .map(|s| (s.name, s.rules, s.description))
+        .collect();
+    if config.selected("generated") {
+        out.push((
+            "generated".to_owned(),
+            Vec::new(),
+            format!(
+                "{} random sequences of up to {} steps (--cases, --seed)",
+                config.cases,
+                generated::MAX_STEPS
+            ),
+        ));
+    }
+    Ok(out)
+}

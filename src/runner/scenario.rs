@@ -1,0 +1,244 @@
+//! Catalog scenarios: named step lists in `fixtures/scenarios/*.json`.
+//!
+//! A scenario names the rules it exercises and lists steps; expected answers are not
+//! written down: the model computes them as the steps run. Placeholders in bodies:
+//! - `"$repo"`, `"$repo2"`, `"$repo3"`: the run's scratch repository names;
+//! - `"$registry"`: the target's registry id;
+//! - `"$NAME"` / `"$NAME:upper"`: the id of the upload a step opened with `"as": "NAME"`
+//!   (the model's id for the model, the target's for the target), in upper case;
+//! - `{"$blob": {"length": N, "seed": S}}`: base64 of N pattern bytes (see
+//!   [`crate::fixture`]); `{"$digest": "NAME"}`: `sha256:` of what upload NAME has received.
+//!
+//! A raw step (`"raw": {"target", "contentType", "body"}`) sends its body text as is, after
+//! replacing the same `$` names; it is how malformed requests are written.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::session::WireRequest;
+use crate::fixture::{FixtureError, expand_blobs};
+use crate::wire::{CONTENT_TYPE, Operation, TARGET_PREFIX};
+
+/// A named step list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The name (the file's stem).
+    #[serde(default)]
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// The rule ids it exercises.
+    pub rules: Vec<String>,
+    /// Scratch repositories to create before the steps (default 2).
+    #[serde(default = "two")]
+    pub repositories: usize,
+    /// The steps.
+    pub steps: Vec<ScenarioStep>,
+}
+
+fn two() -> usize {
+    2
+}
+
+/// One step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioStep {
+    /// The operation, for a well-formed call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    /// The JSON body of a well-formed call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// A raw request instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<RawStep>,
+    /// Names the upload an `InitiateLayerUpload` opens.
+    #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The rule this step checks, when it checks an earlier step (e.g. STATE-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<String>,
+}
+
+/// A raw request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawStep {
+    /// `X-Amz-Target`; an operation name is prefixed with the service's.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// `Content-Type` (default the awsJson one; `""` sends none).
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// The body text.
+    pub body: String,
+}
+
+/// Loads every scenario of a folder, sorted by name.
+pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, FixtureError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| FixtureError(format!("{}: {e}", dir.display())))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| FixtureError(e.to_string()))?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            out.push(load(&path)?);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Loads one scenario file.
+pub fn load(path: &Path) -> Result<Scenario, FixtureError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FixtureError(format!("{}: {e}", path.display())))?;
+    let mut s: Scenario = serde_json::from_str(&text)
+        .map_err(|e| FixtureError(format!("{}: {e}", path.display())))?;
+    s.name = path
+        .file_stem()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    for (i, step) in s.steps.iter().enumerate() {
+        let ok = match (&step.op, &step.body, &step.raw) {
+            (Some(op), _, None) => Operation::from_name(op).is_some(),
+            (None, None, Some(_)) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(FixtureError(format!(
+                "{}: step {i} needs a known \"op\" (with an optional \"body\") or a \"raw\"",
+                path.display()
+            )));
+        }
+    }
+    Ok(s)
+}
+
+/// What placeholders stand for on one side (model or target).
+#[derive(Debug, Clone)]
+pub struct Bindings {
+    /// `$repo`, `$repo2`, `$repo3`.
+    pub repos: Vec<String>,
+    /// `$registry`.
+    pub registry_id: String,
+    /// Upload names to ids.
+    pub uploads: HashMap<String, String>,
+    /// Upload names to the digest of their bytes so far.
+    pub digests: HashMap<String, String>,
+    /// Added to every `$blob` seed, so that reruns against kept repositories make new layers.
+    pub salt: u64,
+}
+
+impl Bindings {
+    fn lookup(&self, token: &str) -> Option<String> {
+        let name = token.strip_prefix('$')?;
+        match name {
+            "repo" => return self.repos.first().cloned(),
+            "repo2" => return self.repos.get(1).cloned(),
+            "repo3" => return self.repos.get(2).cloned(),
+            "registry" => return Some(self.registry_id.clone()),
+            _ => {}
+        }
+        if let Some(n) = name.strip_suffix(":upper") {
+            return self.uploads.get(n).map(|id| id.to_uppercase());
+        }
+        self.uploads.get(name).cloned()
+    }
+
+    fn resolve(&self, value: &mut Value) -> Result<(), FixtureError> {
+        match value {
+            Value::String(s) if s.starts_with('$') => {
+                *s = self
+                    .lookup(s)
+                    .ok_or_else(|| FixtureError(format!("unknown placeholder {s}")))?;
+            }
+            Value::Object(map) if map.contains_key("$digest") => {
+                let name = map["$digest"].as_str().unwrap_or_default().to_owned();
+                *value = Value::String(
+                    self.digests
+                        .get(&name)
+                        .cloned()
+                        .ok_or_else(|| FixtureError(format!("no upload named {name}")))?,
+                );
+            }
+            Value::Object(map) if map.contains_key("$blob") => {
+                if let Some(seed) = map["$blob"].get("seed").and_then(Value::as_u64) {
+                    map["$blob"]["seed"] = (seed ^ self.salt).into();
+                }
+            }
+            Value::Object(map) => {
+                for v in map.values_mut() {
+                    self.resolve(v)?;
+                }
+            }
+            Value::Array(items) => {
+                for v in items {
+                    self.resolve(v)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The wire request of `step` on this side.
+    pub fn request(&self, step: &ScenarioStep) -> Result<WireRequest, FixtureError> {
+        if let Some(raw) = &step.raw {
+            let mut body = raw.body.clone();
+            // Longest names first, so `$repo2` is not read as `$repo` + "2".
+            let mut names: Vec<String> = ["repo", "repo2", "repo3", "registry"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .chain(
+                    self.uploads
+                        .keys()
+                        .flat_map(|k| [format!("{k}:upper"), k.clone()]),
+                )
+                .collect();
+            names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+            for n in names {
+                let token = format!("${n}");
+                if let Some(v) = self.lookup(&token) {
+                    body = body.replace(&token, &v);
+                }
+            }
+            let target = raw.target.as_ref().map(|t| {
+                if t.contains('.') || t.is_empty() {
+                    t.clone()
+                } else {
+                    format!("{TARGET_PREFIX}{t}")
+                }
+            });
+            let content_type = match raw.content_type.as_deref() {
+                None => Some(CONTENT_TYPE.to_owned()),
+                Some("") => None,
+                Some(c) => Some(c.to_owned()),
+            };
+            return Ok(WireRequest {
+                target,
+                content_type,
+                body: body.into_bytes(),
+            });
+        }
+        let op = step
+            .op
+            .as_deref()
+            .and_then(Operation::from_name)
+            .ok_or_else(|| FixtureError("a step without a known op".into()))?;
+        let mut body = step
+            .body
+            .clone()
+            .unwrap_or_else(|| Value::Object(Default::default()));
+        self.resolve(&mut body)?;
+        expand_blobs(&mut body)?;
+        let bytes = serde_json::to_vec(&body).map_err(|e| FixtureError(e.to_string()))?;
+        Ok(WireRequest::call(op, bytes))
+    }
+}
