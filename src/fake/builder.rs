@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::fault::Fault;
+use super::quirk::Quirk;
 use super::responder::Responder;
 use super::server::{Limits, serve};
 use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
@@ -45,6 +46,7 @@ pub struct FakeEcrBuilder {
     repositories: Vec<String>,
     uploads: Vec<(String, String)>,
     faults: Vec<Fault>,
+    quirks: Vec<Quirk>,
     port: u16,
     id_seed: Option<u64>,
     limits: Limits,
@@ -59,6 +61,7 @@ impl Default for FakeEcrBuilder {
             repositories: Vec::new(),
             uploads: Vec::new(),
             faults: Vec::new(),
+            quirks: Vec::new(),
             port: 0,
             id_seed: None,
             limits: Limits {
@@ -102,6 +105,12 @@ impl FakeEcrBuilder {
     /// A fault to inject.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
+        self
+    }
+
+    /// A quirk: a deliberate departure of the answers (for testing conformance tools).
+    pub fn quirk(mut self, quirk: Quirk) -> Self {
+        self.quirks.push(quirk);
         self
     }
 
@@ -159,7 +168,12 @@ impl FakeEcrBuilder {
                 .open_upload(repo, id)
                 .map_err(|e| FakeError::Setup(format!("upload '{id}': {e}")))?;
         }
-        Ok(Responder::new(registry, self.faults.clone(), seed))
+        Ok(Responder::new(
+            registry,
+            self.faults.clone(),
+            self.quirks.clone(),
+            seed,
+        ))
     }
 
     /// Starts the fake on its own thread and runtime, so it serves from sync and async

@@ -9,9 +9,11 @@
 
 mod builder;
 mod fault;
+mod quirk;
 mod responder;
 mod server;
 
 pub use builder::{FakeEcr, FakeEcrBuilder, FakeError, MAX_BODY_BYTES};
 pub use fault::{Fault, FaultKind, FaultSpecError};
+pub use quirk::Quirk;
 pub use responder::{HttpAnswer, HttpRequest, Responder};

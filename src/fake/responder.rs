@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::fault::{Fault, FaultKind};
+use super::quirk::{Quirk, Shaped};
 use crate::model::{EcrError, Registry, Request};
 use crate::wire::{self, Operation};
 
@@ -54,6 +55,7 @@ impl HttpAnswer {
 struct Inner {
     registry: Mutex<Registry>,
     faults: Vec<Fault>,
+    quirks: Vec<Quirk>,
     calls: Mutex<HashMap<Operation, u64>>,
     requests: AtomicU64,
     request_id_seed: u64,
@@ -81,11 +83,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Responder {
     /// A responder over `registry` with `faults`.
-    pub fn new(registry: Registry, faults: Vec<Fault>, request_id_seed: u64) -> Self {
+    pub fn new(
+        registry: Registry,
+        faults: Vec<Fault>,
+        quirks: Vec<Quirk>,
+        request_id_seed: u64,
+    ) -> Self {
         Responder {
             inner: Arc::new(Inner {
                 registry: Mutex::new(registry),
                 faults,
+                quirks,
                 calls: Mutex::new(HashMap::new()),
                 requests: AtomicU64::new(0),
                 request_id_seed,
@@ -143,7 +151,17 @@ impl Responder {
                     message: "injected fault: the request was applied".to_owned(),
                 })
             }
-            Some(FaultKind::Delay(_)) | None => lock(&self.inner.registry).apply(&request),
+            Some(FaultKind::Delay(_)) | None => {
+                let mut registry = lock(&self.inner.registry);
+                let outcome = registry.apply(&request);
+                if !self.inner.quirks.is_empty() {
+                    let answer = wire::encode_outcome(&outcome);
+                    let shaped = self.shape(&request, &outcome, &registry, answer);
+                    drop(registry);
+                    return self.finish(shaped, None, operation);
+                }
+                outcome
+            }
         };
         drop(request);
         let answer = wire::encode_outcome(&outcome);
@@ -162,6 +180,65 @@ impl Responder {
                 Some(FaultKind::Delay(d)) => Some(d),
                 _ => None,
             },
+            operation,
+        }
+    }
+
+    /// Applies the quirks to an encoded answer.
+    fn shape(
+        &self,
+        request: &Request,
+        outcome: &crate::model::Outcome,
+        registry: &Registry,
+        answer: wire::Answer,
+    ) -> Shaped {
+        let digest = match request {
+            Request::CompleteLayerUpload(c) => c
+                .upload_id
+                .as_deref()
+                .and_then(|id| registry.upload(id))
+                .map(|u| u.digest()),
+            _ => None,
+        };
+        let mut shaped = Shaped {
+            status: answer.status,
+            header: answer.error_name.map(str::to_owned),
+            body: serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null),
+        };
+        for q in &self.inner.quirks {
+            q.apply(
+                request,
+                outcome,
+                registry.registry_id(),
+                digest.as_deref(),
+                &mut shaped,
+            );
+        }
+        shaped
+    }
+
+    fn finish(
+        &self,
+        shaped: Shaped,
+        delay: Option<Duration>,
+        operation: Option<Operation>,
+    ) -> HttpAnswer {
+        let mut headers = vec![
+            ("content-type", wire::CONTENT_TYPE.to_owned()),
+            ("x-amzn-RequestId", self.request_id()),
+        ];
+        if let Some(name) = shaped.header {
+            headers.push(("x-amzn-ErrorType", name));
+        }
+        let body = match shaped.body {
+            serde_json::Value::Null => Vec::new(),
+            v => v.to_string().into_bytes(),
+        };
+        HttpAnswer {
+            status: shaped.status,
+            headers,
+            body,
+            delay,
             operation,
         }
     }

@@ -56,6 +56,16 @@ impl IdMap {
     }
 }
 
+/// The knobs of `profile` that decide `rule`, as `name=value`.
+pub fn knobs_for(profile: &Profile, rule: &str) -> Vec<String> {
+    profile
+        .knobs()
+        .into_iter()
+        .filter(|k| k.rules.contains(&rule))
+        .map(|k| format!("{}={}", k.name, k.value))
+        .collect()
+}
+
 struct Findings<'a> {
     out: Vec<Divergence>,
     profile: &'a Profile,
@@ -150,8 +160,8 @@ fn compare_error(
     }
     match &observed.error_name {
         None => f.add(
-            "WIRE-3",
-            "error name",
+            rule,
+            "error",
             e.name(),
             format!(
                 "{} (no name in __type, code or X-Amzn-Errortype)",

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use regex::Regex;
 use serde_json::json;
 
-pub use compare::{Divergence, IdMap, compare};
+pub use compare::{Divergence, IdMap, compare, knobs_for};
 pub use endpoint::{Endpoint, MAX_ANSWER_BYTES, Observed, SigningKeys, TransportError, observe};
 pub use report::{CaseResult, GeneratedResult, Report, RuleResult};
 pub use scenario::Scenario;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::compare::{Divergence, IdMap, compare};
+use super::compare::{Divergence, IdMap, compare, knobs_for};
 use super::endpoint::{Endpoint, Observed, TransportError};
 use crate::model::{Outcome, Profile, Registry, Request, Response, rule_for, rules_checked};
 use crate::wire::{self, CONTENT_TYPE};
@@ -193,6 +193,7 @@ impl<'a> Session<'a> {
         if let Some(r) = attribute {
             for d in &mut divergences {
                 d.rule = r;
+                d.knobs = knobs_for(&self.profile, r);
             }
         }
         let operation = to_target

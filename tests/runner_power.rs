@@ -1,0 +1,255 @@
+//! The runner's own power: the embedded fake passes, every defect is flagged on the rule it
+//! breaks, legal protocol variants are not flagged, and a failing generated sequence comes
+//! back as a scenario that replays.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use ecr_conformance::fake::{FakeEcr, Quirk};
+use ecr_conformance::model::{FailedCompletion, Profile, RULES};
+use ecr_conformance::runner::{self, Endpoint, Report, RunConfig, SigningKeys, scenario};
+
+fn catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios")
+}
+
+fn config(cases: u32) -> RunConfig {
+    RunConfig {
+        profile: Profile::ecr(),
+        cases,
+        seed: 7,
+        filter: None,
+        repositories: Vec::new(),
+        prefix: "ecr-conformance".into(),
+        registry_id: None,
+        scenarios_dir: catalog(),
+        regressions_dir: None,
+        stop: Arc::new(AtomicBool::new(false)),
+    }
+}
+
+fn run_against(fake: &FakeEcr, config: &RunConfig) -> Report {
+    let endpoint = Endpoint::new(
+        &fake.uri(),
+        "us-east-1",
+        SigningKeys::test(),
+        Duration::from_secs(30),
+    );
+    runner::run(&endpoint, "test", config).expect("run")
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ecr-conformance-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn the_catalog_names_every_rule_and_the_fake_exercises_every_rule() {
+    let scenarios = scenario::load_dir(&catalog()).expect("catalog loads");
+    for rule in RULES {
+        assert!(
+            scenarios
+                .iter()
+                .any(|s| s.rules.iter().any(|r| r == rule.id)),
+            "no scenario names {}",
+            rule.id
+        );
+    }
+    let fake = FakeEcr::builder().start().expect("fake");
+    let report = run_against(&fake, &config(0));
+    for r in &report.rules {
+        assert!(r.checked > 0, "{} was never exercised", r.id);
+    }
+    assert!(report.passed(), "{}", report.text());
+}
+
+#[test]
+fn every_defect_is_flagged_on_the_rule_it_breaks() {
+    for quirk in Quirk::ALL.iter().copied() {
+        let Some(rule) = quirk.breaks() else { continue };
+        let fake = FakeEcr::builder().quirk(quirk).start().expect("fake");
+        let report = run_against(&fake, &config(0));
+        let flagged = report
+            .rules
+            .iter()
+            .find(|r| r.id == rule)
+            .map_or(0, |r| r.divergences);
+        assert!(
+            flagged > 0,
+            "{quirk:?} breaks {rule} but was not flagged on it:\n{}",
+            report.text()
+        );
+    }
+}
+
+#[test]
+fn legal_protocol_variants_are_not_flagged() {
+    for quirk in Quirk::ALL.iter().copied().filter(|q| q.breaks().is_none()) {
+        let fake = FakeEcr::builder().quirk(quirk).start().expect("fake");
+        let report = run_against(&fake, &config(16));
+        assert!(
+            report.passed(),
+            "{quirk:?} is legal but was flagged:\n{}",
+            report.text()
+        );
+    }
+}
+
+#[test]
+fn state_1_a_target_whose_failed_completion_consumes_the_upload_is_flagged_naming_the_knob() {
+    let consuming = Profile {
+        failed_completion: FailedCompletion::ConsumesUpload,
+        ..Profile::ecr()
+    };
+    let fake = FakeEcr::builder()
+        .profile(consuming.clone())
+        .start()
+        .expect("fake");
+    let report = run_against(&fake, &config(0));
+    let state = report
+        .rules
+        .iter()
+        .find(|r| r.id == "STATE-1")
+        .expect("STATE-1");
+    let first = state.first.as_ref().expect("STATE-1 flagged");
+    assert!(
+        first
+            .divergence
+            .knobs
+            .contains(&"failed-completion=keeps-upload".to_owned()),
+        "{:?}",
+        first.divergence
+    );
+    // Selecting the profile that matches the target makes the run pass.
+    let report = run_against(
+        &fake,
+        &RunConfig {
+            profile: consuming,
+            ..config(16)
+        },
+    );
+    assert!(report.passed(), "{}", report.text());
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
+        .args(args)
+        .env_remove("AWS_ENDPOINT_URL")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn the_run_command_exits_0_on_the_fake_1_on_a_defect_and_2_when_unreachable() {
+    let dir = tempdir("cli");
+    let json = dir.join("report.json");
+    let junit = dir.join("junit.xml");
+    let out = cli(&[
+        "run",
+        "--cases",
+        "16",
+        "--seed",
+        "3",
+        "--report-json",
+        json.to_str().expect("utf-8"),
+        "--junit",
+        junit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report")).expect("JSON");
+    assert_eq!(report["divergences"], 0);
+    assert_eq!(report["rules"].as_array().map(Vec::len), Some(RULES.len()));
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert_eq!(xml.matches("<testcase ").count(), 12, "{xml}");
+    assert!(!xml.contains("<failure"));
+
+    let fake = FakeEcr::builder()
+        .quirk(Quirk::LastByteOffByOne)
+        .start()
+        .expect("fake");
+    let out = cli(&[
+        "run",
+        "--endpoint",
+        &fake.uri(),
+        "--cases",
+        "0",
+        "--junit",
+        junit.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("PART-6   FAIL"), "{text}");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .expect("junit")
+            .contains("<failure")
+    );
+
+    let out = cli(&[
+        "run",
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--cases",
+        "0",
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot be reached"), "{err}");
+
+    let out = cli(&["run", "--filter", "(unclosed"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_failing_generated_sequence_is_shrunk_and_written_as_a_scenario_that_replays() {
+    let dir = tempdir("regressions");
+    let fake = FakeEcr::builder()
+        .quirk(Quirk::LastByteOffByOne)
+        .start()
+        .expect("fake");
+    let cfg = RunConfig {
+        filter: Some(regex::Regex::new("^generated$").expect("regex")),
+        regressions_dir: Some(dir.clone()),
+        ..config(64)
+    };
+    let report = run_against(&fake, &cfg);
+    let generated = report.generated.as_ref().expect("generated ran");
+    let failure = generated.failure.as_ref().expect("a failure");
+    let path = PathBuf::from(generated.regression.as_ref().expect("written"));
+    // Shrunk: creating the repository, opening an upload and one accepted part suffice.
+    assert!(
+        failure.steps.len() <= 3,
+        "not shrunk: {} steps",
+        failure.steps.len()
+    );
+    let written = scenario::load(&path).expect("a loadable scenario");
+    assert_eq!(written.steps.len(), failure.steps.len());
+
+    let replay = RunConfig {
+        scenarios_dir: dir.clone(),
+        ..config(0)
+    };
+    let again = run_against(&fake, &replay);
+    assert!(
+        !again.passed(),
+        "the regression no longer fails on the defective target"
+    );
+    let clean = FakeEcr::builder().start().expect("fake");
+    let fixed = run_against(&clean, &replay);
+    assert!(fixed.passed(), "{}", fixed.text());
+}
