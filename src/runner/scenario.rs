@@ -27,7 +27,7 @@ use crate::wire::{CONTENT_TYPE, Operation, TARGET_PREFIX};
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// The name (the file's stem).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// What it shows.
     pub description: String,

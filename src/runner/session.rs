@@ -95,9 +95,13 @@ pub(super) fn summarize_body(body: &[u8]) -> Value {
     }
 }
 
-fn expected_json(outcome: &Outcome) -> Value {
+/// The model's answer as the target should give it: with the target's upload id.
+fn expected_json(outcome: &Outcome, ids: &IdMap) -> Value {
     let answer = wire::encode_outcome(outcome);
-    let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+    let mut body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+    if let Some(Value::String(id)) = body.get("uploadId") {
+        body["uploadId"] = ids.target(id).to_owned().into();
+    }
     json!({"status": answer.status, "body": body})
 }
 
@@ -210,7 +214,7 @@ impl<'a> Session<'a> {
             rule,
             checked,
             request: summarize_body(&to_target.body),
-            expected: expected_json(&expected),
+            expected: expected_json(&expected, &self.ids),
             actual: actual_json(&observed),
             divergences,
             retries,

@@ -30,6 +30,11 @@ pub fn aws() -> PathBuf {
     venv_tool("ECR_CONFORMANCE_AWS", "aws")
 }
 
+/// moto's server from the virtual environment.
+pub fn moto_server() -> PathBuf {
+    venv_tool("ECR_CONFORMANCE_MOTO_SERVER", "moto_server")
+}
+
 /// A command with fixed test credentials and no user configuration.
 pub fn with_test_env(mut cmd: Command) -> Command {
     cmd.env_clear()
