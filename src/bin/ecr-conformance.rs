@@ -112,6 +112,10 @@ struct RunArgs {
     /// Where the smallest failing generated sequence is written as a scenario.
     #[arg(long, value_name = "DIR", default_value = "fixtures/regressions")]
     regressions: PathBuf,
+    /// Write the transcript of every scenario (and of a failing generated sequence) here,
+    /// one JSON file each, in the snapshot format: record a registry once, keep it.
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
     /// Per-request timeout, in seconds.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -213,11 +217,26 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         std::fs::write(path, text + "\n")
             .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
     }
+    if let Some(dir) = &args.record {
+        record(dir, &report)
+            .map_err(|e| RunError::Usage(format!("--record {}: {e}", dir.display())))?;
+    }
     if let Some(path) = &args.junit {
         std::fs::write(path, report.junit())
             .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
     }
     Ok(report.passed())
+}
+
+/// Writes each case's transcript as `<dir>/<case>.json`.
+fn record(dir: &std::path::Path, report: &runner::Report) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let failure = report.generated.as_ref().and_then(|g| g.failure.as_ref());
+    for case in report.scenarios.iter().chain(failure) {
+        let text = serde_json::to_string_pretty(&runner::transcript::of(case)).unwrap_or_default();
+        std::fs::write(dir.join(format!("{}.json", case.name)), text + "\n")?;
+    }
+    Ok(())
 }
 
 /// A built-in profile by name, or a profile JSON file.

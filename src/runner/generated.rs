@@ -62,6 +62,7 @@ fn run_case(
     let case = CaseResult {
         name: "generated".to_owned(),
         rules: Vec::new(),
+        repositories: repos,
         steps: session.records,
         error,
     };

@@ -8,6 +8,7 @@ mod generated;
 mod report;
 pub mod scenario;
 mod session;
+pub mod transcript;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -290,6 +291,7 @@ fn run_scenario(
     CaseResult {
         name: scenario.name.clone(),
         rules: scenario.rules.clone(),
+        repositories: repos,
         steps: session.records,
         error,
     }

@@ -18,6 +18,8 @@ pub struct CaseResult {
     pub name: String,
     /// The rules it names.
     pub rules: Vec<String>,
+    /// The repositories it used, in `$repo`, `$repo2`, `$repo3` order.
+    pub repositories: Vec<String>,
     /// Every step.
     pub steps: Vec<StepRecord>,
     /// Why it did not run to its end, if it did not.

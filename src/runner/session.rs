@@ -21,6 +21,12 @@ pub struct StepRecord {
     pub rule: &'static str,
     /// Every rule the step's answer shows (the first is `rule`).
     pub checked: Vec<&'static str>,
+    /// The `X-Amz-Target` sent, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The `Content-Type` sent, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     /// The request body sent, blobs replaced by `{length, sha256}`.
     pub request: Value,
     /// The model's answer.
@@ -213,6 +219,8 @@ impl<'a> Session<'a> {
             operation,
             rule,
             checked,
+            target: to_target.target.clone(),
+            content_type: to_target.content_type.clone(),
             request: summarize_body(&to_target.body),
             expected: expected_json(&expected, &self.ids),
             actual: actual_json(&observed),
