@@ -11,6 +11,8 @@
 
 pub mod fake;
 pub mod fixture;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod runner;
 pub mod strategy;

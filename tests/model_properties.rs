@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use ecr_conformance::model::{Profile, Registry, Request, Response};
+use ecr_conformance::model::{Profile, Registry, Response};
 use ecr_conformance::strategy::{fill, part_plan, steps};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -51,66 +51,14 @@ proptest! {
     }
 }
 
-/// Runs `steps` and checks every step's invariants; returns nothing, panics on a breach.
-fn run_checking_invariants(
-    generated: &[ecr_conformance::strategy::Step],
-) -> Result<(), TestCaseError> {
-    let mut r = Registry::new(Profile::ecr());
-    let mut minted: Vec<String> = Vec::new();
-    // Bytes each open upload has accepted, kept here (not by the model) to check it.
-    let mut accepted: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
-    for step in generated {
-        let request = step.concretize(&r, &minted, &names());
-        let before = r.clone();
-        let outcome = r.apply(&request);
-        match &outcome {
-            Err(e) => prop_assert_eq!(&r, &before, "rejected with {} yet changed the registry", e),
-            Ok(Response::UploadInitiated { upload_id, .. }) => {
-                minted.push(upload_id.clone());
-                accepted.insert(upload_id.clone(), Vec::new());
-            }
-            Ok(Response::PartAccepted {
-                upload_id,
-                last_byte_received,
-                ..
-            }) => {
-                let Request::UploadLayerPart(p) = &request else {
-                    unreachable!()
-                };
-                let bytes = &p.layer_part_blob.as_ref().expect("blob").bytes;
-                let so_far = accepted.get_mut(upload_id).expect("known upload");
-                prop_assert_eq!(p.part_first_byte, Some(so_far.len() as i64));
-                so_far.extend_from_slice(bytes);
-                prop_assert_eq!(*last_byte_received, so_far.len() as i64 - 1);
-            }
-            Ok(Response::LayerCompleted {
-                upload_id,
-                layer_digest,
-                ..
-            }) => {
-                let bytes = accepted.remove(upload_id).expect("known upload");
-                prop_assert_eq!(
-                    layer_digest,
-                    &format!("sha256:{}", hex(&Sha256::digest(&bytes)))
-                );
-            }
-            Ok(_) => {}
-        }
-        // The next expected byte of every open upload is the number of bytes accepted.
-        for id in r.upload_ids() {
-            let want = accepted.get(id).map_or(0, |b| b.len() as u64);
-            prop_assert_eq!(r.upload(id).map(|u| u.received()), Some(want));
-        }
-    }
-    Ok(())
-}
-
 proptest! {
     #[test]
     fn a_rejected_request_leaves_the_registry_unchanged_and_accepted_bytes_add_up(
         generated in steps(40),
     ) {
-        run_checking_invariants(&generated)?;
+        if let Err(e) = ecr_conformance::fuzzing::check_step_invariants(&generated) {
+            return Err(TestCaseError::fail(e));
+        }
     }
 }
 

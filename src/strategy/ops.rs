@@ -10,7 +10,7 @@ use crate::model::{
 };
 
 /// Which repository a step names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
 pub enum RepoPick {
     /// One of a few valid names, by index (`r0`, `r1`, `r2`).
     Named(u8),
@@ -21,7 +21,7 @@ pub enum RepoPick {
 }
 
 /// Which upload a step names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
 pub enum UploadPick {
     /// The upload minted last, or an unknown id if none.
     Latest,
@@ -38,7 +38,7 @@ pub enum UploadPick {
 }
 
 /// Where a part starts, relative to the next expected byte of its upload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
 pub enum Position {
     /// Exactly the next expected byte.
     Next,
@@ -49,7 +49,7 @@ pub enum Position {
 }
 
 /// Which digest a completion or a check lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
 pub enum DigestPick {
     /// The digest of the bytes the upload has received.
     Right,
@@ -62,7 +62,7 @@ pub enum DigestPick {
 }
 
 /// One step of a generated run, with server-chosen values left symbolic.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, arbitrary::Arbitrary)]
 pub enum Step {
     /// `CreateRepository`.
     Create(RepoPick),
@@ -279,7 +279,10 @@ impl Step {
                     // thing the model can describe; it overlaps all the same.
                     Position::Resend => (next - i64::from(len)).max(0),
                 };
-                let last = (first + i64::from(len) - 1 + last_skew).max(0);
+                let last = first
+                    .saturating_add(i64::from(len) - 1)
+                    .saturating_add(last_skew)
+                    .max(0);
                 Request::UploadLayerPart(UploadLayerPart {
                     registry_id: None,
                     repository_name: repo_name(repo, repos),

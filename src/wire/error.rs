@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 /// The header some services carry the error name in.
 pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
 
-/// The bare error name: the part before the first `:`, then after the first `#`.
-/// `:` goes first because a URI suffix may itself contain `#`.
+/// The bare error name: the part before the first `:`, then after the last `#`, trimmed.
+/// `:` goes first because a URI suffix may itself contain `#`; the last `#` (where a
+/// well-formed shape id has only one) makes the rule idempotent.
 pub fn sanitize_error_name(raw: &str) -> &str {
     let name = raw.split(':').next().unwrap_or(raw);
-    let name = name.split_once('#').map_or(name, |(_, n)| n);
+    let name = name.rsplit_once('#').map_or(name, |(_, n)| n);
     name.trim()
 }
 

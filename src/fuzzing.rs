@@ -1,0 +1,320 @@
+//! Entry points of the fuzz targets (`fuzz/fuzz_targets/*.rs` are one-line shims over
+//! these), so the normal build type-checks the fuzz logic and `cargo test` replays the
+//! committed corpora through the same functions (`tests/fuzz_corpus.rs`).
+//!
+//! Each function panics when the property it checks breaks: that is how a fuzzer learns.
+
+use std::collections::BTreeMap;
+
+use arbitrary::{Arbitrary, Unstructured};
+use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
+
+use crate::fake::{FakeEcr, HttpRequest};
+use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
+use crate::model::{Profile, Registry, Request, Response};
+use crate::strategy::Step;
+use crate::wire::{self, Operation};
+
+/// Every error name the fake may answer with when no fault is injected.
+pub const KNOWN_ERRORS: &[&str] = &[
+    "UnknownOperationException",
+    "SerializationException",
+    "InvalidParameterException",
+    "RepositoryNotFoundException",
+    "RepositoryAlreadyExistsException",
+    "RepositoryNotEmptyException",
+    "UploadNotFoundException",
+    "InvalidLayerPartException",
+    "EmptyUploadException",
+    "LayerPartTooSmallException",
+    "InvalidLayerException",
+    "LayerAlreadyExistsException",
+];
+
+/// `wire_request`: arbitrary bytes as the body of each operation: decoding never panics,
+/// and whatever decodes re-encodes and decodes to the same request.
+pub fn wire_request(data: &[u8]) {
+    for op in Operation::ALL {
+        let decoded = wire::decode_operation(op, data);
+        if matches!(
+            decoded,
+            Request::Malformed { .. } | Request::UnknownOperation { .. }
+        ) {
+            continue;
+        }
+        let Some((again_op, body)) = wire::encode_request(&decoded) else {
+            panic!("{op}: a decoded request has no encoding: {decoded:?}");
+        };
+        assert_eq!(again_op, op);
+        assert_eq!(
+            wire::decode_operation(op, &body),
+            decoded,
+            "{op}: round trip changed the request"
+        );
+    }
+}
+
+const CONTENT_TYPES: &[Option<&str>] = &[
+    Some("application/x-amz-json-1.1"),
+    Some("application/x-amz-json-1.1; charset=utf-8"),
+    Some("application/json"),
+    None,
+];
+
+/// `fake_http`: an arbitrary target, content type and body through the fake's responder:
+/// always a well-formed awsJson answer, 200 or 400 with a known error name, never a panic.
+/// Input: one byte picks the target (an operation, none, or the next bytes as text), one
+/// the content type, one the method; the rest is the body.
+pub fn fake_http(data: &[u8]) {
+    let [t, c, m, body @ ..] = data else { return };
+    let targets: Vec<String> = Operation::ALL.iter().map(|o| o.target()).collect();
+    let target = match usize::from(*t) {
+        i if i < targets.len() => Some(targets[i].clone()),
+        6 => None,
+        _ => Some(String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned()),
+    };
+    let responder = FakeEcr::builder()
+        .upload(SEED_REPOSITORY, SEED_UPLOAD_ID)
+        .id_seed(1)
+        .responder()
+        .expect("the seed setup is valid");
+    let answer = responder.handle(HttpRequest {
+        method: if *m % 8 == 0 { "GET" } else { "POST" },
+        path: if *m % 16 == 1 { "/x" } else { "/" },
+        content_type: CONTENT_TYPES[usize::from(*c) % CONTENT_TYPES.len()],
+        target: target.as_deref(),
+        body,
+    });
+    let json: serde_json::Value = serde_json::from_slice(&answer.body).expect("the answer is JSON");
+    assert!(json.is_object(), "the answer is a JSON object");
+    match answer.status {
+        200 => assert!(answer.error_name().is_none()),
+        400 => {
+            let name = json["__type"].as_str().expect("__type");
+            assert!(KNOWN_ERRORS.contains(&name), "unknown error name {name}");
+            assert_eq!(answer.error_name(), Some(name));
+        }
+        other => panic!("status {other} without an injected fault"),
+    }
+}
+
+/// Runs steps through the model and checks, after every step: a rejected request left the
+/// registry unchanged; each open upload's next expected byte is the number of bytes it
+/// accepted; a completed digest is the SHA-256 of exactly the accepted bytes.
+pub fn check_step_invariants(steps: &[Step]) -> Result<(), String> {
+    let repos: Vec<String> = ["r0", "r1", "r2"].iter().map(|s| (*s).to_owned()).collect();
+    let mut r = Registry::new(Profile::ecr());
+    let mut minted: Vec<String> = Vec::new();
+    let mut accepted: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        let request = step.concretize(&r, &minted, &repos);
+        let before = r.clone();
+        let outcome = r.apply(&request);
+        match &outcome {
+            Err(e) if r != before => {
+                return Err(format!(
+                    "step {i}: rejected with {e} yet changed the registry"
+                ));
+            }
+            Err(_) => {}
+            Ok(Response::UploadInitiated { upload_id, .. }) => {
+                minted.push(upload_id.clone());
+                accepted.insert(upload_id.clone(), Vec::new());
+            }
+            Ok(Response::PartAccepted {
+                upload_id,
+                last_byte_received,
+                ..
+            }) => {
+                let Request::UploadLayerPart(p) = &request else {
+                    return Err(format!("step {i}: a part answer to {request:?}"));
+                };
+                let bytes = p
+                    .layer_part_blob
+                    .as_ref()
+                    .map(|b| b.bytes.as_slice())
+                    .unwrap_or_default();
+                let so_far = accepted.entry(upload_id.clone()).or_default();
+                if p.part_first_byte != Some(so_far.len() as i64) {
+                    return Err(format!(
+                        "step {i}: accepted a part at {:?} with {} bytes before",
+                        p.part_first_byte,
+                        so_far.len()
+                    ));
+                }
+                so_far.extend_from_slice(bytes);
+                if *last_byte_received != so_far.len() as i64 - 1 {
+                    return Err(format!(
+                        "step {i}: lastByteReceived {last_byte_received} after {} bytes",
+                        so_far.len()
+                    ));
+                }
+            }
+            Ok(Response::LayerCompleted {
+                upload_id,
+                layer_digest,
+                ..
+            }) => {
+                let bytes = accepted.remove(upload_id).unwrap_or_default();
+                let mut want = String::from("sha256:");
+                crate::model::digest::push_hex(&mut want, &Sha256::digest(&bytes));
+                if *layer_digest != want {
+                    return Err(format!(
+                        "step {i}: completed as {layer_digest}, bytes hash to {want}"
+                    ));
+                }
+            }
+            Ok(_) => {}
+        }
+        for id in r.upload_ids() {
+            let want = accepted.get(id).map_or(0, |b| b.len() as u64);
+            if r.upload(id).map(|u| u.received()) != Some(want) {
+                return Err(format!(
+                    "step {i}: upload {id} expects byte {:?}, accepted {want}",
+                    r.upload(id).map(|u| u.received())
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `model_ops`: structure-aware sequences of operations, small blobs described by length
+/// and fill seed; the invariants of [`check_step_invariants`] hold after every step.
+pub fn model_ops(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(mut steps) = Vec::<Step>::arbitrary(&mut u) else {
+        return;
+    };
+    steps.truncate(64);
+    for s in &mut steps {
+        if let Step::Part { len, .. } = s {
+            *len %= 4097; // small blobs: the fuzzer explores ranges, not megabytes
+        }
+    }
+    if let Err(e) = check_step_invariants(&steps) {
+        panic!("{e}\nsteps: {steps:?}");
+    }
+}
+
+/// `base64_blob`: the blob decoder agrees with the `base64` crate's strict standard engine
+/// on every padded text, and with its no-padding engine on every unpadded one.
+pub fn base64_blob(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let ours = wire::blob::decode(text);
+    let strict = base64::engine::general_purpose::STANDARD.decode(text);
+    let unpadded = base64::engine::general_purpose::STANDARD_NO_PAD.decode(text);
+    match &ours {
+        Ok(b) if b.padded => assert_eq!(Some(&b.bytes), strict.as_ref().ok(), "{text:?}"),
+        Ok(b) => {
+            assert_eq!(Some(&b.bytes), unpadded.as_ref().ok(), "{text:?}");
+            assert!(
+                strict.is_err(),
+                "{text:?}: unpadded, yet the strict engine took it"
+            );
+        }
+        Err(_) => assert!(
+            strict.is_err() && unpadded.is_err(),
+            "{text:?}: refused, yet an engine took it"
+        ),
+    }
+    if let Ok(b) = ours {
+        assert_eq!(
+            wire::blob::decode(&b.to_base64()).map(|x| x.bytes),
+            Ok(b.bytes.clone())
+        );
+    }
+}
+
+/// `error_name`: the sanitizer never panics and is idempotent.
+pub fn error_name(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let once = wire::sanitize_error_name(&text);
+    assert_eq!(wire::sanitize_error_name(once), once, "{text:?}");
+    assert!(
+        !once.contains(':') && !once.contains('#'),
+        "{text:?} -> {once:?}"
+    );
+}
+
+/// Every target by name, for the corpus replay.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("wire_request", wire_request),
+    ("fake_http", fake_http),
+    ("model_ops", model_ops),
+    ("base64_blob", base64_blob),
+    ("error_name", error_name),
+];
+
+/// Seed inputs for each target, made from the fixtures: wire request bodies (blobs over
+/// 4 KiB shrunk to a word), their HTTP framing for `fake_http`, the blob texts, and the
+/// error-name spellings. `tests/fuzz_corpus.rs` keeps `fuzz/corpus/` in step with these.
+pub fn seed_corpus(fixtures: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
+    let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    let mut bodies: Vec<(Operation, Vec<u8>)> = Vec::new();
+    for op in Operation::ALL {
+        let dir = fixtures.join("wire").join(op.snake_name());
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        for path in files
+            .iter()
+            .filter(|p| p.to_string_lossy().ends_with(".request.json"))
+        {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            if v.get("layerPartBlob").is_some_and(|b| b.is_object()) {
+                v["layerPartBlob"] = "aGVsbG8=".into();
+            }
+            bodies.push((op, v.to_string().into_bytes()));
+        }
+    }
+    for (i, (op, body)) in bodies.iter().enumerate() {
+        out.push(("wire_request", body.clone()));
+        let index = Operation::ALL.iter().position(|o| o == op).unwrap_or(0) as u8;
+        let mut framed = vec![index, (i % 4) as u8, 1];
+        framed.extend_from_slice(body);
+        out.push(("fake_http", framed));
+    }
+    out.push((
+        "fake_http",
+        [
+            &[7u8, 0, 1][..],
+            b"AmazonEC2ContainerRegistry_V20150921.PutImage",
+        ]
+        .concat(),
+    ));
+    out.push(("fake_http", vec![6, 0, 1, b'{', b'}']));
+    out.push(("fake_http", vec![3, 0, 8, b'[', b']']));
+    for text in [
+        "aGVsbG8=", "aGVsbG8", "", "YQ==", "YQ", "Y Q==", "aGk-", "aGl=", "////", "AAAA====",
+    ] {
+        out.push(("base64_blob", text.as_bytes().to_vec()));
+    }
+    for name in [
+        "InvalidLayerPartException",
+        "com.amazonaws.ecr#InvalidLayerPartException",
+        "InvalidLayerPartException:http://internal.amazon.com/coral/com.amazonaws.ecr/",
+        "com.amazonaws.ecr#UploadNotFoundException:http://x/#y",
+        " a#b#c ",
+    ] {
+        out.push(("error_name", name.as_bytes().to_vec()));
+    }
+    for seed in 0..8u64 {
+        out.push((
+            "model_ops",
+            crate::strategy::fill(64 + 32 * seed as usize, seed),
+        ));
+    }
+    out
+}
