@@ -240,8 +240,11 @@ pub fn error_name(data: &[u8]) {
     );
 }
 
+/// A fuzz target's entry point.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("wire_request", wire_request),
     ("fake_http", fake_http),
     ("model_ops", model_ops),
