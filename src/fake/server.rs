@@ -59,11 +59,14 @@ async fn answer(
     };
     let collected = tokio::time::timeout(
         limits.body_timeout,
-        Limited::new(body, limits.max_body).collect(),
+        read_body(
+            Limited::new(body, limits.max_body),
+            declared.unwrap_or(64 * KIB),
+        ),
     )
     .await;
-    let bytes: Bytes = match collected {
-        Ok(Ok(c)) => c.to_bytes(),
+    let bytes: Vec<u8> = match collected {
+        Ok(Ok(c)) => c,
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return responder.refuse(
                 413,
@@ -114,6 +117,21 @@ async fn answer(
             operation: None,
         },
     }
+}
+
+/// Reads a body into one buffer sized up front, frame by frame: one copy of the bytes,
+/// never the frames and their concatenation at once.
+async fn read_body(
+    mut body: Limited<Incoming>,
+    capacity: usize,
+) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut out = Vec::with_capacity(capacity);
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
 }
 
 fn to_hyper(answer: HttpAnswer) -> hyper::Response<Full<Bytes>> {
