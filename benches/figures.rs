@@ -283,6 +283,7 @@ fn runner() {
         scenarios_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios").into(),
         regressions_dir: None,
         stop: Arc::new(AtomicBool::new(false)),
+        progress: false,
     };
     let t = Instant::now();
     let report = runner::run(&endpoint, "bench", &config).expect("run");

@@ -62,6 +62,7 @@ fn moto_diverges_from_the_model_on_the_same_rules_as_its_committed_report() {
         scenarios_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios"),
         regressions_dir: None,
         stop: Arc::new(AtomicBool::new(false)),
+        progress: false,
     };
     let endpoint = Endpoint::new(
         &format!("http://127.0.0.1:{port}"),

@@ -28,6 +28,7 @@ fn config(cases: u32) -> RunConfig {
         scenarios_dir: catalog(),
         regressions_dir: None,
         stop: Arc::new(AtomicBool::new(false)),
+        progress: false,
     }
 }
 

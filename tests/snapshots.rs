@@ -52,6 +52,7 @@ fn every_catalog_scenario_against_the_fake() {
                 scenarios_dir: manifest("fixtures/scenarios"),
                 regressions_dir: None,
                 stop: Arc::new(AtomicBool::new(false)),
+                progress: false,
             };
             let report = runner::run(&endpoint, "embedded fake", &config).expect("run");
             assert!(report.passed(), "{}", report.text());

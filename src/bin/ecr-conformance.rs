@@ -183,6 +183,7 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         scenarios_dir: args.scenarios.clone().unwrap_or_else(default_scenarios),
         regressions_dir: Some(args.regressions.clone()),
         stop: stop.clone(),
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     if args.list {
         for (name, rules, description) in runner::list(&config)? {

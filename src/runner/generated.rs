@@ -83,6 +83,12 @@ pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
     let outcome = runner.run(&steps(MAX_STEPS), |generated| {
         let n = counter.get();
         counter.set(n + 1);
+        if config.progress && n.is_multiple_of(16) {
+            eprint!(
+                "\r\x1b[Kgenerated case {n} of {} (and shrinking)",
+                config.cases
+            );
+        }
         let (case, _, _) = run_case(target, config, &generated, n);
         if case.passed() || config.stopped() {
             Ok(())
@@ -96,6 +102,9 @@ pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
             )))
         }
     });
+    if config.progress {
+        eprint!("\r\x1b[K");
+    }
     let mut result = GeneratedResult {
         cases: config.cases,
         seed: config.seed,

@@ -50,6 +50,8 @@ pub struct RunConfig {
     pub regressions_dir: Option<PathBuf>,
     /// Set to stop between steps (Ctrl-C).
     pub stop: Arc<AtomicBool>,
+    /// Show progress on stderr (the CLI sets it when stderr is a terminal).
+    pub progress: bool,
 }
 
 impl RunConfig {
@@ -113,12 +115,12 @@ impl<'a> Target<'a> {
     /// Learns the registry id by creating and deleting a probe repository (which also
     /// shows the target answers), unless existing repositories are used.
     pub fn probe(endpoint: &'a Endpoint, config: &RunConfig) -> Result<Self, RunError> {
-        let run_id = format!(
-            "{:08x}",
-            crate::strategy::fill(4, config.seed ^ std::process::id() as u64)
-                .iter()
-                .fold(0u32, |a, b| a << 8 | u32::from(*b))
-        );
+        // Random per run, so concurrent runs against one registry never share a name.
+        let run_id = {
+            use std::hash::{BuildHasher, RandomState};
+            let n = RandomState::new().hash_one((config.seed, std::process::id()));
+            format!("{:08x}", n as u32)
+        };
         if config.existing() {
             let registry_id = config
                 .registry_id
@@ -326,7 +328,13 @@ pub fn run(
             not_run.push(format!("{}: interrupted", s.name));
             continue;
         }
+        if config.progress {
+            eprint!("\r\x1b[Kscenario {}/{}: {}", i + 1, catalog.len(), s.name);
+        }
         results.push(run_scenario(&target, config, s, i));
+    }
+    if config.progress {
+        eprint!("\r\x1b[K");
     }
     let generated = (config.cases > 0 && config.selected("generated") && !config.stopped())
         .then(|| generated::run(&target, config));
