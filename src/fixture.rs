@@ -10,10 +10,13 @@
 //! `<case>.setup.json` (an array of `{"operation": "...", "body": {...}}`), each of which
 //! must succeed.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::Value;
 
+use crate::model::{CreateRepository, Profile, Registry, Request};
 use crate::strategy::fill;
-use crate::wire;
+use crate::wire::{self, Operation};
 
 /// The repository of the seed page's example.
 pub const SEED_REPOSITORY: &str = "layer-test";
@@ -69,6 +72,96 @@ pub fn body_bytes(value: &Value) -> Result<Vec<u8>, FixtureError> {
     let mut v = value.clone();
     expand_blobs(&mut v)?;
     serde_json::to_vec(&v).map_err(|e| FixtureError(e.to_string()))
+}
+
+/// One wire case: `fixtures/wire/<operation>/<case>.request.json` and its neighbours.
+#[derive(Debug, Clone)]
+pub struct WireCase {
+    /// The operation (the folder's name).
+    pub operation: Operation,
+    /// The path without `.request.json`.
+    pub stem: PathBuf,
+}
+
+impl WireCase {
+    fn file(&self, ext: &str) -> PathBuf {
+        PathBuf::from(format!("{}.{ext}", self.stem.display()))
+    }
+
+    fn read(path: &Path) -> Result<Value, FixtureError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| FixtureError(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text).map_err(|e| FixtureError(format!("{}: {e}", path.display())))
+    }
+
+    /// The request body, with blobs expanded.
+    pub fn request_body(&self) -> Result<Vec<u8>, FixtureError> {
+        body_bytes(&Self::read(&self.file("request.json"))?)
+    }
+
+    /// The request as written (blobs still described).
+    pub fn request_json(&self) -> Result<Value, FixtureError> {
+        Self::read(&self.file("request.json"))
+    }
+
+    /// The recorded answer body.
+    pub fn response_json(&self) -> Result<Value, FixtureError> {
+        Self::read(&self.file("response.json"))
+    }
+
+    /// The registry the case starts from: `layer-test`, the seed's open upload, then the
+    /// steps of `<case>.setup.json`, each of which must succeed.
+    pub fn registry(&self) -> Result<Registry, FixtureError> {
+        let mut r = Registry::new(Profile::ecr());
+        let create = Request::CreateRepository(CreateRepository {
+            registry_id: None,
+            repository_name: Some(SEED_REPOSITORY.to_owned()),
+        });
+        r.apply(&create).map_err(|e| FixtureError(e.to_string()))?;
+        r.open_upload(SEED_REPOSITORY, SEED_UPLOAD_ID)
+            .map_err(|e| FixtureError(e.to_string()))?;
+        let setup = self.file("setup.json");
+        if setup.exists() {
+            for step in Self::read(&setup)?.as_array().cloned().unwrap_or_default() {
+                let op = step["operation"]
+                    .as_str()
+                    .and_then(Operation::from_name)
+                    .ok_or_else(|| {
+                        FixtureError(format!(
+                            "{}: a step without a known operation",
+                            setup.display()
+                        ))
+                    })?;
+                let body = body_bytes(&step["body"])?;
+                r.apply(&wire::decode_request(Some(&op.target()), &body))
+                    .map_err(|e| {
+                        FixtureError(format!("{}: setup step failed: {e}", setup.display()))
+                    })?;
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// Every wire case under `fixtures_dir/wire`, by operation, then name.
+pub fn wire_cases(fixtures_dir: &Path) -> Result<Vec<WireCase>, FixtureError> {
+    let mut out = Vec::new();
+    for operation in Operation::ALL {
+        let dir = fixtures_dir.join("wire").join(operation.snake_name());
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| FixtureError(format!("{}: {e}", dir.display())))?;
+        let mut stems: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter_map(|p| {
+                p.to_str()
+                    .and_then(|s| s.strip_suffix(".request.json"))
+                    .map(PathBuf::from)
+            })
+            .collect();
+        stems.sort();
+        out.extend(stems.into_iter().map(|stem| WireCase { operation, stem }));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -258,29 +258,14 @@ pub const TARGETS: &[(&str, Target)] = &[
 pub fn seed_corpus(fixtures: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
     let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
     let mut bodies: Vec<(Operation, Vec<u8>)> = Vec::new();
-    for op in Operation::ALL {
-        let dir = fixtures.join("wire").join(op.snake_name());
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        files.sort();
-        for path in files
-            .iter()
-            .filter(|p| p.to_string_lossy().ends_with(".request.json"))
-        {
-            let Ok(text) = std::fs::read_to_string(path) else {
-                continue;
-            };
-            let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&text) else {
-                continue;
-            };
-            if v.get("layerPartBlob").is_some_and(|b| b.is_object()) {
-                v["layerPartBlob"] = "aGVsbG8=".into();
-            }
-            bodies.push((op, v.to_string().into_bytes()));
+    for case in crate::fixture::wire_cases(fixtures).unwrap_or_default() {
+        let Ok(mut v) = case.request_json() else {
+            continue;
+        };
+        if v.get("layerPartBlob").is_some_and(|b| b.is_object()) {
+            v["layerPartBlob"] = "aGVsbG8=".into();
         }
+        bodies.push((case.operation, v.to_string().into_bytes()));
     }
     for (i, (op, body)) in bodies.iter().enumerate() {
         out.push(("wire_request", body.clone()));

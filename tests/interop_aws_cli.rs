@@ -32,7 +32,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 fn the_seed_command_sequence_pushes_a_layer_as_ecr_would_answer_it() {
     let fake = FakeEcr::builder().start().expect("fake");
     let url = fake.uri();
-    let dir = tempdir();
+    let dir = common::tempdir("aws-cli");
     let made = json_of(&ecr(
         &url,
         &["create-repository", "--repository-name", "layer-test"],
@@ -112,7 +112,7 @@ fn the_seed_example_with_file_uri_uploads_the_base64_text_itself() {
         .upload(SEED_REPOSITORY, SEED_UPLOAD_ID)
         .start()
         .expect("fake");
-    let dir = tempdir();
+    let dir = common::tempdir("aws-cli");
     // What the seed's layer.b64 plausibly holds: the base64 of an 8323315-byte layer.
     let layer = fill(8_323_315, 1);
     let text = blob::encode(&layer);
@@ -172,16 +172,4 @@ fn the_seed_example_with_file_uri_uploads_the_base64_text_itself() {
         Some(digest_of(&layer)),
         "the layer's own bytes never arrived"
     );
-}
-
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "ecr-conformance-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }

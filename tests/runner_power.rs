@@ -2,6 +2,8 @@
 //! breaks, legal protocol variants are not flagged, and a failing generated sequence comes
 //! back as a scenario that replays.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -40,13 +42,6 @@ fn run_against(fake: &FakeEcr, config: &RunConfig) -> Report {
         Duration::from_secs(30),
     );
     runner::run(&endpoint, "test", config).expect("run")
-}
-
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ecr-conformance-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 #[test]
@@ -148,7 +143,7 @@ fn cli(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_run_command_exits_0_on_the_fake_1_on_a_defect_and_2_when_unreachable() {
-    let dir = tempdir("cli");
+    let dir = common::tempdir("cli");
     let json = dir.join("report.json");
     let junit = dir.join("junit.xml");
     let out = cli(&[
@@ -218,7 +213,7 @@ fn the_run_command_exits_0_on_the_fake_1_on_a_defect_and_2_when_unreachable() {
 
 #[test]
 fn a_failing_generated_sequence_is_shrunk_and_written_as_a_scenario_that_replays() {
-    let dir = tempdir("regressions");
+    let dir = common::tempdir("regressions");
     let fake = FakeEcr::builder()
         .quirk(Quirk::LastByteOffByOne)
         .start()

@@ -1,6 +1,8 @@
 //! Secrets never reach a report, a transcript, a log or the terminal: a run with
 //! real-looking credentials and a session token leaves none of them, nor a signature.
 
+mod common;
+
 use std::process::Command;
 
 const ACCESS_KEY: &str = "AKIAQWERTYUIOPASDFGH";
@@ -9,9 +11,7 @@ const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKENthatMustNeverLeak0123456
 
 #[test]
 fn a_run_with_real_looking_credentials_leaves_no_secret_in_any_output() {
-    let dir = std::env::temp_dir().join(format!("ecr-conformance-secrets-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::tempdir("secrets");
     let (json, junit, record) = (
         dir.join("report.json"),
         dir.join("junit.xml"),

@@ -10,10 +10,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use ecr_conformance::fake::FakeEcr;
-use ecr_conformance::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID, body_bytes};
-use ecr_conformance::model::{Profile, Registry};
+use ecr_conformance::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID, body_bytes, wire_cases};
+use ecr_conformance::model::Profile;
 use ecr_conformance::runner::{self, Endpoint, RunConfig, SigningKeys, transcript};
-use ecr_conformance::wire::{self, Operation};
+use ecr_conformance::wire;
 use serde_json::{Value, json};
 
 fn settings() -> insta::Settings {
@@ -77,19 +77,15 @@ fn summarize(mut body: Value) -> Value {
 fn every_wire_fixture_request_and_answer() {
     settings().bind(|| {
         insta::glob!("../fixtures/wire", "*/*.request.json", |path| {
-            let op_dir = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).expect("dir");
-            let op = Operation::from_name(op_dir).expect("operation folder");
-            let mut r = Registry::new(Profile::ecr());
-            r.apply(&common::create(SEED_REPOSITORY)).expect("create");
-            r.open_upload(SEED_REPOSITORY, SEED_UPLOAD_ID).expect("open");
-            let setup = Path::new(&path.display().to_string().replace(".request.json", ".setup.json")).to_owned();
-            if setup.exists() {
-                for step in read(&setup).as_array().cloned().unwrap_or_default() {
-                    let sop = Operation::from_name(step["operation"].as_str().expect("op")).expect("op");
-                    r.apply(&wire::decode_request(Some(&sop.target()), &body_bytes(&step["body"]).expect("body"))).expect("setup");
-                }
-            }
-            let body = body_bytes(&read(path)).expect("request");
+            let stem = path.display().to_string().replace(".request.json", "");
+            let case = wire_cases(&manifest("fixtures"))
+                .expect("wire fixtures")
+                .into_iter()
+                .find(|c| c.stem.display().to_string() == stem)
+                .expect("the glob's case");
+            let mut r = case.registry().expect("setup");
+            let body = case.request_body().expect("request");
+            let op = case.operation;
             let answer = wire::encode_outcome(&r.apply(&wire::decode_request(Some(&op.target()), &body)));
             let shown = json!({
                 "request": {"target": op.target(), "body": summarize(serde_json::from_slice(&body).expect("JSON"))},

@@ -1,92 +1,52 @@
 //! Every wire fixture replays through decode → model → encode and gives its answer, and
 //! the seed page's example replays with its own ids.
 
-mod common;
+use std::path::Path;
 
-use std::path::{Path, PathBuf};
-
-use ecr_conformance::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID, body_bytes};
-use ecr_conformance::model::{Profile, Registry, Response};
+use ecr_conformance::fixture::{SEED_UPLOAD_ID, WireCase, wire_cases};
+use ecr_conformance::model::Response;
 use ecr_conformance::wire::{self, Operation};
 use serde_json::Value;
 
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The registry a wire case starts from (see `ecr_conformance::fixture`).
-fn case_registry(setup: Option<Value>) -> Registry {
-    let mut r = Registry::new(Profile::ecr());
-    r.apply(&common::create(SEED_REPOSITORY)).expect("create");
-    r.open_upload(SEED_REPOSITORY, SEED_UPLOAD_ID)
-        .expect("open");
-    for step in setup
-        .and_then(|s| s.as_array().cloned())
-        .unwrap_or_default()
-    {
-        let op =
-            Operation::from_name(step["operation"].as_str().expect("operation")).expect("known op");
-        let body = body_bytes(&step["body"]).expect("body");
-        r.apply(&wire::decode_request(Some(&op.target()), &body))
-            .expect("setup step succeeds");
-    }
-    r
-}
-
-fn cases() -> Vec<(Operation, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/wire");
-    let mut out = Vec::new();
-    for op in Operation::ALL {
-        let dir = root.join(op.snake_name());
-        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        for entry in entries {
-            let path = entry.expect("entry").path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            if let Some(case) = name.strip_suffix(".request.json") {
-                out.push((op, dir.join(case)));
-            }
-        }
-    }
-    out
+fn cases() -> Vec<WireCase> {
+    wire_cases(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")).expect("wire fixtures")
 }
 
 #[test]
 fn every_operation_has_at_least_one_wire_fixture() {
     let found = cases();
     for op in Operation::ALL {
-        assert!(found.iter().any(|(o, _)| *o == op), "no fixture for {op}");
+        assert!(
+            found.iter().any(|c| c.operation == op),
+            "no fixture for {op}"
+        );
     }
 }
 
 #[test]
 fn every_wire_fixture_gets_its_recorded_answer() {
-    for (op, case) in cases() {
-        let with = |ext: &str| PathBuf::from(format!("{}.{ext}", case.display()));
-        let setup = with("setup.json");
-        let mut r = case_registry(setup.exists().then(|| read_json(&setup)));
-        let body = body_bytes(&read_json(&with("request.json"))).expect("request");
-        let answer =
-            wire::encode_outcome(&r.apply(&wire::decode_request(Some(&op.target()), &body)));
+    for case in cases() {
+        let mut r = case.registry().expect("setup");
+        let body = case.request_body().expect("request");
+        let answer = wire::encode_outcome(
+            &r.apply(&wire::decode_request(Some(&case.operation.target()), &body)),
+        );
         let got: Value = serde_json::from_slice(&answer.body).expect("answer is JSON");
-        let want = read_json(&with("response.json"));
-        assert_eq!(got, want, "{}", case.display());
+        let want = case.response_json().expect("response");
+        assert_eq!(got, want, "{}", case.stem.display());
         let is_error = want.get("__type").is_some();
-        assert_eq!(answer.status == 200, !is_error, "{}", case.display());
+        assert_eq!(answer.status == 200, !is_error, "{}", case.stem.display());
     }
 }
 
 #[test]
 fn the_seed_example_replays_through_the_model_with_its_ids() {
-    let mut r = case_registry(None);
-    let body = body_bytes(&read_json(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/wire/upload_layer_part/seed-example.request.json"),
-    ))
-    .expect("request");
+    let seed = cases()
+        .into_iter()
+        .find(|c| c.stem.ends_with("seed-example"))
+        .expect("seed case");
+    let mut r = seed.registry().expect("setup");
+    let body = seed.request_body().expect("request");
     let request = wire::decode_request(Some(&Operation::UploadLayerPart.target()), &body);
     match &request {
         ecr_conformance::model::Request::UploadLayerPart(p) => {

@@ -84,3 +84,15 @@ pub fn rejected(r: &mut Registry, request: &Request) -> EcrError {
 pub fn name(e: &EcrError) -> &'static str {
     e.name()
 }
+
+/// A fresh, empty temporary folder named after `tag` and this process.
+pub fn tempdir(tag: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("ecr-conformance-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
