@@ -104,6 +104,38 @@ impl Findings<'_> {
         }
     }
 
+    /// Compares a list member as rows of `fields`, in any order.
+    fn rows(
+        &mut self,
+        rule: &'static str,
+        body: &Value,
+        key: &str,
+        fields: &[&str],
+        mut want: Vec<Vec<Value>>,
+    ) {
+        let sort = |rows: &mut Vec<Vec<Value>>| {
+            rows.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>())
+        };
+        let mut got: Vec<Vec<Value>> = match body.get(key) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| {
+                    fields
+                        .iter()
+                        .map(|k| i.get(*k).cloned().unwrap_or(Value::Null))
+                        .collect()
+                })
+                .collect(),
+            Some(other) => return self.add("WIRE-3", key, "a JSON array", other),
+        };
+        sort(&mut got);
+        sort(&mut want);
+        if got != want {
+            self.add(rule, key, Value::from(want), Value::from(got));
+        }
+    }
+
     fn long(&mut self, rule: &'static str, body: &Value, key: &str, want: Option<i64>) {
         match (body.get(key), want) {
             (None | Some(Value::Null), None) => {}
@@ -260,24 +292,7 @@ fn compare_success(
             f.string(rule, body, "uploadId", ids.target(upload_id));
         }
         Response::Availability { layers, failures } => {
-            let listed = |key: &str, fields: &[&str]| -> Result<Vec<Vec<Value>>, String> {
-                let Some(items) = body.get(key) else {
-                    return Ok(Vec::new());
-                };
-                let items = items.as_array().ok_or_else(|| items.to_string())?;
-                let mut rows: Vec<Vec<Value>> = items
-                    .iter()
-                    .map(|i| {
-                        fields
-                            .iter()
-                            .map(|k| i.get(*k).cloned().unwrap_or(Value::Null))
-                            .collect()
-                    })
-                    .collect();
-                rows.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>());
-                Ok(rows)
-            };
-            let mut want_layers: Vec<Vec<Value>> = layers
+            let want_layers = layers
                 .iter()
                 .map(|l| {
                     vec![
@@ -287,18 +302,9 @@ fn compare_success(
                     ]
                 })
                 .collect();
-            want_layers.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>());
-            match listed("layers", &["layerDigest", "layerAvailability", "layerSize"]) {
-                Ok(got) if got == want_layers => {}
-                Ok(got) => f.add(
-                    "CHECK-1",
-                    "layers",
-                    Value::from(want_layers),
-                    Value::from(got),
-                ),
-                Err(v) => f.add("WIRE-3", "layers", "a JSON array", v),
-            }
-            let mut want_failures: Vec<Vec<Value>> = failures
+            let layer_fields = ["layerDigest", "layerAvailability", "layerSize"];
+            f.rows("CHECK-1", body, "layers", &layer_fields, want_layers);
+            let want_failures = failures
                 .iter()
                 .map(|x| {
                     vec![
@@ -307,17 +313,13 @@ fn compare_success(
                     ]
                 })
                 .collect();
-            want_failures.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>());
-            match listed("failures", &["layerDigest", "failureCode"]) {
-                Ok(got) if got == want_failures => {}
-                Ok(got) => f.add(
-                    "CHECK-2",
-                    "failures",
-                    Value::from(want_failures),
-                    Value::from(got),
-                ),
-                Err(v) => f.add("WIRE-3", "failures", "a JSON array", v),
-            }
+            f.rows(
+                "CHECK-2",
+                body,
+                "failures",
+                &["layerDigest", "failureCode"],
+                want_failures,
+            );
         }
     }
 }
