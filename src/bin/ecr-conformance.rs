@@ -77,7 +77,8 @@ struct RunArgs {
     /// The signing region (default: AWS_REGION, else us-east-1).
     #[arg(long)]
     region: Option<String>,
-    /// A built-in profile name (ecr, ecr-legacy-names) or a profile JSON file.
+    /// The choices the model follows where the spec says [chosen]: a built-in profile
+    /// name (ecr, ecr-legacy-names) or a profile JSON file. The embedded fake follows it too.
     #[arg(long, default_value = "ecr")]
     profile: String,
     /// Generated sequences to run (0: none).
@@ -112,7 +113,8 @@ struct RunArgs {
     /// Write a JUnit XML report here (one test case per scenario).
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
-    /// The catalog folder.
+    /// The catalog folder (default: fixtures/scenarios here, else the catalog this binary
+    /// was built from). A folder of regression scenarios replays them.
     #[arg(long, value_name = "DIR")]
     scenarios: Option<PathBuf>,
     /// Where the smallest failing generated sequence is written as a scenario.
