@@ -168,12 +168,22 @@ impl<'a> Session<'a> {
             to_model.target.as_deref(),
             &to_model.body,
         );
+        self.exchange_decoded(&request, to_target, attribute)
+    }
+
+    /// [`Session::exchange`] with the model's request already decoded.
+    fn exchange_decoded(
+        &mut self,
+        request: &Request,
+        to_target: &WireRequest,
+        attribute: Option<&'static str>,
+    ) -> Result<&StepRecord, TransportError> {
         let (observed, retries) = self.endpoint.send(
             to_target.target.as_deref(),
             to_target.content_type.as_deref(),
             &to_target.body,
         )?;
-        let expected = self.model.apply(&request);
+        let expected = self.model.apply(request);
         let mut divergences = Vec::new();
         if let Ok(Response::UploadInitiated { upload_id, .. }) = &expected {
             self.minted.push(upload_id.clone());
@@ -191,14 +201,14 @@ impl<'a> Session<'a> {
             }
         }
         divergences.extend(compare(
-            &request,
+            request,
             &expected,
             &observed,
             &self.ids,
             &self.profile,
         ));
-        let rule = attribute.unwrap_or_else(|| rule_for(&request, &expected));
-        let mut checked = rules_checked(&request, &expected);
+        let rule = attribute.unwrap_or_else(|| rule_for(request, &expected));
+        let mut checked = rules_checked(request, &expected);
         checked[0] = rule;
         if let Some(r) = attribute {
             for d in &mut divergences {
@@ -231,10 +241,11 @@ impl<'a> Session<'a> {
     }
 
     /// Sends a model request (with model ids) to both sides, translating upload ids.
+    /// The model applies `request` as it is (encoding and decoding are the identity, a
+    /// tested property), so the blob is encoded once, for the target only.
     pub fn exchange_request(&mut self, request: &Request) -> Result<&StepRecord, TransportError> {
-        let to_model = WireRequest::of(request);
         let to_target = WireRequest::of(&translate_ids(request, &self.ids));
-        self.exchange(&to_model, &to_target, None)
+        self.exchange_decoded(request, &to_target, None)
     }
 
     /// Whether any step diverged.
