@@ -247,11 +247,6 @@ impl<'a> Session<'a> {
         let to_target = WireRequest::of(&translate_ids(request, &self.ids));
         self.exchange_decoded(request, &to_target, None)
     }
-
-    /// Whether any step diverged.
-    pub fn diverged(&self) -> bool {
-        self.records.iter().any(|r| !r.divergences.is_empty())
-    }
 }
 
 /// `request` with its upload id replaced by the target's.
