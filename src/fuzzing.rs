@@ -10,7 +10,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::fake::{FakeEcr, HttpRequest};
+use crate::fake::{FakeEcr, HttpRequest, SigV4Keys};
 use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
 use crate::model::{Profile, Registry, Request, Response};
 use crate::strategy::Step;
@@ -74,30 +74,75 @@ pub fn fake_http(data: &[u8]) {
         6 => None,
         _ => Some(String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned()),
     };
-    let responder = FakeEcr::builder()
+    // One method byte in four turns signature checking on; the body's first two lines
+    // are then the Authorization and X-Amz-Date headers. No fuzzer forges HMAC-SHA256, so
+    // every such request must be refused before it reaches the model.
+    let signed = *m % 4 == 3;
+    let mut lines = body.split(|b| *b == b'\n').map(String::from_utf8_lossy);
+    let (auth, date) = (
+        lines.next().unwrap_or_default(),
+        lines.next().unwrap_or_default(),
+    );
+    let headers: Vec<(&str, &str)> = if signed {
+        vec![
+            ("authorization", &auth),
+            ("x-amz-date", &date),
+            ("host", "h"),
+        ]
+    } else {
+        Vec::new()
+    };
+    let mut builder = FakeEcr::builder()
         .upload(SEED_REPOSITORY, SEED_UPLOAD_ID)
-        .id_seed(1)
-        .responder()
-        .expect("the seed setup is valid");
+        .id_seed(1);
+    if signed {
+        builder = builder.require_sigv4(SigV4Keys::new("AKIDFUZZ", "fuzz-secret"));
+    }
+    let responder = builder.responder().expect("the seed setup is valid");
+    let before = responder.with_registry(Registry::clone);
     let answer = responder.handle(HttpRequest {
         method: if *m % 8 == 0 { "GET" } else { "POST" },
         path: if *m % 16 == 1 { "/x" } else { "/" },
+        query: "",
+        headers: &headers,
         content_type: CONTENT_TYPES[usize::from(*c) % CONTENT_TYPES.len()],
         target: target.as_deref(),
         body,
     });
     let json: serde_json::Value = serde_json::from_slice(&answer.body).expect("the answer is JSON");
     assert!(json.is_object(), "the answer is a JSON object");
+    let name = json["__type"].as_str();
+    if signed {
+        assert!(
+            SIGNATURE_ERRORS.contains(&name.unwrap_or_default()),
+            "an unsigned request got {} {name:?}",
+            answer.status
+        );
+        assert!(matches!(answer.status, 400 | 403));
+        assert!(
+            responder.with_registry(|r| *r == before),
+            "a refused request changed the registry"
+        );
+        return;
+    }
     match answer.status {
         200 => assert!(answer.error_name().is_none()),
         400 => {
-            let name = json["__type"].as_str().expect("__type");
+            let name = name.expect("__type");
             assert!(KNOWN_ERRORS.contains(&name), "unknown error name {name}");
             assert_eq!(answer.error_name(), Some(name));
         }
         other => panic!("status {other} without an injected fault"),
     }
 }
+
+/// The errors of a signature-checking fake, given before a request reaches the model.
+pub const SIGNATURE_ERRORS: &[&str] = &[
+    "MissingAuthenticationTokenException",
+    "IncompleteSignatureException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+];
 
 /// Runs steps through the model and checks, after every step: a rejected request left the
 /// registry unchanged; each open upload's next expected byte is the number of bytes it

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use ecr_conformance::fake::{FakeEcr, Fault};
+use ecr_conformance::fake::{FakeEcr, Fault, SigV4Keys};
 use ecr_conformance::model::{Profile, RULES, Source};
 use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError, SigningKeys};
 
@@ -40,33 +40,51 @@ enum Command {
     /// Serve a fake ECR endpoint on 127.0.0.1 until interrupted. Prints its URL on the
     /// first line of stdout and one line per request (peer, operation, status, error) on
     /// stderr.
-    Serve {
-        /// The port (0: any free port).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// A repository that exists from the start (repeatable).
-        #[arg(long = "repository", value_name = "NAME")]
-        repositories: Vec<String>,
-        /// An upload open from the start, as REPOSITORY=UPLOAD_ID (repeatable).
-        #[arg(long = "upload", value_name = "REPOSITORY=UPLOAD_ID")]
-        uploads: Vec<String>,
-        /// A built-in profile name (ecr, ecr-legacy-names) or a profile JSON file.
-        #[arg(long, default_value = "ecr")]
-        profile: String,
-        /// A fault, as OPERATION:N:KIND with KIND one of throttle, server-error,
-        /// server-error-after, delay-ms=MS (repeatable).
-        #[arg(long = "fault", value_name = "SPEC")]
-        faults: Vec<Fault>,
-        /// The registry id the fake answers as.
-        #[arg(long, default_value = "012345678910")]
-        registry_id: String,
-        /// The region in the repository ARNs and URIs.
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-        /// Seed for the upload ids the fake mints (default: random).
-        #[arg(long)]
-        id_seed: Option<u64>,
-    },
+    Serve(Box<ServeArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// The port (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// A repository that exists from the start (repeatable).
+    #[arg(long = "repository", value_name = "NAME")]
+    repositories: Vec<String>,
+    /// An upload open from the start, as REPOSITORY=UPLOAD_ID (repeatable).
+    #[arg(long = "upload", value_name = "REPOSITORY=UPLOAD_ID")]
+    uploads: Vec<String>,
+    /// A built-in profile name (ecr, ecr-legacy-names) or a profile JSON file.
+    #[arg(long, default_value = "ecr")]
+    profile: String,
+    /// A fault, as OPERATION:N:KIND with KIND one of throttle, server-error,
+    /// server-error-after, delay-ms=MS (repeatable).
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<Fault>,
+    /// The registry id the fake answers as.
+    #[arg(long, default_value = "012345678910")]
+    registry_id: String,
+    /// The region in the repository ARNs and URIs, and the signing region.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Seed for the upload ids the fake mints (default: random).
+    #[arg(long)]
+    id_seed: Option<u64>,
+    /// Refuse requests without a valid SigV4 signature (signing name ecr, --region, at
+    /// most 15 minutes of clock skew) made with --access-key-id and --secret-access-key
+    /// (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #[arg(long)]
+    require_sigv4: bool,
+    /// The access key id a signed request must use (with --require-sigv4).
+    #[arg(long, requires = "require_sigv4")]
+    access_key_id: Option<String>,
+    /// The secret key signatures are checked with (with --require-sigv4).
+    #[arg(long, requires = "require_sigv4")]
+    secret_access_key: Option<String>,
+    /// A session token signed requests must carry (with --require-sigv4; default:
+    /// AWS_SESSION_TOKEN when the keys come from the environment, else none).
+    #[arg(long, requires = "require_sigv4")]
+    session_token: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -262,35 +280,60 @@ fn resolve_profile(name_or_path: &str) -> Result<Profile, String> {
     serde_json::from_str(&text).map_err(|e| format!("profile file '{name_or_path}': {e}"))
 }
 
-#[allow(clippy::too_many_arguments)] // one argument per command-line option
-fn serve(
-    port: u16,
-    repositories: Vec<String>,
-    uploads: Vec<String>,
-    profile: &str,
-    faults: Vec<Fault>,
-    registry_id: &str,
-    region: &str,
-    id_seed: Option<u64>,
-) -> Result<(), String> {
+/// The keys `serve --require-sigv4` checks signatures with: the options, else the
+/// standard environment variables.
+fn sigv4_keys(args: &ServeArgs) -> Result<SigV4Keys, String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let from_env = args.access_key_id.is_none() && args.secret_access_key.is_none();
+    let id = args
+        .access_key_id
+        .clone()
+        .or_else(|| env("AWS_ACCESS_KEY_ID"));
+    let secret = args
+        .secret_access_key
+        .clone()
+        .or_else(|| env("AWS_SECRET_ACCESS_KEY"));
+    let (Some(id), Some(secret)) = (id, secret) else {
+        return Err(
+            "--require-sigv4 needs --access-key-id and --secret-access-key (or \
+                    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+                .to_owned(),
+        );
+    };
+    let token = match &args.session_token {
+        Some(t) => Some(t.clone()),
+        None if from_env => env("AWS_SESSION_TOKEN"),
+        None => None,
+    };
+    let keys = SigV4Keys::new(&id, &secret);
+    Ok(match token {
+        Some(t) => keys.with_session_token(&t),
+        None => keys,
+    })
+}
+
+fn serve(args: &ServeArgs) -> Result<(), String> {
     let mut builder = FakeEcr::builder()
-        .port(port)
-        .profile(resolve_profile(profile)?)
-        .identity(registry_id, region)
+        .port(args.port)
+        .profile(resolve_profile(&args.profile)?)
+        .identity(&args.registry_id, &args.region)
         .log_requests(true);
-    for r in &repositories {
+    if args.require_sigv4 {
+        builder = builder.require_sigv4(sigv4_keys(args)?);
+    }
+    for r in &args.repositories {
         builder = builder.repository(r);
     }
-    for u in &uploads {
+    for u in &args.uploads {
         let (repo, id) = u
             .split_once('=')
             .ok_or_else(|| format!("--upload '{u}' is not REPOSITORY=UPLOAD_ID"))?;
         builder = builder.upload(repo, id);
     }
-    for f in faults {
-        builder = builder.fault(f);
+    for f in &args.faults {
+        builder = builder.fault(f.clone());
     }
-    if let Some(seed) = id_seed {
+    if let Some(seed) = args.id_seed {
         builder = builder.id_seed(seed);
     }
     let fake = builder.start().map_err(|e| e.to_string())?;
@@ -348,25 +391,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(_) => Ok(()),
         Command::Rules { json } => print_rules(json),
-        Command::Serve {
-            port,
-            repositories,
-            uploads,
-            profile,
-            faults,
-            registry_id,
-            region,
-            id_seed,
-        } => serve(
-            port,
-            repositories,
-            uploads,
-            &profile,
-            faults,
-            &registry_id,
-            &region,
-            id_seed,
-        ),
+        Command::Serve(args) => serve(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

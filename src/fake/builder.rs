@@ -10,6 +10,7 @@ use super::fault::Fault;
 use super::quirk::Quirk;
 use super::responder::Responder;
 use super::server::{Limits, serve};
+use super::sigv4::SigV4Keys;
 use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use crate::model::{CreateRepository, Profile, Registry, Request};
 
@@ -50,6 +51,7 @@ pub struct FakeEcrBuilder {
     port: u16,
     id_seed: Option<u64>,
     limits: Limits,
+    sigv4: Option<SigV4Keys>,
 }
 
 impl Default for FakeEcrBuilder {
@@ -64,6 +66,7 @@ impl Default for FakeEcrBuilder {
             quirks: Vec::new(),
             port: 0,
             id_seed: None,
+            sigv4: None,
             limits: Limits {
                 max_body: MAX_BODY_BYTES,
                 body_timeout: Duration::from_secs(60),
@@ -144,6 +147,17 @@ impl FakeEcrBuilder {
         self
     }
 
+    /// Checks every request's SigV4 signature against these credentials (signing name
+    /// `ecr`, the fake's region, at most 15 minutes of clock skew) before anything reaches
+    /// the model. Unsigned requests get MissingAuthenticationTokenException, another key
+    /// UnrecognizedClientException, a bad signature or a stale date
+    /// InvalidSignatureException, a malformed Authorization header
+    /// IncompleteSignatureException.
+    pub fn require_sigv4(mut self, keys: SigV4Keys) -> Self {
+        self.sigv4 = Some(keys);
+        self
+    }
+
     /// The registry and responder, without a server: for mounting on a wiremock
     /// `MockServer`, where wiremock's own body handling applies (no size limit).
     pub fn responder(&self) -> Result<Responder, FakeError> {
@@ -168,12 +182,11 @@ impl FakeEcrBuilder {
                 .open_upload(repo, id)
                 .map_err(|e| FakeError::Setup(format!("upload '{id}': {e}")))?;
         }
-        Ok(Responder::new(
-            registry,
-            self.faults.clone(),
-            self.quirks.clone(),
-            seed,
-        ))
+        let responder = Responder::new(registry, self.faults.clone(), self.quirks.clone(), seed);
+        Ok(match &self.sigv4 {
+            Some(keys) => responder.with_sigv4(keys.clone(), &self.region),
+            None => responder,
+        })
     }
 
     /// Starts the fake on its own thread and runtime, so it serves from sync and async

@@ -12,8 +12,10 @@ mod fault;
 mod quirk;
 mod responder;
 mod server;
+mod sigv4;
 
 pub use builder::{FakeEcr, FakeEcrBuilder, FakeError, MAX_BODY_BYTES};
 pub use fault::{Fault, FaultKind, FaultSpecError};
 pub use quirk::Quirk;
 pub use responder::{HttpAnswer, HttpRequest, Responder};
+pub use sigv4::{MAX_CLOCK_SKEW, Refusal, SigV4Keys, Signed};

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::fault::{Fault, FaultKind};
 use super::quirk::{Quirk, Shaped};
+use super::sigv4::{SigV4Keys, Signed};
 use crate::model::{EcrError, Registry, Request};
 use crate::wire::{self, Operation};
 
@@ -19,6 +20,11 @@ pub struct HttpRequest<'a> {
     pub method: &'a str,
     /// The path, e.g. `/`.
     pub path: &'a str,
+    /// The query string, without `?` (empty for awsJson).
+    pub query: &'a str,
+    /// Every header as received (for signature checking); `content_type` and `target`
+    /// repeat two of them.
+    pub headers: &'a [(&'a str, &'a str)],
     /// The `Content-Type` header.
     pub content_type: Option<&'a str>,
     /// The `X-Amz-Target` header.
@@ -59,6 +65,7 @@ struct Inner {
     calls: Mutex<HashMap<Operation, u64>>,
     requests: AtomicU64,
     request_id_seed: u64,
+    sigv4: Option<(SigV4Keys, String)>,
 }
 
 /// The fake's behaviour: shared, cheap to clone.
@@ -97,8 +104,18 @@ impl Responder {
                 calls: Mutex::new(HashMap::new()),
                 requests: AtomicU64::new(0),
                 request_id_seed,
+                sigv4: None,
             }),
         }
+    }
+
+    /// Refuses requests not signed with `keys` for `region` (before anything reaches the
+    /// model). Only on a responder not yet shared.
+    pub(crate) fn with_sigv4(mut self, keys: SigV4Keys, region: &str) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.sigv4 = Some((keys, region.to_owned()));
+        }
+        self
     }
 
     /// Reads the registry (for tests that check what the fake holds).
@@ -134,6 +151,20 @@ impl Responder {
 
     /// Answers one HTTP request.
     pub fn handle(&self, req: HttpRequest<'_>) -> HttpAnswer {
+        if let Some((keys, region)) = &self.inner.sigv4 {
+            let signed = Signed {
+                method: req.method,
+                path: req.path,
+                query: req.query,
+                headers: req.headers,
+                body: req.body,
+            };
+            if let Err(r) = keys.verify(&signed, region, std::time::SystemTime::now()) {
+                let mut answer = self.refuse(r.status, r.name, &r.message);
+                answer.operation = req.target.and_then(Operation::from_target);
+                return answer;
+            }
+        }
         // Decoding (JSON, base64) happens outside the lock, so requests decode in parallel.
         let request =
             wire::decode_http(req.method, req.path, req.content_type, req.target, req.body);
@@ -278,9 +309,16 @@ fn operation_of(request: &Request, target: Option<&str>) -> Option<Operation> {
 impl wiremock::Respond for Responder {
     fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
         let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+            .collect();
         let answer = self.handle(HttpRequest {
             method: request.method.as_str(),
             path: request.url.path(),
+            query: request.url.query().unwrap_or_default(),
+            headers: &headers,
             content_type: header("content-type"),
             target: header("x-amz-target"),
             body: &request.body,

@@ -92,16 +92,21 @@ async fn answer(
             );
         }
     };
-    let method = parts.method.as_str().to_owned();
-    let path = parts.uri.path().to_owned();
-    let content_type = header(&parts, "content-type").map(str::to_owned);
-    let target = header(&parts, "x-amz-target").map(str::to_owned);
     let handled = tokio::task::spawn_blocking(move || {
+        let headers: Vec<(&str, &str)> = parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+            .collect();
+        let content_type = header(&parts, "content-type");
+        let target = header(&parts, "x-amz-target");
         responder.handle(HttpRequest {
-            method: &method,
-            path: &path,
-            content_type: content_type.as_deref(),
-            target: target.as_deref(),
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or_default(),
+            headers: &headers,
+            content_type,
+            target,
             body: &bytes,
         })
     })

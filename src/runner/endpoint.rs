@@ -68,6 +68,15 @@ impl SigningKeys {
         }
     }
 
+    /// These credentials.
+    pub fn new(access_key_id: &str, secret_access_key: &str, session_token: Option<&str>) -> Self {
+        SigningKeys {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: secret_access_key.to_owned(),
+            session_token: session_token.map(str::to_owned),
+        }
+    }
+
     /// The standard environment credentials, or `None` when they are not set.
     pub fn from_env() -> Option<Self> {
         let id = std::env::var("AWS_ACCESS_KEY_ID").ok()?;

@@ -55,6 +55,27 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
+    /// The defaults of `run`: the catalog this crate was built with, 256 generated cases
+    /// with seed 0, scratch repositories, nothing written.
+    pub fn new(profile: Profile) -> Self {
+        RunConfig {
+            profile,
+            cases: 256,
+            seed: 0,
+            filter: None,
+            repositories: Vec::new(),
+            prefix: "ecr-conformance".to_owned(),
+            registry_id: None,
+            scenarios_dir: PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/scenarios"
+            )),
+            regressions_dir: None,
+            stop: Arc::new(AtomicBool::new(false)),
+            progress: false,
+        }
+    }
+
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }

@@ -2,7 +2,8 @@
 client that resumes after a part landed behind a 500.
 
 Usage: boto3_client.py ENDPOINT CHECK
-CHECK is one of: push, errors, resume. Prints one JSON object of findings and exits 0
+CHECK is one of: push, errors, resume, signed (against a fake started with
+--require-sigv4 for AKIDEXAMPLE / interop-test-secret / session token interop-token). Prints one JSON object of findings and exits 0
 when every assertion held; any failed assertion exits non-zero with its message.
 """
 
@@ -13,17 +14,19 @@ import sys
 
 import boto3
 import botocore.config
+import botocore.exceptions
 
 MIB = 1024 * 1024
 
 
-def client(endpoint, retries=1):
+def client(endpoint, retries=1, key="AKIDEXAMPLE", secret="interop-test-secret", token=None):
     return boto3.client(
         "ecr",
         endpoint_url=endpoint,
         region_name="us-east-1",
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="interop-test-secret",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
         config=botocore.config.Config(
             retries={"mode": "standard", "total_max_attempts": retries}
         ),
@@ -180,7 +183,33 @@ def check_resume(endpoint):
     return {"resumed": resumed, "layerDigest": done["layerDigest"]}
 
 
+def check_signed(endpoint):
+    """botocore's signatures are accepted; a wrong secret, key or token is refused with
+    the error AWS gives, and nothing of the refused calls is applied."""
+    ecr = client(endpoint, token="interop-token")
+    ecr.create_repository(repositoryName="signed")
+    data = layer(5 * MIB + 1, 4)
+    _, done = push(ecr, "signed", data, 5 * MIB)
+    refused = {}
+    for label, bad in {
+        "wrong secret": client(endpoint, secret="not-the-secret", token="interop-token"),
+        "unknown key": client(endpoint, key="AKIDUNKNOWN", token="interop-token"),
+        "no token": client(endpoint),
+    }.items():
+        try:
+            bad.create_repository(repositoryName="refused-" + label.replace(" ", "-"))
+            raise AssertionError(f"{label}: accepted")
+        except botocore.exceptions.ClientError as e:
+            refused[label] = [e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"]]
+    return {"layerDigest": done["layerDigest"], "size": len(data), "refused": refused}
+
+
 if __name__ == "__main__":
     endpoint, check = sys.argv[1], sys.argv[2]
-    result = {"push": check_push, "errors": check_errors, "resume": check_resume}[check](endpoint)
+    result = {
+        "push": check_push,
+        "errors": check_errors,
+        "resume": check_resume,
+        "signed": check_signed,
+    }[check](endpoint)
     print(json.dumps(result, sort_keys=True))
