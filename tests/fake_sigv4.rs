@@ -127,7 +127,8 @@ fn signed_requests_are_served_and_unsigned_tampered_stale_or_foreign_ones_are_re
         .map(|(_, v)| v.clone())
         .expect("authorization");
 
-    let cases: Vec<(&str, Vec<(String, String)>, Vec<u8>, u16, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(String, String)>, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "unsigned",
             without("authorization"),

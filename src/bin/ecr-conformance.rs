@@ -331,7 +331,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
         builder = builder.upload(repo, id);
     }
     for f in &args.faults {
-        builder = builder.fault(f.clone());
+        builder = builder.fault(*f);
     }
     if let Some(seed) = args.id_seed {
         builder = builder.id_seed(seed);

@@ -358,7 +358,7 @@ impl SigV4Keys {
         );
         let mut key = hmac(
             format!("AWS4{}", self.secret_access_key).as_bytes(),
-            date[..8].as_bytes(),
+            &date.as_bytes()[..8],
         );
         for part in [region, SERVICE, "aws4_request"] {
             key = hmac(&key, part.as_bytes());
