@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use crate::wire::CONTENT_TYPE;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -242,6 +243,18 @@ fn compare_success(
         f.add("WIRE-3", "body", "a JSON object", describe(observed));
         return;
     };
+    let media_type = observed
+        .content_type
+        .as_deref()
+        .map(|c| c.split(';').next().unwrap_or_default().trim());
+    if !media_type.is_some_and(|m| m.eq_ignore_ascii_case(CONTENT_TYPE)) {
+        f.add(
+            "WIRE-3",
+            "Content-Type",
+            CONTENT_TYPE,
+            media_type.unwrap_or("absent"),
+        );
+    }
     match r {
         Response::Repository(info) => {
             let repo = body.get("repository").cloned().unwrap_or(Value::Null);

@@ -281,6 +281,7 @@ pub fn observe(
     };
     let raw = match &body {
         Some(_) => None,
+        None if bytes.is_empty() => None,
         None => Some(String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned()),
     };
     Observed {

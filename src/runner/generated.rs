@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::report::{CaseResult, GeneratedResult};
 use super::scenario::{RawStep, Scenario, ScenarioStep};
 use super::session::{Session, WireRequest};
-use super::{RunConfig, Target};
+use super::{NO_ANSWER, RunConfig, Target};
 use crate::model::Request;
 use crate::strategy::{Step, steps};
 
@@ -52,12 +52,13 @@ fn run_case(
         let request = step.concretize(&session.model, &session.minted, &repos);
         let minted_before = session.minted.len();
         if let Err(e) = session.exchange_request(&request) {
-            error = Some(format!("the target stopped answering: {e}"));
+            error = Some(format!("{NO_ANSWER}: {e}"));
             break;
         }
         sent.push((request, session.minted.len() > minted_before));
     }
     target.cleanup(config, &repos);
+    target.case_ended(error.as_deref());
     let minted = session.minted;
     let case = CaseResult {
         name: "generated".to_owned(),
@@ -89,8 +90,11 @@ pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
                 config.cases
             );
         }
+        if target.unusable().is_some() {
+            return Ok(()); // the run ends with the reason; nothing more to learn
+        }
         let (case, _, _) = run_case(target, config, &generated, n);
-        if case.passed() || config.stopped() {
+        if case.passed() || config.stopped() || target.unusable().is_some() {
             Ok(())
         } else {
             Err(TestCaseError::fail(format!(
@@ -111,7 +115,9 @@ pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
         failure: None,
         regression: None,
     };
-    if let Err(TestError::Fail(_, minimal)) = outcome {
+    if let Err(TestError::Fail(_, minimal)) = outcome
+        && target.unusable().is_none()
+    {
         let n = counter.get();
         let (case, sent, minted) = run_case(target, config, &minimal, n);
         if let Some(dir) = &config.regressions_dir {

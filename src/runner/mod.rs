@@ -114,7 +114,18 @@ pub struct Target<'a> {
     endpoint: &'a Endpoint,
     registry_id: String,
     run_id: String,
+    /// Cases in a row that ended with a request the target did not answer.
+    silent_cases: std::cell::Cell<u32>,
+    /// Why the run stopped early, once the target is unusable.
+    unusable: std::cell::RefCell<Option<String>>,
 }
+
+/// Cases in a row that may end without an answer before the target counts as unusable
+/// and the run ends (exit 2) instead of waiting out a timeout in every case.
+pub const MAX_SILENT_CASES: u32 = 3;
+
+/// The case error of a request that got no answer.
+const NO_ANSWER: &str = "the target stopped answering";
 
 fn create(name: &str) -> Request {
     Request::CreateRepository(CreateRepository {
@@ -147,11 +158,7 @@ impl<'a> Target<'a> {
                 .registry_id
                 .clone()
                 .unwrap_or_else(|| crate::model::limits::DEFAULT_REGISTRY_ID.to_owned());
-            return Ok(Target {
-                endpoint,
-                registry_id,
-                run_id,
-            });
+            return Ok(Target::new(endpoint, registry_id, run_id));
         }
         let probe = format!("{}-{run_id}-probe", config.prefix);
         let req = WireRequest::of(&create(&probe));
@@ -181,11 +188,38 @@ impl<'a> Target<'a> {
         };
         let d = delete_force(&probe);
         let _ = endpoint.send(d.target.as_deref(), d.content_type.as_deref(), &d.body);
-        Ok(Target {
+        Ok(Target::new(endpoint, registry_id, run_id))
+    }
+
+    fn new(endpoint: &'a Endpoint, registry_id: String, run_id: String) -> Self {
+        Target {
             endpoint,
             registry_id,
             run_id,
-        })
+            silent_cases: Default::default(),
+            unusable: Default::default(),
+        }
+    }
+
+    /// Notes how a case ended; after [`MAX_SILENT_CASES`] cases in a row without an
+    /// answer the target is unusable.
+    fn case_ended(&self, error: Option<&str>) {
+        match error {
+            Some(e) if e.starts_with(NO_ANSWER) => {
+                let n = self.silent_cases.get() + 1;
+                self.silent_cases.set(n);
+                if n >= MAX_SILENT_CASES {
+                    *self.unusable.borrow_mut() =
+                        Some(format!("{e} ({n} cases in a row got no answer)"));
+                }
+            }
+            _ => self.silent_cases.set(0),
+        }
+    }
+
+    /// Why the target is unusable, once it is.
+    fn unusable(&self) -> Option<String> {
+        self.unusable.borrow().clone()
     }
 
     /// The repositories a case uses: three scratch names, or the existing ones.
@@ -220,9 +254,12 @@ impl<'a> Target<'a> {
         }
         for r in repos {
             let d = delete_force(r);
-            let _ = self
+            let sent = self
                 .endpoint
                 .send(d.target.as_deref(), d.content_type.as_deref(), &d.body);
+            if sent.is_err() {
+                break; // a target that does not answer is not asked again
+            }
         }
     }
 }
@@ -243,7 +280,7 @@ fn run_scenario(
     };
     for r in &repos[..created] {
         if let Err(e) = session.exchange_request(&create(r)) {
-            error = Some(format!("the target stopped answering: {e}"));
+            error = Some(format!("{NO_ANSWER}: {e}"));
         }
     }
     let salt = if config.existing() {
@@ -294,7 +331,7 @@ fn run_scenario(
         let attribute = step.checks.as_deref().and_then(rules::rule).map(|r| r.id);
         let minted = session.minted.len();
         if let Err(e) = session.exchange(&to_model, &to_target, attribute) {
-            error = Some(format!("the target stopped answering: {e}"));
+            error = Some(format!("{NO_ANSWER}: {e}"));
             break;
         }
         if let (Some(name), true, Some(id)) = (
@@ -311,6 +348,7 @@ fn run_scenario(
         }
     }
     target.cleanup(config, &repos);
+    target.case_ended(error.as_deref());
     CaseResult {
         name: scenario.name.clone(),
         rules: scenario.rules.clone(),
@@ -349,6 +387,9 @@ pub fn run(
             not_run.push(format!("{}: interrupted", s.name));
             continue;
         }
+        if let Some(reason) = target.unusable() {
+            return Err(RunError::Target(reason));
+        }
         if config.progress {
             eprint!("\r\x1b[Kscenario {}/{}: {}", i + 1, catalog.len(), s.name);
         }
@@ -357,8 +398,14 @@ pub fn run(
     if config.progress {
         eprint!("\r\x1b[K");
     }
-    let generated = (config.cases > 0 && config.selected("generated") && !config.stopped())
-        .then(|| generated::run(&target, config));
+    let generated = (config.cases > 0
+        && config.selected("generated")
+        && !config.stopped()
+        && target.unusable().is_none())
+    .then(|| generated::run(&target, config));
+    if let Some(reason) = target.unusable() {
+        return Err(RunError::Target(reason));
+    }
     Ok(Report::new(
         target_label.to_owned(),
         config.profile.name.clone(),

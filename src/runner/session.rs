@@ -178,12 +178,41 @@ impl<'a> Session<'a> {
         to_target: &WireRequest,
         attribute: Option<&'static str>,
     ) -> Result<&StepRecord, TransportError> {
-        let (observed, retries) = self.endpoint.send(
+        let sent = self.endpoint.send(
             to_target.target.as_deref(),
             to_target.content_type.as_deref(),
             &to_target.body,
-        )?;
+        );
         let expected = self.model.apply(request);
+        let (observed, retries) = match sent {
+            Ok(answer) => answer,
+            Err(e) => {
+                // No answer is a divergence on this step; what the target did with the
+                // request is unknown, so the caller stops the case here.
+                let rule = attribute.unwrap_or_else(|| rule_for(request, &expected));
+                let record = StepRecord {
+                    index: self.records.len(),
+                    operation: operation_name(to_target),
+                    rule,
+                    checked: vec![rule],
+                    target: to_target.target.clone(),
+                    content_type: to_target.content_type.clone(),
+                    request: summarize_body(&to_target.body),
+                    expected: expected_json(&expected, &self.ids),
+                    actual: json!({ "noAnswer": e.0 }),
+                    divergences: vec![Divergence {
+                        rule,
+                        what: "answer".into(),
+                        expected: "an HTTP answer".into(),
+                        actual: format!("none ({e})"),
+                        knobs: Vec::new(),
+                    }],
+                    retries: 0,
+                };
+                self.records.push(record);
+                return Err(e);
+            }
+        };
         let mut divergences = Vec::new();
         if let Ok(Response::UploadInitiated { upload_id, .. }) = &expected {
             self.minted.push(upload_id.clone());
@@ -216,17 +245,9 @@ impl<'a> Session<'a> {
                 d.knobs = knobs_for(&self.profile, r);
             }
         }
-        let operation = to_target
-            .target
-            .as_deref()
-            .and_then(wire::Operation::from_target)
-            .map_or_else(
-                || to_target.target.clone().unwrap_or_default(),
-                |o| o.name().to_owned(),
-            );
         self.records.push(StepRecord {
             index: self.records.len(),
-            operation,
+            operation: operation_name(to_target),
             rule,
             checked,
             target: to_target.target.clone(),
@@ -247,6 +268,18 @@ impl<'a> Session<'a> {
         let to_target = WireRequest::of(&translate_ids(request, &self.ids));
         self.exchange_decoded(request, &to_target, None)
     }
+}
+
+/// The operation a request names, or its `X-Amz-Target` as sent.
+fn operation_name(to_target: &WireRequest) -> String {
+    to_target
+        .target
+        .as_deref()
+        .and_then(wire::Operation::from_target)
+        .map_or_else(
+            || to_target.target.clone().unwrap_or_default(),
+            |o| o.name().to_owned(),
+        )
 }
 
 /// `request` with its upload id replaced by the target's.
