@@ -178,7 +178,7 @@ pub fn check_step_invariants(steps: &[Step]) -> Result<(), String> {
                 let bytes = p
                     .layer_part_blob
                     .as_ref()
-                    .map(|b| b.bytes.as_slice())
+                    .map(|b| &b.bytes[..])
                     .unwrap_or_default();
                 let so_far = accepted.entry(upload_id.clone()).or_default();
                 if p.part_first_byte != Some(so_far.len() as i64) {
@@ -253,9 +253,9 @@ pub fn base64_blob(data: &[u8]) {
     let strict = base64::engine::general_purpose::STANDARD.decode(text);
     let unpadded = base64::engine::general_purpose::STANDARD_NO_PAD.decode(text);
     match &ours {
-        Ok(b) if b.padded => assert_eq!(Some(&b.bytes), strict.as_ref().ok(), "{text:?}"),
+        Ok(b) if b.padded => assert_eq!(Some(&b.bytes[..]), strict.as_deref().ok(), "{text:?}"),
         Ok(b) => {
-            assert_eq!(Some(&b.bytes), unpadded.as_ref().ok(), "{text:?}");
+            assert_eq!(Some(&b.bytes[..]), unpadded.as_deref().ok(), "{text:?}");
             assert!(
                 strict.is_err(),
                 "{text:?}: unpadded, yet the strict engine took it"

@@ -9,6 +9,7 @@
 //! - [`runner`]: the conformance runner: scenarios, generated runs, comparison, reports;
 //! - [`strategy`]: proptest generators of layers, part plans and operation sequences.
 
+mod buffer;
 pub mod fake;
 pub mod fixture;
 #[doc(hidden)]

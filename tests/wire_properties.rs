@@ -22,7 +22,7 @@ fn blob() -> impl Strategy<Value = Option<Blob>> {
             Blob {
                 // No padding is needed when the length is a multiple of 3: both forms agree.
                 padded: padded || bytes.len() % 3 == 0,
-                bytes,
+                bytes: bytes.into(),
             }
         }),
     )

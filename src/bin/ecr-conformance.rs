@@ -11,12 +11,6 @@ use ecr_conformance::fake::{FakeEcr, Fault, SigV4Keys};
 use ecr_conformance::model::{Profile, RULES, Source};
 use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError, SigningKeys};
 
-/// glibc's allocator keeps freed 28 MB request bodies in per-thread arenas (its mmap
-/// threshold rises after the first large free), so `serve` grew to 300+ MiB under 8
-/// concurrent uploads; mimalloc returns them (peak ~100 MiB, see benches/figures.rs).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Conformance and fuzz test harness for the Amazon ECR layer-upload API.
 #[derive(Debug, Parser)]
 #[command(name = "ecr-conformance", version, about)]

@@ -70,6 +70,7 @@ impl Default for FakeEcrBuilder {
             limits: Limits {
                 max_body: MAX_BODY_BYTES,
                 body_timeout: Duration::from_secs(60),
+                body_idle_timeout: Duration::from_secs(10),
                 memory_budget: 128 * 1024 * 1024,
                 log: false,
             },
@@ -141,6 +142,13 @@ impl FakeEcrBuilder {
         self
     }
 
+    /// How long a body may pause between bytes (default 10 s) before the fake answers 408
+    /// and frees the memory it reserved for it.
+    pub fn body_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_idle_timeout = timeout;
+        self
+    }
+
     /// Bytes that bodies in flight may hold at once (default 128 MiB); more requests wait.
     pub fn memory_budget(mut self, bytes: usize) -> Self {
         self.limits.memory_budget = bytes.max(MAX_BODY_BYTES * 7 / 4);
@@ -202,6 +210,9 @@ impl FakeEcrBuilder {
         let limits = self.limits.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            // Decoding and hashing are CPU-bound: more threads than cores only add
+            // allocator heaps that each keep freed bodies (measured in tests/fake_load.rs).
+            .max_blocking_threads(2)
             .thread_name("ecr-fake")
             .enable_all()
             .build()

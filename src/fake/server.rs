@@ -24,6 +24,9 @@ pub(crate) struct Limits {
     pub(crate) max_body: usize,
     /// How long a body may take to arrive; slower ones get 408.
     pub(crate) body_timeout: Duration,
+    /// How long a body may pause between bytes; a client that stops sending gets 408
+    /// then, and its share of the memory budget goes back.
+    pub(crate) body_idle_timeout: Duration,
     /// Bytes that request bodies in flight (and their decoded blobs) may hold at once.
     pub(crate) memory_budget: usize,
     /// Whether to log one line per request on stderr.
@@ -61,17 +64,28 @@ async fn answer(
         limits.body_timeout,
         read_body(
             Limited::new(body, limits.max_body),
-            declared.unwrap_or(64 * KIB),
+            declared,
+            limits.body_idle_timeout,
         ),
     )
     .await;
-    let bytes: Vec<u8> = match collected {
+    let bytes: Body = match collected {
         Ok(Ok(c)) => c,
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return responder.refuse(
                 413,
                 "RequestEntityTooLargeException",
                 &format!("The request body is over {} bytes", limits.max_body),
+            );
+        }
+        Ok(Err(e)) if e.downcast_ref::<tokio::time::error::Elapsed>().is_some() => {
+            return responder.refuse(
+                408,
+                "RequestTimeoutException",
+                &format!(
+                    "The request body paused for more than {:?}",
+                    limits.body_idle_timeout
+                ),
             );
         }
         Ok(Err(e)) => {
@@ -124,16 +138,53 @@ async fn answer(
     }
 }
 
+/// A request body as read: on the heap, or (when large and declared) in a mapping of its
+/// own that goes back to the system when the request is done.
+enum Body {
+    Heap(Vec<u8>),
+    Mapped(memmap2::MmapMut, usize),
+}
+
+impl std::ops::Deref for Body {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Body::Heap(v) => v,
+            Body::Mapped(m, len) => &m[..*len],
+        }
+    }
+}
+
 /// Reads a body into one buffer sized up front, frame by frame: one copy of the bytes,
-/// never the frames and their concatenation at once.
+/// never the frames and their concatenation at once. Each frame must come within `idle`.
 async fn read_body(
     mut body: Limited<Incoming>,
-    capacity: usize,
-) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-    let mut out = Vec::with_capacity(capacity);
-    while let Some(frame) = body.frame().await {
-        if let Ok(data) = frame?.into_data() {
-            out.extend_from_slice(&data);
+    declared: Option<usize>,
+    idle: Duration,
+) -> Result<Body, Box<dyn std::error::Error + Send + Sync>> {
+    let mapped = declared
+        .filter(|n| *n >= crate::wire::blob::MAPPED_BLOB_BYTES)
+        .and_then(crate::buffer::zeroed);
+    let mut out = match mapped {
+        Some(m) => Body::Mapped(m, 0),
+        None => Body::Heap(Vec::with_capacity(declared.unwrap_or(64 * KIB))),
+    };
+    while let Some(frame) = tokio::time::timeout(idle, body.frame()).await? {
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        match &mut out {
+            Body::Heap(v) => v.extend_from_slice(&data),
+            Body::Mapped(m, len) => {
+                // hyper holds a body to its Content-Length; more is a protocol error.
+                let end = *len + data.len();
+                let Some(room) = m.get_mut(*len..end) else {
+                    return Err("the body is longer than its Content-Length".into());
+                };
+                room.copy_from_slice(&data);
+                *len = end;
+            }
         }
     }
     Ok(out)

@@ -8,17 +8,17 @@
 /// A decoded layer-part blob.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PartBlob {
-    /// The decoded bytes.
-    pub bytes: Vec<u8>,
+    /// The decoded bytes (shared, cheap to clone; large ones live outside the heap).
+    pub bytes: bytes::Bytes,
     /// Whether the base64 text carried its `=` padding (WIRE-2, knob `blob-padding`).
     pub padded: bool,
 }
 
 impl PartBlob {
     /// A blob as a conforming client sends it (padded base64).
-    pub fn new(bytes: Vec<u8>) -> Self {
+    pub fn new(bytes: impl Into<bytes::Bytes>) -> Self {
         PartBlob {
-            bytes,
+            bytes: bytes.into(),
             padded: true,
         }
     }
