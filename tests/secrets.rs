@@ -1,9 +1,14 @@
 //! Secrets never reach a report, a transcript, a log or the terminal: a run with
-//! real-looking credentials and a session token leaves none of them, nor a signature.
+//! real-looking credentials and a session token, against a fake that checks signatures
+//! made with them, leaves none of them, nor a signature, in any output of either side.
 
 mod common;
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use ecr_conformance::fake::SigV4Keys;
+use ecr_conformance::runner::SigningKeys;
 
 const ACCESS_KEY: &str = "AKIAQWERTYUIOPASDFGH";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRETzz";
@@ -12,33 +17,68 @@ const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKENthatMustNeverLeak0123456
 #[test]
 fn a_run_with_real_looking_credentials_leaves_no_secret_in_any_output() {
     let dir = common::tempdir("secrets");
-    let (json, junit, record) = (
+    let (json, junit, record, log) = (
         dir.join("report.json"),
         dir.join("junit.xml"),
         dir.join("record"),
+        dir.join("serve.log"),
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
-        .args(["run", "--cases", "16", "--seed", "5"])
+    let with_keys = |cmd: &mut Command, secret: &str| {
+        cmd.env_remove("AWS_ENDPOINT_URL")
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SESSION_TOKEN", TOKEN)
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+    };
+    // The fake takes its keys from the same environment and refuses any other signature,
+    // so a passing run proves the runner signed with these credentials.
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"));
+    serve
+        .args(["serve", "--require-sigv4"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"));
+    with_keys(&mut serve, SECRET);
+    let mut serve = serve.spawn().expect("serve");
+    let mut url = String::new();
+    BufReader::new(serve.stdout.take().expect("stdout"))
+        .read_line(&mut url)
+        .expect("URL");
+    let url = url.trim().to_owned();
+
+    let mut run = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"));
+    run.args(["run", "--endpoint", &url, "--cases", "16", "--seed", "5"])
         .args([
             "--report-json",
             json.to_str().expect("utf-8"),
             "--junit",
             junit.to_str().expect("utf-8"),
         ])
-        .args(["--record", record.to_str().expect("utf-8")])
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_SESSION_TOKEN", TOKEN)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("runs");
+        .args(["--record", record.to_str().expect("utf-8")]);
+    with_keys(&mut run, SECRET);
+    let out = run.output().expect("runs");
+    // And one run whose signatures the fake refuses: its error output is scanned too.
+    let mut refused = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"));
+    refused.args(["run", "--endpoint", &url, "--cases", "0"]);
+    with_keys(&mut refused, "not-the-secret-key-at-all");
+    let refused = refused.output().expect("runs");
+    let _ = Command::new("kill")
+        .args(["-INT", &serve.id().to_string()])
+        .status();
+    let _ = serve.wait();
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    assert_eq!(refused.status.code(), Some(2));
+    let refused_err = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(
+        refused_err.contains("InvalidSignatureException"),
+        "{refused_err}"
+    );
+    let log = std::fs::read_to_string(&log).expect("log");
+    assert!(log.contains("403 InvalidSignatureException"), "{log}");
     let mut outputs = vec![
         (
             "stdout".to_owned(),
@@ -56,7 +96,30 @@ fn a_run_with_real_looking_credentials_leaves_no_secret_in_any_output() {
             "junit".to_owned(),
             std::fs::read_to_string(&junit).expect("junit"),
         ),
+        ("serve log".to_owned(), log),
+        (
+            "refused run stdout".to_owned(),
+            String::from_utf8_lossy(&refused.stdout).into_owned(),
+        ),
+        ("refused run stderr".to_owned(), refused_err),
+        // What a panic message or a debug log would print of the keys.
+        (
+            "Debug of the keys".to_owned(),
+            format!(
+                "{:?} {:?}",
+                SigningKeys::new(ACCESS_KEY, SECRET, Some(TOKEN)),
+                SigV4Keys::new(ACCESS_KEY, SECRET).with_session_token(TOKEN)
+            ),
+        ),
     ];
+    let snapshots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    for entry in std::fs::read_dir(&snapshots).expect("snapshots") {
+        let p = entry.expect("entry").path();
+        outputs.push((
+            p.display().to_string(),
+            std::fs::read_to_string(&p).expect("snapshot"),
+        ));
+    }
     let transcripts: Vec<_> = std::fs::read_dir(&record).expect("record dir").collect();
     assert_eq!(transcripts.len(), 11, "one transcript per scenario");
     for t in transcripts {
@@ -70,7 +133,6 @@ fn a_run_with_real_looking_credentials_leaves_no_secret_in_any_output() {
         for secret in [
             SECRET,
             TOKEN,
-            ACCESS_KEY,
             "Signature=",
             "AWS4-HMAC-SHA256",
             "X-Amz-Security-Token",
