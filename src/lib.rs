@@ -10,6 +10,7 @@
 //! - [`strategy`]: proptest generators of layers, part plans and operation sequences.
 
 mod buffer;
+pub mod call;
 pub mod fake;
 pub mod fixture;
 #[doc(hidden)]

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -52,35 +52,12 @@ struct Call {
 }
 
 fn read_call(reader: &mut BufReader<TcpStream>) -> Option<Call> {
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        head.push_str(&line);
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let header = |name: &str| {
-        head.lines()
-            .filter_map(|l| l.split_once(':'))
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let length: usize = header("content-length").parse().unwrap_or(0);
-    let (target, content_type) = (header("x-amz-target"), header("content-type"));
+    let r = common::http::read_request(reader)?;
     Some(Call {
-        head,
-        target,
-        content_type,
-        body: {
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).ok()?;
-            body
-        },
+        target: r.header("x-amz-target"),
+        content_type: r.header("content-type"),
+        head: r.head,
+        body: r.body,
     })
 }
 

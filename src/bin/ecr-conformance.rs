@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use ecr_conformance::call::{CallSettings, call};
 use ecr_conformance::fake::{FakeEcr, Fault, SigV4Keys};
 use ecr_conformance::model::{Profile, RULES, Source};
 use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError, SigningKeys};
@@ -35,6 +36,16 @@ enum Command {
     /// first line of stdout and one line per request (peer, operation, status, error) on
     /// stderr.
     Serve(Box<ServeArgs>),
+    /// Send one request with the AWS CLI's arguments (`call upload-layer-part
+    /// --repository-name ... --layer-part-blob fileb://...`) and print the answer as the AWS
+    /// CLI does. Without --endpoint-url: an embedded fake holding the seed's repository and
+    /// upload. `call help` lists the operations, `call <operation> help` their options.
+    #[command(disable_help_flag = true)]
+    Call {
+        /// The operation and its options, as for `aws ecr`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -382,8 +393,21 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Command::Call { args } = &cli.command {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let settings = CallSettings {
+            endpoint: env("AWS_ENDPOINT_URL_ECR").or_else(|| env("AWS_ENDPOINT_URL")),
+            region: env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")),
+            keys: SigningKeys::from_env(),
+            timeout: None,
+        };
+        let out = call(args, &settings);
+        print!("{}", out.stdout);
+        eprint!("{}", out.stderr);
+        return ExitCode::from(out.code);
+    }
     let result = match cli.command {
-        Command::Run(_) => Ok(()),
+        Command::Run(_) | Command::Call { .. } => Ok(()),
         Command::Rules { json } => print_rules(json),
         Command::Serve(args) => serve(&args),
     };

@@ -84,3 +84,45 @@ pub fn call(addr: SocketAddr, operation: &str, body: &[u8]) -> RawAnswer {
     );
     send_raw(addr, &head, body).expect("call")
 }
+
+/// One request read from a client: its head (request line and headers) and body, or `None`
+/// when the client closed the connection.
+pub struct RawRequest {
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    /// A header's value ("" when absent).
+    pub fn header(&self, name: &str) -> String {
+        self.head
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads the next request on a connection (Content-Length bodies only).
+pub fn read_request(reader: &mut BufReader<TcpStream>) -> Option<RawRequest> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut request = RawRequest {
+        head,
+        body: Vec::new(),
+    };
+    let length: usize = request.header("content-length").parse().unwrap_or(0);
+    request.body = vec![0; length];
+    reader.read_exact(&mut request.body).ok()?;
+    Some(request)
+}

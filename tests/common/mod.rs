@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod http;
+pub mod recorder;
 
 use ecr_conformance::model::{
     CompleteLayerUpload, CreateRepository, EcrError, InitiateLayerUpload, Outcome, PartBlob,
