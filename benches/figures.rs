@@ -91,15 +91,18 @@ fn wire_and_model() -> f64 {
     let target = Operation::UploadLayerPart.target();
     let mut r = Registry::new(Profile::ecr());
     create(&mut r, "bench");
-    let bodies: Vec<Vec<u8>> = (0..rounds)
+    // Bodies as the fake holds them (shared bytes), so blobs take the fake's path: checked,
+    // then decoded while hashed.
+    let bodies: Vec<bytes::Bytes> = (0..rounds)
         .map(|_| {
             let id = initiate(&mut r, "bench");
-            part_body("bench", &id, 0, &text, PART)
+            part_body("bench", &id, 0, &text, PART).into()
         })
         .collect();
     let t = Instant::now();
     for body in &bodies {
-        let req = wire::decode_http("POST", "/", Some(wire::CONTENT_TYPE), Some(&target), body);
+        let req =
+            wire::decode_http_shared("POST", "/", Some(wire::CONTENT_TYPE), Some(&target), body);
         r.apply(&req).expect("accepted");
     }
     let ours = (rounds * PART) as f64 / MIB as f64 / t.elapsed().as_secs_f64();
@@ -148,12 +151,13 @@ fn push(url: &str, repo: &str, parts: usize, text: &str) -> f64 {
         .as_str()
         .expect("uploadId")
         .to_owned();
+    // The bodies are made before the clock starts: what is timed is the endpoint.
+    let bodies: Vec<Vec<u8>> = (0..parts)
+        .map(|i| part_body(repo, &id, i * PART, text, PART))
+        .collect();
     let t = Instant::now();
-    for i in 0..parts {
-        call(
-            Operation::UploadLayerPart,
-            part_body(repo, &id, i * PART, text, PART),
-        );
+    for body in bodies {
+        call(Operation::UploadLayerPart, body);
     }
     (parts * PART) as f64 / MIB as f64 / t.elapsed().as_secs_f64()
 }

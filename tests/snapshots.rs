@@ -67,7 +67,7 @@ fn read(path: &Path) -> Value {
 
 fn summarize(mut body: Value) -> Value {
     if let Some(Value::String(text)) = body.get("layerPartBlob") {
-        let bytes = wire::blob::decode(text).expect("base64").bytes;
+        let bytes = wire::blob::decode(text).expect("base64").bytes();
         body["layerPartBlob"] = json!({"length": bytes.len(), "sha256": ecr_conformance::model::digest::digest_of(&bytes)});
     }
     body

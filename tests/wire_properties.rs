@@ -19,11 +19,9 @@ fn list() -> impl Strategy<Value = Option<Vec<String>>> {
 fn blob() -> impl Strategy<Value = Option<Blob>> {
     proptest::option::of(
         (prop::collection::vec(any::<u8>(), 0..64), any::<bool>()).prop_map(|(bytes, padded)| {
-            Blob {
-                // No padding is needed when the length is a multiple of 3: both forms agree.
-                padded: padded || bytes.len() % 3 == 0,
-                bytes: bytes.into(),
-            }
+            // No padding is needed when the length is a multiple of 3: both forms agree.
+            let padded = padded || bytes.len() % 3 == 0;
+            Blob::with_padding(bytes, padded)
         }),
     )
 }
@@ -149,5 +147,56 @@ proptest! {
     ) {
         let target = Operation::ALL[op].target();
         let _ = wire::decode_request(Some(&target), &body);
+    }
+}
+
+/// A part body of `blob_text` for the seed's upload.
+fn part_body(blob_text: &str) -> bytes::Bytes {
+    format!(
+        r#"{{"repositoryName":"layer-test","uploadId":"6cb64b8a-9378-0e33-2ab1-b780fab8a9e9","partFirstByte":0,"partLastByte":9,"layerPartBlob":"{blob_text}"}}"#
+    )
+    .into_bytes()
+    .into()
+}
+
+fn decode_both(body: &bytes::Bytes) -> (Request, Request) {
+    let target = Operation::UploadLayerPart.target();
+    let ct = Some(CONTENT_TYPE);
+    (
+        wire::decode_http("POST", "/", ct, Some(&target), body),
+        wire::decode_http_shared("POST", "/", ct, Some(&target), body),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// The fake's path (a large blob kept as its checked text, decoded while hashed) and the
+    /// plain path decode every part body to the same request, well-formed or not.
+    #[test]
+    fn a_large_blob_kept_as_text_equals_the_decoded_blob_and_bad_text_fails_alike(
+        len in 49_000usize..200_000,
+        seed in any::<u64>(),
+        flaw in prop::option::of((any::<prop::sample::Index>(), prop::sample::select(vec!['!', '=', '-', ' ']))),
+        unpadded in any::<bool>(),
+    ) {
+        let bytes = ecr_conformance::strategy::fill(len, seed);
+        let mut text = if unpadded {
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, &bytes)
+        } else {
+            wire::blob::encode(&bytes)
+        };
+        if let Some((at, c)) = flaw {
+            let i = at.index(text.len());
+            text.replace_range(i..=i, &c.to_string());
+        }
+        let (plain, shared) = decode_both(&part_body(&text));
+        prop_assert_eq!(&plain, &shared);
+        if let (Request::UploadLayerPart(p), None) = (&shared, flaw) {
+            let blob = p.layer_part_blob.as_ref().expect("blob");
+            prop_assert!(blob.base64_text().is_some(), "kept as text");
+            prop_assert_eq!(blob.len(), len);
+            prop_assert_eq!(&blob.bytes()[..], &bytes[..]);
+        }
     }
 }

@@ -31,6 +31,9 @@ pub struct HttpRequest<'a> {
     pub target: Option<&'a str>,
     /// The body.
     pub body: &'a [u8],
+    /// The same body as shared bytes, when the server holds it so: a large blob is then
+    /// kept as a slice of it and decoded while hashed, never whole.
+    pub shared: Option<&'a bytes::Bytes>,
 }
 
 /// An HTTP answer.
@@ -166,8 +169,12 @@ impl Responder {
             }
         }
         // Decoding (JSON, base64) happens outside the lock, so requests decode in parallel.
-        let request =
-            wire::decode_http(req.method, req.path, req.content_type, req.target, req.body);
+        let request = match req.shared {
+            Some(body) => {
+                wire::decode_http_shared(req.method, req.path, req.content_type, req.target, body)
+            }
+            None => wire::decode_http(req.method, req.path, req.content_type, req.target, req.body),
+        };
         let operation = operation_of(&request, req.target);
         let fault = operation.and_then(|op| self.fault_for(op));
         let outcome = match fault {
@@ -322,6 +329,7 @@ impl wiremock::Respond for Responder {
             content_type: header("content-type"),
             target: header("x-amz-target"),
             body: &request.body,
+            shared: None,
         });
         let mut template = wiremock::ResponseTemplate::new(answer.status);
         for (name, value) in &answer.headers {

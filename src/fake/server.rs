@@ -69,8 +69,9 @@ async fn answer(
         ),
     )
     .await;
-    let bytes: Body = match collected {
-        Ok(Ok(c)) => c,
+    let bytes: Bytes = match collected {
+        Ok(Ok(Body::Mapped(map, len))) => crate::buffer::freeze(map, len),
+        Ok(Ok(Body::Heap(v))) => Bytes::from(v),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return responder.refuse(
                 413,
@@ -122,6 +123,7 @@ async fn answer(
             content_type,
             target,
             body: &bytes,
+            shared: Some(&bytes),
         })
     })
     .await;
@@ -143,17 +145,6 @@ async fn answer(
 enum Body {
     Heap(Vec<u8>),
     Mapped(memmap2::MmapMut, usize),
-}
-
-impl std::ops::Deref for Body {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            Body::Heap(v) => v,
-            Body::Mapped(m, len) => &m[..*len],
-        }
-    }
 }
 
 /// Reads a body into one buffer sized up front, frame by frame: one copy of the bytes,

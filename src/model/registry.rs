@@ -333,9 +333,9 @@ impl Registry {
             return Err(self.malformed("layerPartBlob: base64 without its '=' padding".to_owned()));
         }
         let max = self.profile.max_part_bytes;
-        let oversize = blob.bytes.len() as u64 > max;
+        let oversize = blob.len() as u64 > max;
         if oversize && self.profile.oversize_part_error == PartErrorChoice::InvalidParameter {
-            return Err(validate::oversize_blob(blob.bytes.len(), max));
+            return Err(validate::oversize_blob(blob.len(), max));
         }
         // REPO-1.
         self.check_registry(&r.registry_id, name)?;
@@ -344,7 +344,7 @@ impl Registry {
         let key = self.find_upload(name, id)?;
         // PART-2 where the profile makes it a layer-part error.
         if oversize {
-            let len = blob.bytes.len() as u64;
+            let len = blob.len() as u64;
             return Err(self.invalid_part(name, &key, id, PartProblem::Oversize { len, max }));
         }
         // PART-3.
@@ -358,11 +358,11 @@ impl Registry {
         }
         // PART-4. i128 because last - first + 1 overflows i64 at the extremes.
         let span = i128::from(last) - i128::from(first) + 1;
-        if span < 1 || span != blob.bytes.len() as i128 {
+        if span < 1 || span != blob.len() as i128 {
             let problem = PartProblem::RangeMismatch {
                 first,
                 last,
-                len: blob.bytes.len() as u64,
+                len: blob.len() as u64,
             };
             return Err(match self.profile.range_mismatch_error {
                 PartErrorChoice::InvalidLayerPart => self.invalid_part(name, &key, id, problem),
@@ -374,7 +374,7 @@ impl Registry {
         }
         // PART-6.
         if let Some(upload) = self.uploads.get_mut(&key) {
-            upload.append(&blob.bytes);
+            upload.append(blob);
         }
         Ok(Response::PartAccepted {
             registry_id: self.registry_id.clone(),

@@ -4,6 +4,7 @@
 
 use sha2::{Digest as _, Sha256};
 
+use super::PartBlob;
 use super::digest::layer_digest;
 use super::limits::MIN_PART_BYTES;
 
@@ -62,14 +63,14 @@ impl Upload {
     }
 
     /// Appends an accepted part (PART-6). The caller has checked PART-3 and PART-4.
-    pub fn append(&mut self, bytes: &[u8]) {
+    pub fn append(&mut self, blob: &PartBlob) {
         if self.parts > 0 && self.last_part_len < MIN_PART_BYTES {
             self.short_part_before_last = true;
         }
-        self.hasher.update(bytes);
-        self.received += bytes.len() as u64;
+        blob.for_each_chunk(|chunk| self.hasher.update(chunk));
+        self.received += blob.len() as u64;
         self.parts += 1;
-        self.last_part_len = bytes.len() as u64;
+        self.last_part_len = blob.len() as u64;
     }
 }
 
@@ -95,9 +96,9 @@ mod tests {
     #[test]
     fn only_a_short_part_followed_by_another_counts_as_too_small() {
         let mut u = Upload::new("r1");
-        u.append(&[0; 10]);
+        u.append(&PartBlob::new(vec![0; 10]));
         assert!(!u.has_short_part_before_last(), "a short last part is fine");
-        u.append(&[0; 10]);
+        u.append(&PartBlob::new(vec![0; 10]));
         assert!(u.has_short_part_before_last());
         assert_eq!(u.received(), 20);
         assert_eq!(u.last_valid_byte(), Some(19));

@@ -89,7 +89,7 @@ pub(super) fn summarize_body(body: &[u8]) -> Value {
             if let Some(Value::String(text)) = v.get("layerPartBlob") {
                 let summary = match wire::blob::decode(text) {
                     Ok(b) => {
-                        json!({"length": b.bytes.len(), "sha256": crate::model::digest::digest_of(&b.bytes)})
+                        json!({"length": b.len(), "sha256": crate::model::digest::digest_of(&b.bytes())})
                     }
                     Err(e) => json!({"invalid": e.to_string(), "textLength": text.len()}),
                 };

@@ -62,6 +62,39 @@ pub fn decode_request(target: Option<&str>, body: &[u8]) -> Request {
     decode_operation(op, body)
 }
 
+thread_local! {
+    /// The body [`decode_http_shared`] is decoding, so that a large blob's text can be kept
+    /// as a slice of it instead of being decoded or copied.
+    static SHARED_BODY: std::cell::RefCell<Option<bytes::Bytes>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `text` as a slice of the body being decoded by [`decode_http_shared`], when it lies in it.
+pub(super) fn shared_slice(text: &str) -> Option<bytes::Bytes> {
+    SHARED_BODY.with(|b| {
+        let body = b.borrow();
+        let body = body.as_ref()?;
+        let (start, end) = (body.as_ptr() as usize, body.as_ptr() as usize + body.len());
+        let t = text.as_ptr() as usize;
+        (t >= start && t + text.len() <= end).then(|| body.slice_ref(text.as_bytes()))
+    })
+}
+
+/// [`decode_http`] of a body held as shared bytes: a large layer-part blob is then kept as
+/// its base64 text (checked) and decoded only while it is hashed, a chunk at a time.
+pub fn decode_http_shared(
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    target: Option<&str>,
+    body: &bytes::Bytes,
+) -> Request {
+    SHARED_BODY.with(|b| *b.borrow_mut() = Some(body.clone()));
+    let request = decode_http(method, path, content_type, target, body);
+    SHARED_BODY.with(|b| *b.borrow_mut() = None);
+    request
+}
+
 /// Decodes a whole HTTP request: every call is `POST /` with the awsJson 1.1 content type
 /// and a known `X-Amz-Target` (WIRE-1), and a body of the operation's shape (WIRE-2).
 /// Header values are passed as found (`None` when absent or not text).
