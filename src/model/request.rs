@@ -142,7 +142,7 @@ const PIPELINE_TEXT_BYTES: usize = 1024 * 1024;
 fn decode_chunk(chunk: &[u8], out: &mut [u8]) -> Option<usize> {
     use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-    let engine = if chunk.len() % 4 == 0 {
+    let engine = if chunk.len().is_multiple_of(4) {
         &STANDARD
     } else {
         &STANDARD_NO_PAD
