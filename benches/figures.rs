@@ -171,8 +171,11 @@ impl Drop for Server {
 }
 
 fn moto_url() -> Option<(Server, String)> {
-    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/moto_server");
-    if !std::path::Path::new(bin).exists() {
+    // scripts/bench exports where it installed moto_server; else the tests' .venv.
+    let bin = std::env::var("ECR_CONFORMANCE_MOTO_SERVER").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/moto_server").to_owned()
+    });
+    if !std::path::Path::new(&bin).exists() {
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -180,7 +183,7 @@ fn moto_url() -> Option<(Server, String)> {
         .local_addr()
         .ok()?
         .port();
-    let child = Command::new(bin)
+    let child = Command::new(&bin)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -210,7 +213,7 @@ fn fake(limit: f64) {
             ours / limit
         ),
         None => println!(
-            "fake       {ours:>8.0} MiB/s UploadLayerPart 20 MiB over loopback; moto_server not measured (no .venv: run scripts/test); {:.2} of the wire limit (goal >= 0.50)",
+            "fake       {ours:>8.0} MiB/s UploadLayerPart 20 MiB over loopback; moto_server not measured (no .venv: run scripts/bench, which installs it); {:.2} of the wire limit (goal >= 0.50)",
             ours / limit
         ),
     }
