@@ -44,6 +44,24 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// The seed example's arguments, with another last byte and blob.
+fn seed_part(last: u64, blob: &str) -> Vec<String> {
+    let last = last.to_string();
+    args(&[
+        "upload-layer-part",
+        "--repository-name",
+        "layer-test",
+        "--upload-id",
+        SEED_UPLOAD_ID,
+        "--part-first-byte",
+        "0",
+        "--part-last-byte",
+        &last,
+        "--layer-part-blob",
+        blob,
+    ])
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);
     std::fs::write(&p, bytes).expect("write");
@@ -96,21 +114,7 @@ fn every_operation_sends_the_same_request_and_prints_the_same_answer() {
         )
         .as_bytes(),
     );
-    let part = |blob: &str| {
-        args(&[
-            "upload-layer-part",
-            "--repository-name",
-            "layer-test",
-            "--upload-id",
-            SEED_UPLOAD_ID,
-            "--part-first-byte",
-            "0",
-            "--part-last-byte",
-            "4",
-            "--layer-part-blob",
-            blob,
-        ])
-    };
+    let part = |blob: &str| seed_part(4, blob);
     let cases: Vec<Vec<String>> = vec![
         part(&format!("file://{text_file}")),
         part(&format!("fileb://{binary_file}")),
@@ -429,20 +433,8 @@ fn the_seed_example_runs_as_written_against_the_embedded_fake() {
     let seed = |blob: String, extra: &[&str]| {
         let mut cmd = clients::with_test_env(Command::new(env!("CARGO_BIN_EXE_ecr-conformance")));
         cmd.env_remove("AWS_ENDPOINT_URL")
-            .args([
-                "call",
-                "upload-layer-part",
-                "--repository-name",
-                "layer-test",
-                "--upload-id",
-                SEED_UPLOAD_ID,
-                "--part-first-byte",
-                "0",
-                "--part-last-byte",
-                "8323314",
-                "--layer-part-blob",
-            ])
-            .arg(blob)
+            .arg("call")
+            .args(seed_part(8_323_314, &blob))
             .args(extra);
         clients::run(cmd)
     };
