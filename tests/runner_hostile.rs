@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use ecr_conformance::fake::FakeEcr;
 use ecr_conformance::model::Profile;
-use ecr_conformance::runner::{self, Endpoint, Report, RunConfig, RunError, SigningKeys};
+use ecr_conformance::runner::{self, Endpoint, Report, RunConfig, SigningKeys};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Misbehaviour {
@@ -345,20 +345,26 @@ fn throttling_is_retried_only_when_asked_and_each_retry_is_shown() {
 }
 
 #[test]
-fn a_target_that_goes_silent_ends_the_run_with_exit_2_and_a_one_line_reason() {
+fn a_target_that_goes_silent_ends_the_run_with_exit_2_a_one_line_reason_and_its_reports() {
     let h = hostile(Misbehaviour::Silent, "UploadLayerPart", u32::MAX);
     let started = Instant::now();
-    let err = runner::run(
+    let report = runner::run(
         &endpoint(&h.url, Duration::from_secs(1), 0),
         "hostile",
         &config(),
     )
-    .expect_err("unusable");
-    assert!(matches!(err, RunError::Target(_)), "{err:?}");
-    let text = err.to_string();
+    .expect("a report of what happened before");
+    let reason = report.stopped.clone().expect("the run stopped");
     assert!(
-        text.contains("stopped answering") && !text.contains('\n'),
-        "{text}"
+        reason.contains("stopped answering") && !reason.contains('\n'),
+        "{reason}"
+    );
+    assert!(!report.passed());
+    assert!(
+        diverged_steps(&report)
+            .iter()
+            .any(|(op, what, _)| op == "UploadLayerPart" && what == "answer"),
+        "the steps without an answer are in the report"
     );
     assert!(
         started.elapsed() < Duration::from_secs(30),
@@ -366,6 +372,29 @@ fn a_target_that_goes_silent_ends_the_run_with_exit_2_and_a_one_line_reason() {
         started.elapsed()
     );
     assert_eq!(left_behind(&h), Vec::<String>::new());
+
+    // From the command line: the reports are written, then exit 2 with the reason.
+    let json = common::tempdir("hostile").join("report.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
+        .args([
+            "run",
+            "--endpoint",
+            &h.url,
+            "--timeout",
+            "1",
+            "--cases",
+            "4",
+        ])
+        .args(["--report-json", json.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("stopped answering"), "{err}");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("JSON");
+    assert!(written["stopped"].is_string(), "{written}");
 
     // A target that never answers at all is unusable from the first request.
     let h = hostile(Misbehaviour::Silent, "CreateRepository", u32::MAX);

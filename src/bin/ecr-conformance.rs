@@ -48,7 +48,7 @@ enum Command {
     },
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 struct ServeArgs {
     /// The port (0: any free port).
     #[arg(long, default_value_t = 0)]
@@ -258,6 +258,10 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         std::fs::write(path, report.junit())
             .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
     }
+    // Reports are written first: what the target did before it went silent is kept.
+    if let Some(reason) = &report.stopped {
+        return Err(RunError::Target(reason.clone()));
+    }
     Ok(report.passed())
 }
 
@@ -284,6 +288,19 @@ fn resolve_profile(name_or_path: &str) -> Result<Profile, String> {
         )
     })?;
     serde_json::from_str(&text).map_err(|e| format!("profile file '{name_or_path}': {e}"))
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret key and the session token never reach a log or a panic message.
+        f.debug_struct("ServeArgs")
+            .field("port", &self.port)
+            .field("repositories", &self.repositories)
+            .field("profile", &self.profile)
+            .field("require_sigv4", &self.require_sigv4)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The keys `serve --require-sigv4` checks signatures with: the options, else the

@@ -117,9 +117,10 @@ fn run(args: &[String], settings: &CallSettings, out: &mut CallOutput) -> Result
             names.join(" | ")
         )));
     };
-    if args[1..]
-        .iter()
-        .any(|a| matches!(a.as_str(), "help" | "--help" | "-h"))
+    // Help where the AWS CLI takes it: right after the operation (a value may be "help").
+    if args
+        .get(1)
+        .is_some_and(|a| matches!(a.as_str(), "help" | "--help" | "-h"))
     {
         out.stdout = help_operation(shape);
         return Ok(());
@@ -790,16 +791,16 @@ fn local_checks(shape: &OpShape, body: &[(String, J)], warnings: &mut Vec<String
     if let (Some(first), Some(last), Some(len)) =
         (long("partFirstByte"), long("partLastByte"), blob_len)
     {
+        let span = i128::from(last) - i128::from(first) + 1;
         if last < first {
             warnings.push(format!(
                 "partLastByte {last} is before partFirstByte {first}: the endpoint should \
                  answer InvalidLayerPartException (PART-4)"
             ));
-        } else if last - first + 1 != len {
+        } else if span != i128::from(len) {
             warnings.push(format!(
-                "the range {first}..={last} covers {} bytes but the blob holds {len}: the \
-                 endpoint should answer InvalidLayerPartException (PART-4)",
-                last - first + 1
+                "the range {first}..={last} covers {span} bytes but the blob holds {len}: the \
+                 endpoint should answer InvalidLayerPartException (PART-4)"
             ));
         }
     }
@@ -1045,6 +1046,25 @@ mod tests {
                 .contains("An error occurred (InvalidParameterException)"),
             "{}",
             out.stderr
+        );
+        // The widest legal range is reported, not overflowed.
+        let wide = run(&[
+            "upload-layer-part",
+            "--repository-name",
+            "layer-test",
+            "--upload-id",
+            SEED_UPLOAD_ID,
+            "--part-first-byte",
+            "0",
+            "--part-last-byte",
+            "9223372036854775807",
+            "--layer-part-blob",
+            "x",
+        ]);
+        assert!(
+            wide.stderr.contains("covers 9223372036854775808 bytes"),
+            "{}",
+            wide.stderr
         );
         let clean = run(&[PART, &["--layer-part-blob", "hello"]].concat());
         assert_eq!((clean.code, clean.stderr.as_str()), (0, ""));

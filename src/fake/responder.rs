@@ -168,7 +168,10 @@ impl Responder {
                 return answer;
             }
         }
-        // Decoding (JSON, base64) happens outside the lock, so requests decode in parallel.
+        // JSON is decoded outside the lock, so requests decode in parallel. A large blob read
+        // by the fake's own server is only checked here: it is decoded (on a second thread)
+        // while the upload hashes it, inside the lock, so parts of different uploads are
+        // hashed one at a time (on 2 cores the pipeline already uses both).
         let request = match req.shared {
             Some(body) => {
                 wire::decode_http_shared(req.method, req.path, req.content_type, req.target, body)

@@ -119,10 +119,22 @@ impl Signed<'_> {
             .headers
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|(_, v)| trim_all(v))
             .collect();
         (!values.is_empty()).then(|| values.join(","))
     }
+}
+
+/// SigV4's Trimall: spaces around the value dropped, runs of spaces made one (tabs and
+/// other whitespace inside are kept, as aws-sigv4 keeps them).
+fn trim_all(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.trim_matches(' ').chars() {
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The fields of an `Authorization: AWS4-HMAC-SHA256 ...` header.
@@ -383,6 +395,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_values_are_trimmed_of_spaces_and_runs_of_spaces_collapse() {
+        assert_eq!(trim_all("  a   b\tc  "), "a b\tc");
+        assert_eq!(trim_all(""), "");
+    }
 
     #[test]
     fn amz_dates_convert_to_unix_seconds() {

@@ -210,7 +210,13 @@ impl Endpoint {
                 Err(_) => true,
             };
             if !retry || tries >= self.retries {
-                return result.map(|o| (o, tries));
+                return match result {
+                    Ok(o) => Ok((o, tries)),
+                    Err(e) if tries > 0 => {
+                        Err(TransportError(format!("{e} (after {tries} retries)")))
+                    }
+                    Err(e) => Err(e),
+                };
             }
             tries += 1;
             std::thread::sleep(Duration::from_millis(100 << tries.min(5)));

@@ -281,6 +281,7 @@ fn run_scenario(
     for r in &repos[..created] {
         if let Err(e) = session.exchange_request(&create(r)) {
             error = Some(format!("{NO_ANSWER}: {e}"));
+            break;
         }
     }
     let salt = if config.existing() {
@@ -388,7 +389,9 @@ pub fn run(
             continue;
         }
         if let Some(reason) = target.unusable() {
-            return Err(RunError::Target(reason));
+            let _ = reason; // the report says it once, as `stopped`
+            not_run.push(format!("{}: the target stopped answering", s.name));
+            continue;
         }
         if config.progress {
             eprint!("\r\x1b[Kscenario {}/{}: {}", i + 1, catalog.len(), s.name);
@@ -403,16 +406,15 @@ pub fn run(
         && !config.stopped()
         && target.unusable().is_none())
     .then(|| generated::run(&target, config));
-    if let Some(reason) = target.unusable() {
-        return Err(RunError::Target(reason));
-    }
-    Ok(Report::new(
+    let mut report = Report::new(
         target_label.to_owned(),
         config.profile.name.clone(),
         results,
         generated,
         not_run,
-    ))
+    );
+    report.stopped = target.unusable();
+    Ok(report)
 }
 
 /// Lists the catalog: name, rules and description of each scenario, and the generated runs.

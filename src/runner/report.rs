@@ -95,6 +95,10 @@ pub struct Report {
     pub not_run: Vec<String>,
     /// Total divergences.
     pub divergences: u32,
+    /// Why the run ended early: the target stopped answering (the CLI then exits 2 after
+    /// writing the reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl Report {
@@ -154,12 +158,13 @@ impl Report {
             generated,
             not_run,
             divergences: total,
+            stopped: None,
         }
     }
 
     /// Whether the target matched the model everywhere.
     pub fn passed(&self) -> bool {
-        self.divergences == 0
+        self.divergences == 0 && self.stopped.is_none()
     }
 
     /// The human summary.
@@ -222,6 +227,9 @@ impl Report {
         }
         for n in &self.not_run {
             let _ = writeln!(s, "\nnot run: {n}");
+        }
+        if let Some(reason) = &self.stopped {
+            let _ = writeln!(s, "\nrun stopped: {reason}");
         }
         let passed = self.scenarios.iter().filter(|c| c.passed()).count();
         let _ = write!(

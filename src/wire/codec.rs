@@ -89,10 +89,16 @@ pub fn decode_http_shared(
     target: Option<&str>,
     body: &bytes::Bytes,
 ) -> Request {
+    /// Clears the shared body even if decoding panics, so no body outlives its request.
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            SHARED_BODY.with(|b| *b.borrow_mut() = None);
+        }
+    }
     SHARED_BODY.with(|b| *b.borrow_mut() = Some(body.clone()));
-    let request = decode_http(method, path, content_type, target, body);
-    SHARED_BODY.with(|b| *b.borrow_mut() = None);
-    request
+    let _clear = Clear;
+    decode_http(method, path, content_type, target, body)
 }
 
 /// Decodes a whole HTTP request: every call is `POST /` with the awsJson 1.1 content type
