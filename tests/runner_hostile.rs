@@ -388,7 +388,8 @@ fn a_target_that_goes_silent_ends_the_run_with_exit_2_a_one_line_reason_and_its_
     assert_eq!(left_behind(&h), Vec::<String>::new());
 
     // From the command line: the reports are written, then exit 2 with the reason.
-    let json = common::tempdir("hostile").join("report.json");
+    let dir = common::tempdir("hostile");
+    let (json, junit) = (dir.join("report.json"), dir.join("junit.xml"));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
         .args([
             "run",
@@ -400,6 +401,7 @@ fn a_target_that_goes_silent_ends_the_run_with_exit_2_a_one_line_reason_and_its_
             "4",
         ])
         .args(["--report-json", json.to_str().expect("utf-8")])
+        .args(["--junit", junit.to_str().expect("utf-8")])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
@@ -409,6 +411,14 @@ fn a_target_that_goes_silent_ends_the_run_with_exit_2_a_one_line_reason_and_its_
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("JSON");
     assert!(written["stopped"].is_string(), "{written}");
+    // All 11 scenarios are in the JUnit report, failed: run and diverged, or never reached.
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert_eq!(xml.matches("<testcase ").count(), 11, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 11, "{xml}");
+    assert!(
+        xml.contains("not run: the target stopped answering"),
+        "{xml}"
+    );
 
     // A target that never answers at all is unusable from the first request.
     let h = hostile(Misbehaviour::Silent, "CreateRepository", u32::MAX);

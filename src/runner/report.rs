@@ -305,6 +305,13 @@ impl Report {
                 failure,
             ));
         }
+        // Scenarios a stopped run did not reach fail too: a CI reading only JUnit sees it.
+        if let Some(reason) = &self.stopped {
+            for n in &self.not_run {
+                let name = n.split(':').next().unwrap_or_default().to_owned();
+                cases.push((name, Some(format!("not run: {reason}"))));
+            }
+        }
         let failures = cases.iter().filter(|(_, f)| f.is_some()).count();
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
