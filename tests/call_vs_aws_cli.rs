@@ -76,6 +76,8 @@ fn same(recorder: &Recorder, args: &[String], status: u16, answer: &str) -> Outp
     let sent_by_aws = recorder.take();
     let mine = ours(&recorder.url, args);
     let sent_by_us = recorder.take();
+    // Something was sent: two clients refusing alike before sending would compare equal.
+    assert_eq!(sent_by_aws.len(), 1, "{args:?}: {}", text(&theirs.stderr));
     assert_eq!(
         sent_by_us,
         sent_by_aws,

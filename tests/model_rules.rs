@@ -563,24 +563,27 @@ fn part_3_rejects_a_gap_an_overlap_and_a_resent_part() {
 fn part_4_an_inverted_range_or_a_length_mismatch_is_invalid_layer_part() {
     let mut r = registry();
     let id = initiate(&mut r, REPO);
-    for (first, last, len) in [(0, 4, 4), (0, 4, 6), (0, 0, 0), (3, 2, 0)] {
-        let err = rejected(&mut r, &part(REPO, &id, first, last, vec![1; len]));
-        // A wrong start (PART-3) would win over PART-4; start at 0 to reach PART-4.
-        if first == 0 {
-            assert!(
-                matches!(
-                    &err,
-                    EcrError::InvalidLayerPart {
-                        problem: PartProblem::RangeMismatch { .. },
-                        ..
-                    }
-                ),
-                "{first}..={last} with {len}: {err:?}"
-            );
-        } else {
-            assert_eq!(name(&err), "InvalidLayerPartException");
-        }
+    // A wrong start (PART-3) would win over PART-4: each case starts at the next byte.
+    let mismatch = |r: &mut Registry, first, last, len| {
+        let err = rejected(r, &part(REPO, &id, first, last, vec![1; len]));
+        assert!(
+            matches!(
+                &err,
+                EcrError::InvalidLayerPart {
+                    problem: PartProblem::RangeMismatch { .. },
+                    ..
+                }
+            ),
+            "{first}..={last} with {len}: {err:?}"
+        );
+    };
+    for (first, last, len) in [(0, 4, 4), (0, 4, 6), (0, 0, 0)] {
+        mismatch(&mut r, first, last, len);
     }
+    // An inverted range once 3 bytes are in: starts right, ends before it starts.
+    r.apply(&part(REPO, &id, 0, 2, vec![1; 3]))
+        .expect("first part");
+    mismatch(&mut r, 3, 2, 0);
     // The knob turns it into InvalidParameterException.
     let mut r = registry_with(Profile {
         range_mismatch_error: ecr_conformance::model::PartErrorChoice::InvalidParameter,

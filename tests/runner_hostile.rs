@@ -293,7 +293,16 @@ fn answers_that_are_not_json_or_not_the_shape_are_divergences_on_the_step() {
                 .any(|(op, w, a)| op == "UploadLayerPart" && w == what && a.contains(says)),
             "{m:?}: {steps:#?}"
         );
-        // Not retried: a retry would have been forwarded, and passed.
+        // Not retried: no step shows a retry (and a retry would have been forwarded, and
+        // passed).
+        assert!(
+            report
+                .scenarios
+                .iter()
+                .flat_map(|c| &c.steps)
+                .all(|s| s.retries == 0),
+            "{m:?}"
+        );
         assert_eq!(left_behind(&h), Vec::<String>::new(), "{m:?}");
     }
 }

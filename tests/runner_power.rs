@@ -58,6 +58,7 @@ fn the_catalog_names_every_rule_and_the_fake_exercises_every_rule() {
     }
     let fake = FakeEcr::builder().start().expect("fake");
     let report = run_against(&fake, &config(0));
+    assert_eq!(report.rules.len(), RULES.len());
     for r in &report.rules {
         assert!(r.checked > 0, "{} was never exercised", r.id);
     }
