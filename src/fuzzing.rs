@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
-use sha2::{Digest as _, Sha256};
 
 use crate::fake::{FakeEcr, HttpRequest, SigV4Keys};
 use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
@@ -203,8 +202,7 @@ pub fn check_step_invariants(steps: &[Step]) -> Result<(), String> {
                 ..
             }) => {
                 let bytes = accepted.remove(upload_id).unwrap_or_default();
-                let mut want = String::from("sha256:");
-                crate::model::digest::push_hex(&mut want, &Sha256::digest(&bytes));
+                let want = crate::model::digest::digest_of(&bytes);
                 if *layer_digest != want {
                     return Err(format!(
                         "step {i}: completed as {layer_digest}, bytes hash to {want}"

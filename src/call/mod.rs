@@ -391,10 +391,14 @@ fn load_paramfile(option: &str, value: &str) -> Result<Option<(bool, Vec<u8>)>> 
     Ok(Some((false, text.replace("\r\n", "\n").into_bytes())))
 }
 
-/// Whether `text` is non-empty standard base64 (what a `.b64` file holds).
-fn is_base64_text(text: &[u8]) -> bool {
+/// The decoded length of `text` when it is non-empty standard padded base64 (what a
+/// `.b64` file holds), checked without decoding it.
+fn base64_text_len(text: &[u8]) -> Option<usize> {
     let trimmed = text.trim_ascii();
-    !trimmed.is_empty() && STANDARD.decode(trimmed).is_ok()
+    match crate::wire::blob::check(trimmed) {
+        Some((len, true)) if !trimmed.is_empty() => Some(len),
+        _ => None,
+    }
 }
 
 fn decode_base64(option: &str, text: &[u8]) -> Result<Vec<u8>> {
@@ -416,13 +420,12 @@ fn blob_from_cli(
     match (load_paramfile(option, value)?, format) {
         (Some((true, bytes)), _) => Ok(bytes),
         (Some((false, text)), BinaryFormat::RawInBase64Out) => {
-            if is_base64_text(&text) {
+            if let Some(decoded) = base64_text_len(&text) {
                 warnings.push(format!(
                     "{option} {value} holds base64 text; it is sent as the layer's bytes and \
-                     encoded again ({} bytes, not the {} bytes it encodes). Use fileb:// for \
-                     the raw layer, or --cli-binary-format base64 to send the text as base64.",
+                     encoded again ({} bytes, not the {decoded} bytes it encodes). Use fileb:// \
+                     for the raw layer, or --cli-binary-format base64 to send the text as base64.",
                     text.len(),
-                    STANDARD.decode(text.trim_ascii()).map_or(0, |b| b.len())
                 ));
             }
             Ok(text)
@@ -786,8 +789,8 @@ fn local_checks(shape: &OpShape, body: &[(String, J)], warnings: &mut Vec<String
         _ => None,
     };
     let blob_len = string("layerPartBlob")
-        .and_then(|b| STANDARD.decode(b).ok())
-        .map(|b| b.len() as i64);
+        .and_then(|b| crate::wire::blob::check(b.as_bytes()))
+        .map(|(len, _)| len as i64);
     if let (Some(first), Some(last), Some(len)) =
         (long("partFirstByte"), long("partLastByte"), blob_len)
     {

@@ -141,6 +141,9 @@ impl Responder {
     }
 
     fn fault_for(&self, op: Operation) -> Option<FaultKind> {
+        if self.inner.faults.is_empty() {
+            return None; // no lock taken on the common path
+        }
         let mut calls = lock(&self.inner.calls);
         let n = calls.entry(op).or_insert(0);
         *n += 1;
@@ -180,6 +183,10 @@ impl Responder {
         };
         let operation = operation_of(&request, req.target);
         let fault = operation.and_then(|op| self.fault_for(op));
+        let delay = match fault {
+            Some(FaultKind::Delay(d)) => Some(d),
+            _ => None,
+        };
         let outcome = match fault {
             Some(FaultKind::Throttle) => Err(EcrError::Throttling),
             Some(FaultKind::ServerError) => Err(EcrError::Server {
@@ -199,30 +206,24 @@ impl Responder {
                     let answer = wire::encode_outcome(&outcome);
                     let shaped = self.shape(&request, &outcome, &registry, answer);
                     drop(registry);
-                    return self.finish(shaped, None, operation);
+                    let body = match shaped.body {
+                        serde_json::Value::Null => Vec::new(),
+                        v => v.to_string().into_bytes(),
+                    };
+                    return self.answer(shaped.status, shaped.header, body, delay, operation);
                 }
                 outcome
             }
         };
         drop(request);
         let answer = wire::encode_outcome(&outcome);
-        let mut headers = vec![
-            ("content-type", wire::CONTENT_TYPE.to_owned()),
-            ("x-amzn-RequestId", self.request_id()),
-        ];
-        if let Some(name) = answer.error_name {
-            headers.push(("x-amzn-ErrorType", name.to_owned()));
-        }
-        HttpAnswer {
-            status: answer.status,
-            headers,
-            body: answer.body,
-            delay: match fault {
-                Some(FaultKind::Delay(d)) => Some(d),
-                _ => None,
-            },
+        self.answer(
+            answer.status,
+            answer.error_name.map(str::to_owned),
+            answer.body,
+            delay,
             operation,
-        }
+        )
     }
 
     /// Applies the quirks to an encoded answer.
@@ -258,9 +259,12 @@ impl Responder {
         shaped
     }
 
-    fn finish(
+    /// Every answer of the fake: the awsJson content type, a request id, the error name.
+    fn answer(
         &self,
-        shaped: Shaped,
+        status: u16,
+        error_name: Option<String>,
+        body: Vec<u8>,
         delay: Option<Duration>,
         operation: Option<Operation>,
     ) -> HttpAnswer {
@@ -268,15 +272,11 @@ impl Responder {
             ("content-type", wire::CONTENT_TYPE.to_owned()),
             ("x-amzn-RequestId", self.request_id()),
         ];
-        if let Some(name) = shaped.header {
+        if let Some(name) = error_name {
             headers.push(("x-amzn-ErrorType", name));
         }
-        let body = match shaped.body {
-            serde_json::Value::Null => Vec::new(),
-            v => v.to_string().into_bytes(),
-        };
         HttpAnswer {
-            status: shaped.status,
+            status,
             headers,
             body,
             delay,
@@ -288,17 +288,8 @@ impl Responder {
     /// a body that did not arrive in time): an awsJson error with this name and status.
     pub fn refuse(&self, status: u16, name: &'static str, message: &str) -> HttpAnswer {
         let body = serde_json::json!({ "__type": name, "message": message });
-        HttpAnswer {
-            status,
-            headers: vec![
-                ("content-type", wire::CONTENT_TYPE.to_owned()),
-                ("x-amzn-RequestId", self.request_id()),
-                ("x-amzn-ErrorType", name.to_owned()),
-            ],
-            body: body.to_string().into_bytes(),
-            delay: None,
-            operation: None,
-        }
+        let body = body.to_string().into_bytes();
+        self.answer(status, Some(name.to_owned()), body, None, None)
     }
 }
 

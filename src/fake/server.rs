@@ -107,6 +107,7 @@ async fn answer(
             );
         }
     };
+    let on_panic = responder.clone();
     let handled = tokio::task::spawn_blocking(move || {
         let headers: Vec<(&str, &str)> = parts
             .headers
@@ -130,13 +131,7 @@ async fn answer(
     match handled {
         Ok(a) => a,
         // Only a panic in the model could get here; the fuzz targets exist to keep it out.
-        Err(e) => HttpAnswer {
-            status: 500,
-            headers: vec![("content-type", crate::wire::CONTENT_TYPE.to_owned())],
-            body: format!("{{\"__type\":\"ServerException\",\"message\":\"{e}\"}}").into_bytes(),
-            delay: None,
-            operation: None,
-        },
+        Err(e) => on_panic.refuse(500, "ServerException", &format!("the fake failed: {e}")),
     }
 }
 
@@ -155,7 +150,7 @@ async fn read_body(
     idle: Duration,
 ) -> Result<Body, Box<dyn std::error::Error + Send + Sync>> {
     let mapped = declared
-        .filter(|n| *n >= crate::wire::blob::MAPPED_BLOB_BYTES)
+        .filter(|n| *n >= crate::buffer::MAPPED_BODY_BYTES)
         .and_then(crate::buffer::zeroed);
     let mut out = match mapped {
         Some(m) => Body::Mapped(m, 0),

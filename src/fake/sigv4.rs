@@ -231,11 +231,9 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    let mut s = String::with_capacity(2 * bytes.len());
+    crate::model::digest::push_hex(&mut s, bytes);
+    s
 }
 
 /// Percent-encodes a path the way SigV4 does for services other than S3: each segment's

@@ -78,9 +78,12 @@ impl PartBlob {
     pub fn bytes(&self) -> Bytes {
         match &self.data {
             BlobData::Bytes(b) => b.clone(),
-            BlobData::Base64 { len, .. } => {
-                let mut out = Vec::with_capacity(*len);
-                self.for_each_chunk(|c| out.extend_from_slice(c));
+            BlobData::Base64 { text, len } => {
+                // `decode_slice` wants room for its estimate, which may exceed `len` by 2.
+                let mut out = vec![0u8; len + 3];
+                let n = decode_chunk(text, &mut out).unwrap_or_default();
+                debug_assert_eq!(n, *len, "a checked base64 text decoded to another length");
+                out.truncate(n);
                 out.into()
             }
         }
@@ -93,17 +96,11 @@ impl PartBlob {
             BlobData::Bytes(b) => return f(b),
             BlobData::Base64 { text, len } => (text, *len),
         };
-        let mut fed = 0;
         if text.len() < PIPELINE_TEXT_BYTES {
-            let mut scratch = vec![0u8; (CHUNK_CHARS / 4 * 3).min(len + 3)];
-            for chunk in text.chunks(CHUNK_CHARS) {
-                let Some(n) = decode_chunk(chunk, &mut scratch) else {
-                    break;
-                };
-                fed += n;
-                f(&scratch[..n]);
-            }
-        } else {
+            return f(&self.bytes());
+        }
+        let mut fed = 0;
+        {
             use std::sync::mpsc::{channel, sync_channel};
             let (decoded, to_hash) = sync_channel::<(Vec<u8>, usize)>(2);
             let (free, to_fill) = channel::<Vec<u8>>();
@@ -138,7 +135,7 @@ impl PartBlob {
 /// Texts this long are decoded on a second thread while the previous chunk is hashed.
 const PIPELINE_TEXT_BYTES: usize = 1024 * 1024;
 
-/// Decodes one chunk of checked base64 (padded, or the unpadded tail).
+/// Decodes checked base64 (a padded chunk, or the unpadded tail or whole).
 fn decode_chunk(chunk: &[u8], out: &mut [u8]) -> Option<usize> {
     use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};

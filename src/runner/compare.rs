@@ -80,13 +80,7 @@ impl Findings<'_> {
         expected: impl ToString,
         actual: impl ToString,
     ) {
-        let knobs = self
-            .profile
-            .knobs()
-            .into_iter()
-            .filter(|k| k.rules.contains(&rule))
-            .map(|k| format!("{}={}", k.name, k.value))
-            .collect();
+        let knobs = knobs_for(self.profile, rule);
         self.out.push(Divergence {
             rule,
             what: what.to_owned(),
@@ -243,16 +237,12 @@ fn compare_success(
         f.add("WIRE-3", "body", "a JSON object", describe(observed));
         return;
     };
-    let media_type = observed
-        .content_type
-        .as_deref()
-        .map(|c| c.split(';').next().unwrap_or_default().trim());
-    if !media_type.is_some_and(|m| m.eq_ignore_ascii_case(CONTENT_TYPE)) {
+    if !crate::wire::is_awsjson(observed.content_type.as_deref()) {
         f.add(
             "WIRE-3",
             "Content-Type",
             CONTENT_TYPE,
-            media_type.unwrap_or("absent"),
+            observed.content_type.as_deref().unwrap_or("absent"),
         );
     }
     match r {

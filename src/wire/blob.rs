@@ -29,23 +29,20 @@ impl fmt::Display for BlobError {
 
 impl std::error::Error for BlobError {}
 
-/// Decoded blobs of this many bytes or more get their own memory mapping: a fake that
-/// takes 20 MiB parts from 32 clients would otherwise keep the allocator's high-water mark.
-pub const MAPPED_BLOB_BYTES: usize = 1024 * 1024;
+/// The engine for a text of this length: padded when it is a multiple of 4.
+pub(crate) fn engine_for(text_len: usize) -> &'static base64::engine::GeneralPurpose {
+    if text_len.is_multiple_of(4) {
+        &STANDARD
+    } else {
+        &STANDARD_NO_PAD
+    }
+}
 
-/// Decodes standard base64, padded or unpadded; `padded` tells which.
+/// Decodes standard base64, padded or unpadded; `padded` tells which. (The fake's own
+/// server never gets here with a large blob: it keeps those as checked text.)
 pub fn decode(text: &str) -> Result<Blob, BlobError> {
     let padded = text.len().is_multiple_of(4);
-    let engine = if padded { &STANDARD } else { &STANDARD_NO_PAD };
-    let estimate = base64::decoded_len_estimate(text.len());
-    if estimate >= MAPPED_BLOB_BYTES
-        && let Some(bytes) = crate::buffer::mapped(estimate, |out| engine.decode_slice(text, out))
-    {
-        return bytes
-            .map(|bytes| Blob::with_padding(bytes, padded))
-            .map_err(|e| BlobError(e.to_string()));
-    }
-    engine
+    engine_for(text.len())
         .decode(text)
         .map(|bytes| Blob::with_padding(bytes, padded))
         .map_err(|e| BlobError(e.to_string()))
@@ -78,9 +75,10 @@ pub fn check(text: &[u8]) -> Option<(usize, bool)> {
         } else {
             text.len() % 4
         };
-    let engine = if padded { &STANDARD } else { &STANDARD_NO_PAD };
     let mut last = [0u8; 3];
-    engine.decode_slice(&text[tail..], &mut last).ok()?;
+    engine_for(text.len())
+        .decode_slice(&text[tail..], &mut last)
+        .ok()?;
     Some((
         body.len() / 4 * 3 + (body.len() % 4).saturating_sub(1),
         padded,

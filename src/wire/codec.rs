@@ -101,6 +101,13 @@ pub fn decode_http_shared(
     decode_http(method, path, content_type, target, body)
 }
 
+/// Whether a `Content-Type` is awsJson 1.1 (parameters such as `charset` allowed).
+pub fn is_awsjson(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case(super::CONTENT_TYPE))
+}
+
 /// Decodes a whole HTTP request: every call is `POST /` with the awsJson 1.1 content type
 /// and a known `X-Amz-Target` (WIRE-1), and a body of the operation's shape (WIRE-2).
 /// Header values are passed as found (`None` when absent or not text).
@@ -121,11 +128,7 @@ pub fn decode_http(
             target: target.unwrap_or_default().to_owned(),
         };
     };
-    let media_type = content_type
-        .and_then(|c| c.split(';').next())
-        .map(str::trim)
-        .unwrap_or_default();
-    if !media_type.eq_ignore_ascii_case(super::CONTENT_TYPE) {
+    if !is_awsjson(content_type) {
         return Request::Malformed {
             detail: format!(
                 "Content-Type must be {}, not '{}'",
