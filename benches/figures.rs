@@ -5,8 +5,7 @@
 //! runner (default: all). `fake` compares with moto_server from `.venv` (scripts/test
 //! installs it); without it, that comparison says so and is skipped.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -162,15 +161,13 @@ fn push(url: &str, repo: &str, parts: usize, text: &str) -> f64 {
     (parts * PART) as f64 / MIB as f64 / t.elapsed().as_secs_f64()
 }
 
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// The tests' helper for `serve` processes (the same file, so the two cannot drift).
+#[path = "../tests/common/served.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod served;
+use served::Served;
 
-fn moto_url() -> Option<(Server, String)> {
+fn moto_url() -> Option<Served> {
     // scripts/bench exports where it installed moto_server; else the tests' .venv.
     let bin = std::env::var("ECR_CONFORMANCE_MOTO_SERVER").unwrap_or_else(|_| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/moto_server").to_owned()
@@ -178,26 +175,7 @@ fn moto_url() -> Option<(Server, String)> {
     if !std::path::Path::new(&bin).exists() {
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some((server, format!("http://127.0.0.1:{port}")))
+    served::moto(Command::new(&bin)).ok()
 }
 
 /// 3. The fake end to end over loopback, against moto_server doing the same.
@@ -205,7 +183,7 @@ fn fake(limit: f64) {
     let text = wire::blob::encode(&fill(PART, 3));
     let fake = FakeEcr::builder().start().expect("fake");
     let ours = push(&fake.uri(), "bench", 20, &text);
-    let moto = moto_url().map(|(_server, url)| push(&url, "bench", 3, &text));
+    let moto = moto_url().map(|server| push(&server.url, "bench", 3, &text));
     match moto {
         Some(m) => println!(
             "fake       {ours:>8.0} MiB/s UploadLayerPart 20 MiB over loopback; moto_server {m:.0} MiB/s; ratio {:.1}x (goal >= 10x); {:.2} of the wire limit (goal >= 0.50)",
@@ -219,28 +197,14 @@ fn fake(limit: f64) {
     }
 }
 
-fn serve() -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
-        .args(["serve", "--repository", "bench"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("url");
-    (Server(child), line.trim().to_owned())
+fn serve() -> (Served, String) {
+    let server = served::serve(&["--repository", "bench"]);
+    let url = server.url.clone();
+    (server, url)
 }
 
-fn peak_rss_mib(server: &Server) -> f64 {
-    let status =
-        std::fs::read_to_string(format!("/proc/{}/status", server.0.id())).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(-1.0, |kib| kib / 1024.0)
+fn peak_rss_mib(server: &Served) -> f64 {
+    served::status_kib(server.child.id(), "VmHWM:").map_or(-1.0, |kib| kib as f64 / 1024.0)
 }
 
 /// 4. Peak RSS of `serve` while layers go through it.

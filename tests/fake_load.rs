@@ -7,13 +7,13 @@
 mod common;
 
 use std::cell::Cell;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use common::served::{self, serve};
 use ecr_conformance::model::digest::digest_of;
 use ecr_conformance::strategy::fill;
 use serde_json::{Value, json};
@@ -23,44 +23,9 @@ const MIB: usize = 1024 * 1024;
 const CLIENTS: usize = 32;
 const LAYERS_PER_CLIENT: usize = 3;
 
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
-        .arg("serve")
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("URL line");
-    Served {
-        child,
-        url: line.trim().to_owned(),
-    }
-}
-
 /// A field of /proc/PID/status, in KiB.
 fn status_kib(pid: u32, field: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    text.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("field")
+    served::status_kib(pid, field).expect("a /proc status field")
 }
 
 struct Client {

@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::clients::{moto_server, with_test_env};
 use ecr_conformance::model::Profile;
@@ -17,40 +16,10 @@ use ecr_conformance::runner::{self, Endpoint, RunConfig, SigningKeys};
 
 const MOTO_VERSION: &str = "5.2.5";
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_moto() -> (Server, u16) {
-    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut cmd = with_test_env(Command::new(moto_server()));
-    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let server = Server(cmd.spawn().expect("moto_server starts"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on {port} within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (server, port)
-}
-
 #[test]
 fn moto_diverges_from_the_model_on_the_same_rules_as_its_committed_report() {
-    let (_server, port) = start_moto();
+    let moto = common::served::moto(with_test_env(Command::new(moto_server())))
+        .unwrap_or_else(|e| panic!("{e}"));
     let config = RunConfig {
         profile: Profile::ecr(),
         cases: 64,
@@ -65,7 +34,7 @@ fn moto_diverges_from_the_model_on_the_same_rules_as_its_committed_report() {
         progress: false,
     };
     let endpoint = Endpoint::new(
-        &format!("http://127.0.0.1:{port}"),
+        &moto.url,
         "us-east-1",
         SigningKeys::test(),
         Duration::from_secs(60),

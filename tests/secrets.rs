@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use ecr_conformance::fake::SigV4Keys;
 use ecr_conformance::runner::SigningKeys;
@@ -32,18 +31,11 @@ fn a_run_with_real_looking_credentials_leaves_no_secret_in_any_output() {
     };
     // The fake takes its keys from the same environment and refuses any other signature,
     // so a passing run proves the runner signed with these credentials.
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"));
-    serve
-        .args(["serve", "--require-sigv4"])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).expect("log file"));
+    let mut serve = common::served::command(&["--require-sigv4"]);
+    serve.stderr(std::fs::File::create(&log).expect("log file"));
     with_keys(&mut serve, SECRET);
-    let mut serve = serve.spawn().expect("serve");
-    let mut url = String::new();
-    BufReader::new(serve.stdout.take().expect("stdout"))
-        .read_line(&mut url)
-        .expect("URL");
-    let url = url.trim().to_owned();
+    let mut serve = common::served::start(serve);
+    let url = serve.url.clone();
 
     let mut run = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"));
     run.args(["run", "--endpoint", &url, "--cases", "16", "--seed", "5"])
@@ -62,9 +54,9 @@ fn a_run_with_real_looking_credentials_leaves_no_secret_in_any_output() {
     with_keys(&mut refused, "not-the-secret-key-at-all");
     let refused = refused.output().expect("runs");
     let _ = Command::new("kill")
-        .args(["-INT", &serve.id().to_string()])
+        .args(["-INT", &serve.child.id().to_string()])
         .status();
-    let _ = serve.wait();
+    let _ = serve.child.wait();
     assert_eq!(
         out.status.code(),
         Some(0),

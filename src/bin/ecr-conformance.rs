@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use ecr_conformance::call::{CallSettings, call};
 use ecr_conformance::fake::{FakeEcr, Fault, SigV4Keys};
-use ecr_conformance::model::{Profile, RULES, Source};
+use ecr_conformance::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
+use ecr_conformance::model::{Profile, RULES};
 use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError, SigningKeys};
 
 /// Conformance and fuzz test harness for the Amazon ECR layer-upload API.
@@ -67,10 +68,10 @@ struct ServeArgs {
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<Fault>,
     /// The registry id the fake answers as.
-    #[arg(long, default_value = "012345678910")]
+    #[arg(long, default_value = DEFAULT_REGISTRY_ID)]
     registry_id: String,
     /// The region in the repository ARNs and URIs, and the signing region.
-    #[arg(long, default_value = "us-east-1")]
+    #[arg(long, default_value = DEFAULT_REGION)]
     region: String,
     /// Seed for the upload ids the fake mints (default: random).
     #[arg(long)]
@@ -97,7 +98,7 @@ struct RunArgs {
     /// The target's URL (default: AWS_ENDPOINT_URL, else the embedded fake).
     #[arg(long)]
     endpoint: Option<String>,
-    /// The signing region (default: AWS_REGION, else us-east-1).
+    /// The signing region (default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1).
     #[arg(long)]
     region: Option<String>,
     /// The choices the model follows where the spec says [chosen]: a built-in profile
@@ -167,6 +168,13 @@ fn default_scenarios() -> PathBuf {
     }
 }
 
+/// The region from the environment, as the AWS CLI reads it.
+fn env_region() -> Option<String> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()))
+}
+
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000
@@ -220,8 +228,8 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
     let region = args
         .region
         .clone()
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .unwrap_or_else(|| "us-east-1".to_owned());
+        .or_else(env_region)
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
     let url = args
         .endpoint
         .clone()
@@ -232,7 +240,7 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         None => {
             fake = FakeEcr::builder()
                 .profile(profile)
-                .identity("012345678910", &region)
+                .identity(DEFAULT_REGISTRY_ID, &region)
                 .start()
                 .map_err(|e| RunError::Target(e.to_string()))?;
             (fake.uri(), "embedded fake".to_owned())
@@ -377,22 +385,13 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn source_tag(s: Source) -> &'static str {
-    match s {
-        Source::Model => "model",
-        Source::Docs => "docs",
-        Source::Seen => "seen",
-        Source::Chosen => "chosen",
-    }
-}
-
 fn print_rules(json: bool) -> Result<(), String> {
     if json {
         let text = serde_json::to_string_pretty(RULES).map_err(|e| e.to_string())?;
         println!("{text}");
     } else {
         for rule in RULES {
-            let tags: Vec<&str> = rule.sources.iter().map(|s| source_tag(*s)).collect();
+            let tags: Vec<&str> = rule.sources.iter().map(|s| s.as_str()).collect();
             println!("{:<8} [{}] {}", rule.id, tags.join(", "), rule.statement);
         }
     }
@@ -415,7 +414,7 @@ fn main() -> ExitCode {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let settings = CallSettings {
             endpoint: env("AWS_ENDPOINT_URL_ECR").or_else(|| env("AWS_ENDPOINT_URL")),
-            region: env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")),
+            region: env_region(),
             keys: SigningKeys::from_env(),
             timeout: None,
         };

@@ -21,6 +21,18 @@ pub enum Source {
     Chosen,
 }
 
+impl Source {
+    /// The lower-case tag reports print (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Model => "model",
+            Source::Docs => "docs",
+            Source::Seen => "seen",
+            Source::Chosen => "chosen",
+        }
+    }
+}
+
 /// One rule of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Rule {

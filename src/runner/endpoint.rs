@@ -87,11 +87,6 @@ impl SigningKeys {
             session_token: std::env::var("AWS_SESSION_TOKEN").ok(),
         })
     }
-
-    /// The access key id (which is not a secret).
-    pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
-    }
 }
 
 /// A target endpoint.
@@ -127,11 +122,6 @@ impl Endpoint {
     pub fn with_retries(mut self, retries: u32) -> Self {
         self.retries = retries;
         self
-    }
-
-    /// The URL.
-    pub fn url(&self) -> &str {
-        &self.url
     }
 
     /// The region.

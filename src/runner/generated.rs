@@ -166,18 +166,11 @@ fn regression_scenario(
     let mut steps = Vec::new();
     for (request, opened) in sent {
         let wire = WireRequest::of(request);
-        let decoded = crate::wire::decode_http(
-            "POST",
-            "/",
-            wire.content_type.as_deref(),
-            wire.target.as_deref(),
-            &wire.body,
-        );
         let op = wire
             .target
             .as_deref()
             .and_then(crate::wire::Operation::from_target);
-        let mut step = match (op, &decoded) {
+        let mut step = match (op, request) {
             (Some(op), r)
                 if !matches!(
                     r,

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use regex::Regex;
-use serde_json::json;
 
 pub use compare::{Divergence, IdMap, compare, knobs_for};
 pub use endpoint::{Endpoint, MAX_ANSWER_BYTES, Observed, SigningKeys, TransportError, observe};
@@ -23,8 +22,7 @@ pub use report::{CaseResult, GeneratedResult, Report, RuleResult};
 pub use scenario::Scenario;
 pub use session::{Session, StepRecord, WireRequest};
 
-use crate::model::{CreateRepository, Profile, Registry, Request, rules};
-use crate::wire::Operation;
+use crate::model::{CreateRepository, DeleteRepository, Profile, Registry, Request, rules};
 use scenario::Bindings;
 
 /// What to run.
@@ -135,12 +133,11 @@ fn create(name: &str) -> Request {
 }
 
 fn delete_force(name: &str) -> WireRequest {
-    WireRequest::call(
-        Operation::DeleteRepository,
-        json!({"repositoryName": name, "force": true})
-            .to_string()
-            .into_bytes(),
-    )
+    WireRequest::of(&Request::DeleteRepository(DeleteRepository {
+        registry_id: None,
+        repository_name: Some(name.to_owned()),
+        force: Some(true),
+    }))
 }
 
 impl<'a> Target<'a> {
@@ -388,8 +385,8 @@ pub fn run(
             not_run.push(format!("{}: interrupted", s.name));
             continue;
         }
-        if let Some(reason) = target.unusable() {
-            let _ = reason; // the report says it once, as `stopped`
+        // The report gives the reason once, as `stopped`.
+        if target.unusable().is_some() {
             not_run.push(format!("{}: the target stopped answering", s.name));
             continue;
         }

@@ -182,11 +182,7 @@ impl Report {
                 (0, _) => "unseen",
                 _ => "pass",
             };
-            let sources: Vec<String> = r
-                .sources
-                .iter()
-                .map(|s| format!("{s:?}").to_lowercase())
-                .collect();
+            let sources: Vec<&str> = r.sources.iter().map(|s| s.as_str()).collect();
             let _ = writeln!(
                 s,
                 "{:<8} {:<7} {:>7} {:>11}  {}",

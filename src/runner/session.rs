@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::compare::{Divergence, IdMap, compare, knobs_for};
 use super::endpoint::{Endpoint, Observed, TransportError};
-use crate::model::{Outcome, Profile, Registry, Request, Response, rule_for, rules_checked};
+use crate::model::{Outcome, Registry, Request, Response, rule_for, rules_checked};
 use crate::wire::{self, CONTENT_TYPE};
 
 /// One exchanged step, as reports show it.
@@ -128,7 +128,6 @@ fn actual_json(o: &Observed) -> Value {
 #[derive(Debug)]
 pub struct Session<'a> {
     endpoint: &'a Endpoint,
-    profile: Profile,
     /// The model.
     pub model: Registry,
     /// Model upload ids to the target's.
@@ -144,7 +143,6 @@ impl<'a> Session<'a> {
     pub fn new(endpoint: &'a Endpoint, model: Registry) -> Self {
         Session {
             endpoint,
-            profile: model.profile().clone(),
             model,
             ids: IdMap::default(),
             minted: Vec::new(),
@@ -234,7 +232,7 @@ impl<'a> Session<'a> {
             &expected,
             &observed,
             &self.ids,
-            &self.profile,
+            self.model.profile(),
         ));
         let rule = attribute.unwrap_or_else(|| rule_for(request, &expected));
         let mut checked = rules_checked(request, &expected);
@@ -242,7 +240,7 @@ impl<'a> Session<'a> {
         if let Some(r) = attribute {
             for d in &mut divergences {
                 d.rule = r;
-                d.knobs = knobs_for(&self.profile, r);
+                d.knobs = knobs_for(self.model.profile(), r);
             }
         }
         self.records.push(StepRecord {
