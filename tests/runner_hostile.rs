@@ -399,24 +399,20 @@ fn a_target_that_goes_silent_ends_the_run_with_exit_2_a_one_line_reason_and_its_
     // From the command line: the reports are written, then exit 2 with the reason.
     let dir = common::tempdir("hostile");
     let (json, junit) = (dir.join("report.json"), dir.join("junit.xml"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
-        .args([
-            "run",
-            "--endpoint",
-            &h.url,
-            "--timeout",
-            "1",
+    let json_arg = json.to_str().expect("utf-8");
+    let junit_arg = junit.to_str().expect("utf-8");
+    exits_2_saying(
+        &h,
+        &[
             "--cases",
             "4",
-        ])
-        .args(["--report-json", json.to_str().expect("utf-8")])
-        .args(["--junit", junit.to_str().expect("utf-8")])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("stopped answering"), "{err}");
+            "--report-json",
+            json_arg,
+            "--junit",
+            junit_arg,
+        ],
+        "stopped answering",
+    );
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("JSON");
     assert!(written["stopped"].is_string(), "{written}");
@@ -431,22 +427,20 @@ fn a_target_that_goes_silent_ends_the_run_with_exit_2_a_one_line_reason_and_its_
 
     // A target that never answers at all is unusable from the first request.
     let h = hostile(Misbehaviour::Silent, "CreateRepository", u32::MAX);
+    exits_2_saying(&h, &["--cases", "0"], "cannot be reached");
+}
+
+/// `run --endpoint <h> --timeout 1 <extra>` exits 2 with one line on stderr saying `reason`.
+fn exits_2_saying(h: &Hostile, extra: &[&str], reason: &str) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
-        .args([
-            "run",
-            "--endpoint",
-            &h.url,
-            "--timeout",
-            "1",
-            "--cases",
-            "0",
-        ])
+        .args(["run", "--endpoint", &h.url, "--timeout", "1"])
+        .args(extra)
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("cannot be reached"), "{err}");
+    assert!(err.contains(reason), "{err}");
 }
 
 #[test]
