@@ -68,10 +68,9 @@ pub fn expand_blobs(value: &mut Value) -> Result<(), FixtureError> {
 }
 
 /// The body bytes of a fixture value, with blobs expanded.
-pub fn body_bytes(value: &Value) -> Result<Vec<u8>, FixtureError> {
-    let mut v = value.clone();
-    expand_blobs(&mut v)?;
-    serde_json::to_vec(&v).map_err(|e| FixtureError(e.to_string()))
+pub fn body_bytes(mut value: Value) -> Result<Vec<u8>, FixtureError> {
+    expand_blobs(&mut value)?;
+    serde_json::to_vec(&value).map_err(|e| FixtureError(e.to_string()))
 }
 
 /// One wire case: `fixtures/wire/<operation>/<case>.request.json` and its neighbours.
@@ -96,7 +95,7 @@ impl WireCase {
 
     /// The request body, with blobs expanded.
     pub fn request_body(&self) -> Result<Vec<u8>, FixtureError> {
-        body_bytes(&Self::read(&self.file("request.json"))?)
+        body_bytes(Self::read(&self.file("request.json"))?)
     }
 
     /// The request as written (blobs still described).
@@ -132,7 +131,7 @@ impl WireCase {
                             setup.display()
                         ))
                     })?;
-                let body = body_bytes(&step["body"])?;
+                let body = body_bytes(step["body"].clone())?;
                 r.apply(&wire::decode_request(Some(&op.target()), &body))
                     .map_err(|e| {
                         FixtureError(format!("{}: setup step failed: {e}", setup.display()))

@@ -122,16 +122,13 @@ fn the_seed_example_equals_the_seed_page() {
         .upload(SEED_REPOSITORY, SEED_UPLOAD_ID)
         .start()
         .expect("fake");
-    let a = common::http::call(
-        fake.addr(),
-        "UploadLayerPart",
-        &body_bytes(&request).expect("body"),
-    );
+    let body = body_bytes(request).expect("body");
+    let a = common::http::call(fake.addr(), "UploadLayerPart", &body);
     assert_eq!(a.json(), page_answer);
     settings().bind(|| {
         insta::assert_json_snapshot!(
             "seed-example",
-            json!({"request": summarize(serde_json::from_slice(&body_bytes(&request).expect("body")).expect("JSON")), "answer": a.json()})
+            json!({"request": summarize(serde_json::from_slice(&body).expect("JSON")), "answer": a.json()})
         );
     });
 }

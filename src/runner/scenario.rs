@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::session::WireRequest;
-use crate::fixture::{FixtureError, expand_blobs};
+use crate::fixture::{FixtureError, body_bytes};
 use crate::wire::{CONTENT_TYPE, Operation, TARGET_PREFIX};
 
 /// A named step list.
@@ -237,8 +237,6 @@ impl Bindings {
             .clone()
             .unwrap_or_else(|| Value::Object(Default::default()));
         self.resolve(&mut body)?;
-        expand_blobs(&mut body)?;
-        let bytes = serde_json::to_vec(&body).map_err(|e| FixtureError(e.to_string()))?;
-        Ok(WireRequest::call(op, bytes))
+        Ok(WireRequest::call(op, body_bytes(body)?))
     }
 }
