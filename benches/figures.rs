@@ -6,8 +6,6 @@
 //! installs it); without it, that comparison says so and is skipped.
 
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -244,17 +242,10 @@ fn runner() {
         Duration::from_secs(60),
     );
     let config = RunConfig {
-        profile: Profile::ecr(),
         cases: 256,
         seed: 1,
-        filter: None,
-        repositories: Vec::new(),
         prefix: "bench".into(),
-        registry_id: None,
-        scenarios_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios").into(),
-        regressions_dir: None,
-        stop: Arc::new(AtomicBool::new(false)),
-        progress: false,
+        ..RunConfig::new(Profile::ecr())
     };
     let t = Instant::now();
     let report = runner::run(&endpoint, "bench", &config).expect("run");

@@ -21,6 +21,7 @@ pub const KNOWN_ERRORS: &[&str] = &[
     "SerializationException",
     "InvalidParameterException",
     "RepositoryNotFoundException",
+    "AccessDeniedException",
     "RepositoryAlreadyExistsException",
     "RepositoryNotEmptyException",
     "UploadNotFoundException",

@@ -6,8 +6,6 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use common::clients::{moto_server, with_test_env};
@@ -21,17 +19,9 @@ fn moto_diverges_from_the_model_on_the_same_rules_as_its_committed_report() {
     let moto = common::served::moto(with_test_env(Command::new(moto_server())))
         .unwrap_or_else(|e| panic!("{e}"));
     let config = RunConfig {
-        profile: Profile::ecr(),
         cases: 64,
         seed: 1,
-        filter: None,
-        repositories: Vec::new(),
-        prefix: "ecr-conformance".into(),
-        registry_id: None,
-        scenarios_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios"),
-        regressions_dir: None,
-        stop: Arc::new(AtomicBool::new(false)),
-        progress: false,
+        ..RunConfig::new(Profile::ecr())
     };
     let endpoint = Endpoint::new(
         &moto.url,

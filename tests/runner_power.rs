@@ -31,6 +31,7 @@ fn config(cases: u32) -> RunConfig {
         regressions_dir: None,
         stop: Arc::new(AtomicBool::new(false)),
         progress: false,
+        strict: false,
     }
 }
 
@@ -66,22 +67,37 @@ fn the_catalog_names_every_rule_and_the_fake_exercises_every_rule() {
 }
 
 #[test]
-fn every_defect_is_flagged_on_the_rule_it_breaks() {
+fn every_defect_fails_the_rule_it_breaks_and_at_most_one_other() {
+    let mut others = 0;
+    let mut defects = 0;
+    let mut wrong = Vec::new();
     for quirk in Quirk::ALL.iter().copied() {
         let Some(rule) = quirk.breaks() else { continue };
         let fake = FakeEcr::builder().quirk(quirk).start().expect("fake");
         let report = run_against(&fake, &config(0));
-        let flagged = report
+        let failing: Vec<&str> = report
             .rules
             .iter()
-            .find(|r| r.id == rule)
-            .map_or(0, |r| r.divergences);
-        assert!(
-            flagged > 0,
-            "{quirk:?} breaks {rule} but was not flagged on it:\n{}",
-            report.text()
-        );
+            .filter(|r| r.verdict == "FAIL")
+            .map(|r| r.id)
+            .collect();
+        eprintln!("{quirk:?}: {failing:?}");
+        if !failing.contains(&rule) || failing.len() > 2 {
+            wrong.push(format!(
+                "{quirk:?} breaks {rule} but {failing:?} FAIL:\n{}",
+                report.text()
+            ));
+        }
+        others += failing.len().saturating_sub(1);
+        defects += 1;
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Quirks change answers, never the registry, so a lie about an accepted part can cost
+    // a second rule; on average far less.
+    assert!(
+        others * 4 <= defects,
+        "{others} other rules over {defects} defects"
+    );
 }
 
 #[test]
@@ -98,7 +114,7 @@ fn legal_protocol_variants_are_not_flagged() {
 }
 
 #[test]
-fn state_1_a_target_whose_failed_completion_consumes_the_upload_is_flagged_naming_the_knob() {
+fn state_1_a_target_whose_failed_completion_consumes_the_upload_differs_naming_the_knob() {
     let consuming = Profile {
         failed_completion: FailedCompletion::ConsumesUpload,
         ..Profile::ecr()
@@ -107,30 +123,48 @@ fn state_1_a_target_whose_failed_completion_consumes_the_upload_is_flagged_namin
         .profile(consuming.clone())
         .start()
         .expect("fake");
-    let report = run_against(&fake, &config(0));
+    let report = run_against(&fake, &config(16));
     let state = report
         .rules
         .iter()
         .find(|r| r.id == "STATE-1")
         .expect("STATE-1");
-    let first = state.first.as_ref().expect("STATE-1 flagged");
+    assert_eq!(state.verdict, "differs", "{}", report.text());
+    let first = state.first.as_ref().expect("STATE-1 differs");
     assert!(
         first
-            .divergence
+            .step
             .knobs
-            .contains(&"failed-completion=keeps-upload".to_owned()),
+            .contains(&"failed-completion=consumes-upload".to_owned()),
         "{:?}",
-        first.divergence
+        first.step
     );
-    // Selecting the profile that matches the target makes the run pass.
+    // Another legal choice does not fail the run, and is the inferred profile.
+    assert!(report.passed(), "{}", report.text());
+    assert_eq!(report.inferred, ["failed-completion=consumes-upload"]);
+    assert_eq!(
+        report.inferred_profile.failed_completion,
+        FailedCompletion::ConsumesUpload
+    );
+    // Under --strict it fails.
+    let strict = run_against(
+        &fake,
+        &RunConfig {
+            strict: true,
+            ..config(0)
+        },
+    );
+    assert!(!strict.passed());
+    // Selecting the inferred profile shows no differs.
     let report = run_against(
         &fake,
         &RunConfig {
-            profile: consuming,
+            profile: report.inferred_profile.clone(),
             ..config(16)
         },
     );
     assert!(report.passed(), "{}", report.text());
+    assert_eq!(report.differs, 0, "{}", report.text());
 }
 
 fn cli(args: &[&str]) -> std::process::Output {
@@ -166,7 +200,8 @@ fn the_run_command_exits_0_on_the_fake_1_on_a_defect_and_2_when_unreachable() {
     );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("report")).expect("JSON");
-    assert_eq!(report["divergences"], 0);
+    assert_eq!(report["fail"], 0);
+    assert_eq!(report["differs"], 0);
     assert_eq!(report["rules"].as_array().map(Vec::len), Some(RULES.len()));
     let xml = std::fs::read_to_string(&junit).expect("junit");
     assert_eq!(xml.matches("<testcase ").count(), 12, "{xml}");

@@ -5,8 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use ecr_conformance::fake::FakeEcr;
@@ -40,19 +38,14 @@ fn every_catalog_scenario_against_the_fake() {
         insta::glob!("../fixtures/scenarios", "*.json", |path| {
             let name = path.file_stem().and_then(|n| n.to_str()).expect("name");
             let config = RunConfig {
-                profile: Profile::ecr(),
                 cases: 0,
                 seed: 1,
                 filter: Some(
                     regex::Regex::new(&format!("^{}$", regex::escape(name))).expect("regex"),
                 ),
-                repositories: Vec::new(),
                 prefix: "snap".into(),
-                registry_id: None,
                 scenarios_dir: manifest("fixtures/scenarios"),
-                regressions_dir: None,
-                stop: Arc::new(AtomicBool::new(false)),
-                progress: false,
+                ..RunConfig::new(Profile::ecr())
             };
             let report = runner::run(&endpoint, "embedded fake", &config).expect("run");
             assert!(report.passed(), "{}", report.text());

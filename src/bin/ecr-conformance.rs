@@ -156,6 +156,14 @@ struct RunArgs {
     /// the target did is what the report shows).
     #[arg(long, default_value_t = 0)]
     retries: u32,
+    /// Fail the run (exit 1) on a step that differs too: another legal choice on a knob of
+    /// the profile. Without it only FAIL fails the run.
+    #[arg(long)]
+    strict: bool,
+    /// Write the inferred profile (the knob values that explain the most steps) here, as a
+    /// profile file for --profile.
+    #[arg(long, value_name = "PATH")]
+    write_profile: Option<PathBuf>,
 }
 
 /// The catalog: `fixtures/scenarios` here, else the one this binary was built from.
@@ -218,6 +226,7 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         regressions_dir: Some(args.regressions.clone()),
         stop: stop.clone(),
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        strict: args.strict,
     };
     if args.list {
         for (name, rules, description) in runner::list(&config)? {
@@ -266,6 +275,12 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         std::fs::write(path, report.junit())
             .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
     }
+    if let Some(path) = &args.write_profile {
+        let text = serde_json::to_string_pretty(&report.inferred_profile)
+            .map_err(|e| RunError::Usage(e.to_string()))?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
+    }
     // Reports are written first: what the target did before it went silent is kept.
     if let Some(reason) = &report.stopped {
         return Err(RunError::Target(reason.clone()));
@@ -286,16 +301,7 @@ fn record(dir: &std::path::Path, report: &runner::Report) -> std::io::Result<()>
 
 /// A built-in profile by name, or a profile JSON file.
 fn resolve_profile(name_or_path: &str) -> Result<Profile, String> {
-    if let Some(p) = Profile::built_in(name_or_path) {
-        return Ok(p);
-    }
-    let text = std::fs::read_to_string(name_or_path).map_err(|e| {
-        format!(
-            "--profile '{name_or_path}' is neither a built-in profile ({}) nor a readable file: {e}",
-            Profile::BUILT_IN.join(", ")
-        )
-    })?;
-    serde_json::from_str(&text).map_err(|e| format!("profile file '{name_or_path}': {e}"))
+    Profile::load(name_or_path).map_err(|e| e.to_string())
 }
 
 impl std::fmt::Debug for ServeArgs {

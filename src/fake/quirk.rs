@@ -24,8 +24,10 @@ pub enum Quirk {
     ExtraFields,
     /// Breaks WIRE-1: an unknown target gets a bare 404.
     UnknownOperationAs404,
-    /// Breaks WIRE-2: undecodable bodies get `InvalidParameterException`.
-    BadBodyAsInvalidParameter,
+    /// Breaks WIRE-2: undecodable bodies get `RepositoryNotFoundException` (no knob value
+    /// explains it; `InvalidParameterException` would be `malformed-request-error`'s other
+    /// value).
+    BadBodyAsNotFound,
     /// Breaks WIRE-3: longs are sent as JSON strings.
     LongsAsStrings,
     /// Breaks VAL-1: missing members get `SerializationException`.
@@ -122,7 +124,7 @@ impl Quirk {
         Quirk::ErrorNameInCode,
         Quirk::ExtraFields,
         Quirk::UnknownOperationAs404,
-        Quirk::BadBodyAsInvalidParameter,
+        Quirk::BadBodyAsNotFound,
         Quirk::LongsAsStrings,
         Quirk::MissingAsSerialization,
         Quirk::ConstraintsAsNotFound,
@@ -153,7 +155,7 @@ impl Quirk {
             | Quirk::ErrorNameInCode
             | Quirk::ExtraFields => return None,
             Quirk::UnknownOperationAs404 => "WIRE-1",
-            Quirk::BadBodyAsInvalidParameter => "WIRE-2",
+            Quirk::BadBodyAsNotFound => "WIRE-2",
             Quirk::LongsAsStrings => "WIRE-3",
             Quirk::MissingAsSerialization => "VAL-1",
             Quirk::ConstraintsAsNotFound => "VAL-2",
@@ -217,8 +219,8 @@ impl Quirk {
                 a.header = None;
                 a.body = Value::Null;
             }
-            (Quirk::BadBodyAsInvalidParameter, Err(EcrError::Serialization { .. })) => {
-                a.error("InvalidParameterException", 400)
+            (Quirk::BadBodyAsNotFound, Err(EcrError::Serialization { .. })) => {
+                a.error("RepositoryNotFoundException", 400)
             }
             (Quirk::LongsAsStrings, Ok(_)) => {
                 for key in ["lastByteReceived", "partSize"] {

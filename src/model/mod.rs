@@ -19,8 +19,9 @@ pub use outcome::{
     RepositoryInfo, Response,
 };
 pub use profile::{
-    BlobPadding, DigestListMeaning, FailedCompletion, Knob, MalformedRequestError,
-    NothingReceivedYet, PartErrorChoice, Profile, RepositoryNamePattern, UploadIdCase,
+    BlobPadding, DigestListMeaning, FailedCompletion, ForeignRegistryError, Knob, LayerLookup,
+    MalformedRequestError, NothingReceivedYet, PartErrorChoice, Profile, ProfileError,
+    RepositoryNamePattern, UploadIdCase,
 };
 pub use registry::Registry;
 pub use request::{

@@ -33,6 +33,11 @@ pub enum EcrError {
         /// The repository asked for.
         repository_name: String,
     },
+    /// REPO-1 under `foreign-registry-error=access-denied`: another account's registry.
+    AccessDenied {
+        /// The registry asked for.
+        registry_id: String,
+    },
     /// ADMIN-1: `CreateRepository` for a name that exists.
     RepositoryAlreadyExists {
         /// The registry.
@@ -176,6 +181,7 @@ impl EcrError {
             EcrError::Serialization { .. } => "SerializationException",
             EcrError::InvalidParameter { .. } => "InvalidParameterException",
             EcrError::RepositoryNotFound { .. } => "RepositoryNotFoundException",
+            EcrError::AccessDenied { .. } => "AccessDeniedException",
             EcrError::RepositoryAlreadyExists { .. } => "RepositoryAlreadyExistsException",
             EcrError::RepositoryNotEmpty { .. } => "RepositoryNotEmptyException",
             EcrError::UploadNotFound { .. } => "UploadNotFoundException",
@@ -231,6 +237,10 @@ impl fmt::Display for EcrError {
                 f,
                 "The repository with name '{repository_name}' does not exist in the registry \
                  with id '{registry_id}'"
+            ),
+            EcrError::AccessDenied { registry_id } => write!(
+                f,
+                "User is not authorized to access the registry with id '{registry_id}'"
             ),
             EcrError::RepositoryAlreadyExists {
                 registry_id,

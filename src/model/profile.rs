@@ -90,6 +90,26 @@ pub enum FailedCompletion {
     ConsumesUpload,
 }
 
+/// What a request naming another account's registry gets (REPO-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForeignRegistryError {
+    /// `RepositoryNotFoundException`, as for a repository that does not exist.
+    RepositoryNotFound,
+    /// `AccessDeniedException`.
+    AccessDenied,
+}
+
+/// How `BatchCheckLayerAvailability` looks a digest up (CHECK-1, CHECK-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LayerLookup {
+    /// Exactly as sent: upper-case hex of a stored layer is missing.
+    Exact,
+    /// The hex part in either letter case names the stored layer.
+    HexEitherCase,
+}
+
 /// A named set of choices for every **\[chosen\]** rule of the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -120,6 +140,10 @@ pub struct Profile {
     pub failed_completion: FailedCompletion,
     /// ADMIN-2: whether deleting a repository that holds layers needs `force`.
     pub delete_with_layers_needs_force: bool,
+    /// REPO-1: the exception for another account's registry id.
+    pub foreign_registry_error: ForeignRegistryError,
+    /// CHECK-1, CHECK-2: how a listed digest is looked up.
+    pub layer_lookup: LayerLookup,
 }
 
 /// One knob of a profile, as a report names it.
@@ -157,7 +181,9 @@ impl Profile {
             blob_padding: BlobPadding::Required,
             malformed_request_error: MalformedRequestError::Serialization,
             failed_completion: FailedCompletion::KeepsUpload,
-            delete_with_layers_needs_force: true,
+            delete_with_layers_needs_force: false,
+            foreign_registry_error: ForeignRegistryError::RepositoryNotFound,
+            layer_lookup: LayerLookup::Exact,
         }
     }
 
@@ -245,9 +271,122 @@ impl Profile {
                 rules: &["ADMIN-2"],
                 value: self.delete_with_layers_needs_force.to_string(),
             },
+            Knob {
+                name: "foreign-registry-error",
+                rules: &["REPO-1"],
+                value: kebab(&self.foreign_registry_error),
+            },
+            Knob {
+                name: "layer-lookup",
+                rules: &["CHECK-1", "CHECK-2"],
+                value: kebab(&self.layer_lookup),
+            },
         ]
     }
+
+    /// The values a target may legally have chosen for a knob, the profile's own first:
+    /// what inference tries (spec §7). `advertised-part-size` has none to try: any value
+    /// in range conforms, and it only sets what the fake answers.
+    pub fn candidate_values(knob: &str) -> &'static [&'static str] {
+        match knob {
+            "repository-name-pattern" => &["oci2026", "legacy"],
+            "upload-id-case" => &["exact", "insensitive"],
+            "max-part-bytes" => &["20971520", "10485760"],
+            "oversize-part-error" | "range-mismatch-error" => {
+                &["invalid-parameter", "invalid-layer-part"]
+            }
+            "nothing-received-yet" => &["omitted", "zero", "minus-one"],
+            "digest-list-meaning" => &["all-must-match", "any-may-match"],
+            "blob-padding" => &["required", "optional"],
+            "malformed-request-error" => &["serialization", "invalid-parameter"],
+            "failed-completion" => &["keeps-upload", "consumes-upload"],
+            "delete-with-layers-needs-force" => &["false", "true"],
+            "foreign-registry-error" => &["repository-not-found", "access-denied"],
+            "layer-lookup" => &["exact", "hex-either-case"],
+            _ => &[],
+        }
+    }
+
+    /// This profile with one knob set to `value` (as a profile file writes it).
+    pub fn with_knob(&self, knob: &str, value: &str) -> Result<Profile, ProfileError> {
+        let mut json = serde_json::to_value(self).map_err(|e| ProfileError(e.to_string()))?;
+        let slot = json
+            .get_mut(knob)
+            .filter(|_| knob != "name")
+            .ok_or_else(|| ProfileError(format!("no knob '{knob}'")))?;
+        *slot = match slot {
+            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
+                serde_json::from_str(value)
+                    .map_err(|_| ProfileError(format!("{knob}: '{value}' is not a value")))?
+            }
+            _ => serde_json::Value::String(value.to_owned()),
+        };
+        let profile: Profile = serde_json::from_value(json)
+            .map_err(|e| ProfileError(format!("{knob}={value}: {e}")))?;
+        profile.check()?;
+        Ok(profile)
+    }
+
+    /// The knobs where `other` differs from this profile, as `(name, other's value)`.
+    pub fn differences(&self, other: &Profile) -> Vec<(&'static str, String)> {
+        self.knobs()
+            .into_iter()
+            .zip(other.knobs())
+            .filter(|(a, b)| a.value != b.value)
+            .map(|(_, b)| (b.name, b.value))
+            .collect()
+    }
+
+    /// Checks the values the spec bounds: `max-part-bytes` in 1..=20971520 (accepting
+    /// more breaks the model's constraint) and `advertised-part-size` in 5 MiB..=20 MiB.
+    pub fn check(&self) -> Result<(), ProfileError> {
+        if !(1..=MAX_PART_BYTES).contains(&self.max_part_bytes) {
+            return Err(ProfileError(format!(
+                "max-part-bytes must lie in 1..={MAX_PART_BYTES}, not {}",
+                self.max_part_bytes
+            )));
+        }
+        if !super::limits::PART_SIZE_RANGE.contains(&self.advertised_part_size) {
+            return Err(ProfileError(format!(
+                "advertised-part-size must lie in {:?}, not {}",
+                super::limits::PART_SIZE_RANGE,
+                self.advertised_part_size
+            )));
+        }
+        Ok(())
+    }
+
+    /// A built-in profile by name, or a profile file (JSON naming every knob).
+    pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
+        if let Some(p) = Profile::built_in(name_or_path) {
+            return Ok(p);
+        }
+        let text = std::fs::read_to_string(name_or_path).map_err(|e| {
+            ProfileError(format!(
+                "--profile {name_or_path}: not a built-in profile ({}) and not a readable file: {e}",
+                Profile::BUILT_IN.join(", ")
+            ))
+        })?;
+        let profile: Profile = serde_json::from_str(&text)
+            .map_err(|e| ProfileError(format!("{name_or_path}: {e}")))?;
+        profile
+            .check()
+            .map_err(|e| ProfileError(format!("{name_or_path}: {}", e.0)))?;
+        Ok(profile)
+    }
 }
+
+/// Why a profile or a knob value cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileError(pub String);
+
+impl std::fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ProfileError {}
 
 impl Default for Profile {
     fn default() -> Self {

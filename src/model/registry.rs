@@ -14,8 +14,8 @@ use super::outcome::{
 };
 use super::profile::BlobPadding;
 use super::profile::{
-    DigestListMeaning, FailedCompletion, MalformedRequestError, NothingReceivedYet,
-    PartErrorChoice, Profile, UploadIdCase,
+    DigestListMeaning, FailedCompletion, ForeignRegistryError, LayerLookup, MalformedRequestError,
+    NothingReceivedYet, PartErrorChoice, Profile, UploadIdCase,
 };
 use super::request::{
     BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
@@ -67,6 +67,12 @@ impl Registry {
     /// same ids, in the same order.
     pub fn with_id_seed(mut self, seed: u64) -> Self {
         self.id_seed = seed;
+        self
+    }
+
+    /// The same registry under another profile (a replay of a case under other knobs).
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
         self
     }
 
@@ -196,9 +202,14 @@ impl Registry {
     /// REPO-1: the registry must be this one.
     fn check_registry(&self, registry_id: &Option<String>, name: &str) -> Result<(), EcrError> {
         match registry_id {
-            Some(id) if *id != self.registry_id => Err(EcrError::RepositoryNotFound {
-                registry_id: id.clone(),
-                repository_name: name.to_owned(),
+            Some(id) if *id != self.registry_id => Err(match self.profile.foreign_registry_error {
+                ForeignRegistryError::RepositoryNotFound => EcrError::RepositoryNotFound {
+                    registry_id: id.clone(),
+                    repository_name: name.to_owned(),
+                },
+                ForeignRegistryError::AccessDenied => EcrError::AccessDenied {
+                    registry_id: id.clone(),
+                },
             }),
             _ => Ok(()),
         }
@@ -323,15 +334,19 @@ impl Registry {
     }
 
     fn upload_part(&mut self, r: &UploadLayerPart) -> Outcome {
+        // WIRE-2: the whole body is decoded before VAL, the blob's padding included.
+        if let Some(blob) = &r.layer_part_blob
+            && !blob.padded
+            && self.profile.blob_padding == BlobPadding::Required
+        {
+            return Err(self.malformed("layerPartBlob: base64 without its '=' padding".to_owned()));
+        }
         // VAL, in member order.
         let name = self.target_repository(&r.registry_id, &r.repository_name)?;
         let id = validate::upload_id(&r.upload_id)?;
         let first = validate::byte_position("partFirstByte", &r.part_first_byte)?;
         let last = validate::byte_position("partLastByte", &r.part_last_byte)?;
         let blob = validate::required("layerPartBlob", &r.layer_part_blob)?;
-        if !blob.padded && self.profile.blob_padding == BlobPadding::Required {
-            return Err(self.malformed("layerPartBlob: base64 without its '=' padding".to_owned()));
-        }
         let max = self.profile.max_part_bytes;
         let oversize = blob.len() as u64 > max;
         if oversize && self.profile.oversize_part_error == PartErrorChoice::InvalidParameter {
@@ -455,7 +470,16 @@ impl Registry {
         let mut layers = Vec::new();
         let mut failures = Vec::new();
         for d in digests {
-            if let Some(&size) = repo.layers.get(d) {
+            let found = match self.profile.layer_lookup {
+                LayerLookup::Exact => repo.layers.get(d),
+                LayerLookup::HexEitherCase => match d.split_once(':') {
+                    Some(("sha256", hex)) => repo
+                        .layers
+                        .get(&format!("sha256:{}", hex.to_ascii_lowercase())),
+                    _ => repo.layers.get(d),
+                },
+            };
+            if let Some(&size) = found {
                 // CHECK-1.
                 layers.push(LayerInfo {
                     layer_digest: d.clone(),
@@ -475,6 +499,82 @@ impl Registry {
             }
         }
         Ok(Response::Availability { layers, failures })
+    }
+}
+
+/// Resynchronising: bringing the model in line with what a target evidently did where it
+/// answered otherwise. These are not protocol behaviour and `apply` never calls them; the
+/// runner uses them so that a step after a divergence is judged on its own (spec §8).
+impl Registry {
+    /// The target evidently has this repository (it answered as if it did).
+    pub fn adopt_repository(&mut self, name: &str) {
+        self.repositories.entry(name.to_owned()).or_default();
+    }
+
+    /// The target evidently has no repository of this name, nor its uploads.
+    pub fn forget_repository(&mut self, name: &str) {
+        self.repositories.remove(name);
+        self.uploads.retain(|_, u| u.repository() != name);
+    }
+
+    /// The target evidently opened an upload in `repository`: opens one with a fresh id
+    /// (and the repository, if the model had none) and returns the id.
+    pub fn adopt_upload(&mut self, repository: &str) -> String {
+        self.adopt_repository(repository);
+        let id = self.mint_upload_id();
+        self.uploads.insert(id.clone(), Upload::new(repository));
+        id
+    }
+
+    /// The key of the open upload with this id, in exact case or else in any case.
+    pub fn upload_key_loosely(&self, id: &str) -> Option<String> {
+        if self.uploads.contains_key(id) {
+            return Some(id.to_owned());
+        }
+        self.uploads
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(id))
+            .cloned()
+    }
+
+    /// The target evidently has no upload with this id (any letter case).
+    pub fn forget_upload(&mut self, id: &str) -> bool {
+        match self.upload_key_loosely(id) {
+            Some(k) => self.uploads.remove(&k).is_some(),
+            None => false,
+        }
+    }
+
+    /// The target evidently accepted this part: its bytes are appended and the next
+    /// expected byte is `last_byte + 1`. False when the model holds no such upload.
+    pub fn adopt_part(&mut self, id: &str, blob: &super::PartBlob, last_byte: u64) -> bool {
+        let Some(key) = self.upload_key_loosely(id) else {
+            return false;
+        };
+        match self.uploads.get_mut(&key) {
+            Some(u) => {
+                u.adopt(blob, last_byte);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The target evidently completed this upload and stored `digest` (the model's own
+    /// digest of the bytes when the target named none). False when there is no such upload.
+    pub fn adopt_layer(&mut self, id: &str, digest: Option<&str>) -> bool {
+        let Some(upload) = self
+            .upload_key_loosely(id)
+            .and_then(|k| self.uploads.remove(&k))
+        else {
+            return false;
+        };
+        let digest = digest.map_or_else(|| upload.digest(), str::to_owned);
+        self.adopt_repository(upload.repository());
+        if let Some(repo) = self.repositories.get_mut(upload.repository()) {
+            repo.layers.insert(digest, upload.received());
+        }
+        true
     }
 }
 

@@ -193,6 +193,7 @@ pub fn rule_for(request: &Request, outcome: &Outcome) -> &'static str {
                 Request::DeleteRepository(_) => "ADMIN-2",
                 _ => "REPO-1",
             },
+            EcrError::AccessDenied { .. } => "REPO-1",
             EcrError::RepositoryAlreadyExists { .. } => "ADMIN-1",
             EcrError::RepositoryNotEmpty { .. } => "ADMIN-2",
             EcrError::UploadNotFound { .. } => match request {

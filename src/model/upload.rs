@@ -72,6 +72,13 @@ impl Upload {
         self.parts += 1;
         self.last_part_len = blob.len() as u64;
     }
+
+    /// Appends a part a target accepted against the rules (resynchronising): the bytes are
+    /// hashed and the next expected byte becomes `last_byte + 1`.
+    pub fn adopt(&mut self, blob: &PartBlob, last_byte: u64) {
+        self.append(blob);
+        self.received = last_byte.saturating_add(1);
+    }
 }
 
 impl PartialEq for Upload {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::endpoint::Observed;
 use crate::model::limits::PART_SIZE_RANGE;
 use crate::model::validate::is_upload_id;
-use crate::model::{EcrError, Outcome, Profile, Request, Response, rule_for};
+use crate::model::{EcrError, Outcome, Request, Response, rule_for};
 
 /// One way the target's answer differs from the model's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,10 +26,23 @@ pub struct Divergence {
     pub expected: String,
     /// What the target showed.
     pub actual: String,
-    /// The profile knobs that decide this rule (`name=value`), when it is a chosen rule:
-    /// the target may have chosen differently where ECR documents nothing.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub knobs: Vec<String>,
+}
+
+impl Divergence {
+    /// A divergence on `rule` of `what`.
+    pub fn new(
+        rule: &'static str,
+        what: &str,
+        expected: impl ToString,
+        actual: impl ToString,
+    ) -> Self {
+        Divergence {
+            rule,
+            what: what.to_owned(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }
+    }
 }
 
 /// Model upload ids to the target's.
@@ -57,22 +70,11 @@ impl IdMap {
     }
 }
 
-/// The knobs of `profile` that decide `rule`, as `name=value`.
-pub fn knobs_for(profile: &Profile, rule: &str) -> Vec<String> {
-    profile
-        .knobs()
-        .into_iter()
-        .filter(|k| k.rules.contains(&rule))
-        .map(|k| format!("{}={}", k.name, k.value))
-        .collect()
-}
-
-struct Findings<'a> {
+struct Findings {
     out: Vec<Divergence>,
-    profile: &'a Profile,
 }
 
-impl Findings<'_> {
+impl Findings {
     fn add(
         &mut self,
         rule: &'static str,
@@ -80,14 +82,7 @@ impl Findings<'_> {
         expected: impl ToString,
         actual: impl ToString,
     ) {
-        let knobs = knobs_for(self.profile, rule);
-        self.out.push(Divergence {
-            rule,
-            what: what.to_owned(),
-            expected: expected.to_string(),
-            actual: actual.to_string(),
-            knobs,
-        });
+        self.out.push(Divergence::new(rule, what, expected, actual));
     }
 
     fn string(&mut self, rule: &'static str, body: &Value, key: &str, want: &str) {
@@ -160,13 +155,9 @@ pub fn compare(
     expected: &Outcome,
     observed: &Observed,
     ids: &IdMap,
-    profile: &Profile,
 ) -> Vec<Divergence> {
     let rule = rule_for(request, expected);
-    let mut f = Findings {
-        out: Vec::new(),
-        profile,
-    };
+    let mut f = Findings { out: Vec::new() };
     match expected {
         Err(e) => compare_error(&mut f, rule, e, observed, ids),
         Ok(r) => compare_success(&mut f, rule, r, observed, ids),
@@ -175,7 +166,7 @@ pub fn compare(
 }
 
 fn compare_error(
-    f: &mut Findings<'_>,
+    f: &mut Findings,
     rule: &'static str,
     e: &EcrError,
     observed: &Observed,
@@ -223,7 +214,7 @@ fn compare_error(
 }
 
 fn compare_success(
-    f: &mut Findings<'_>,
+    f: &mut Findings,
     rule: &'static str,
     r: &Response,
     observed: &Observed,

@@ -5,6 +5,7 @@
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::Value;
 
+use super::judge::{CaseLog, Verdict};
 use super::report::{CaseResult, GeneratedResult};
 use super::scenario::{RawStep, Scenario, ScenarioStep};
 use super::session::{Session, WireRequest};
@@ -28,15 +29,8 @@ fn seed_bytes(seed: u64) -> [u8; 32] {
     out
 }
 
-/// Runs one sequence against the target; returns the case and the model requests sent
-/// with whether each opened an upload (for writing a regression scenario).
-#[allow(clippy::type_complexity)] // a case, the requests sent, the ids minted
-fn run_case(
-    target: &Target<'_>,
-    config: &RunConfig,
-    generated: &[Step],
-    case: u64,
-) -> (CaseResult, Vec<(Request, bool)>, Vec<String>) {
+/// Runs one sequence against the target and judges it.
+fn run_case(target: &Target<'_>, config: &RunConfig, generated: &[Step], case: u64) -> Ran {
     let repos = target.case_repositories(config, &format!("g{case}"));
     let mut session = Session::new(target.endpoint, target.model(config, &repos, case));
     let mut sent = Vec::new();
@@ -49,17 +43,18 @@ fn run_case(
         if config.existing() && matches!(step, Step::Create(_) | Step::Delete(_)) {
             continue; // kept repositories are not created or deleted
         }
-        let request = step.concretize(&session.model, &session.minted, &repos);
-        let minted_before = session.minted.len();
+        let request = step.concretize(session.model(), session.minted(), &repos);
+        let minted_before = session.minted().len();
         if let Err(e) = session.exchange_request(&request) {
             error = Some(format!("{NO_ANSWER}: {e}"));
             break;
         }
-        sent.push((request, session.minted.len() > minted_before));
+        sent.push((request, session.minted().len() > minted_before));
     }
     target.cleanup(config, &repos);
     target.case_ended(error.as_deref());
-    let minted = session.minted;
+    let log = session.finish(&config.profile);
+    let minted = session.minted().to_vec();
     let case = CaseResult {
         name: "generated".to_owned(),
         rules: Vec::new(),
@@ -67,11 +62,38 @@ fn run_case(
         steps: session.records,
         error,
     };
-    (case, sent, minted)
+    Ran {
+        case,
+        log,
+        sent,
+        minted,
+    }
 }
 
+/// One generated case as run.
+struct Ran {
+    case: CaseResult,
+    /// The exchanges, when any step diverged (for inference).
+    log: Option<CaseLog>,
+    /// The model requests sent, with whether each opened an upload.
+    sent: Vec<(Request, bool)>,
+    /// The model's upload ids, in order.
+    minted: Vec<String>,
+}
+
+/// Diverging generated cases kept for inference, at most.
+const KEPT_FOR_INFERENCE: usize = 32;
+
+/// Diverging generated cases shown in the report (their steps counted in the rule table).
+const KEPT_FOR_REPORT: usize = 4;
+
 /// Runs `config.cases` generated sequences.
-pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
+/// Cases that diverged are added to `inference` (at most [`KEPT_FOR_INFERENCE`]).
+pub(super) fn run(
+    target: &Target<'_>,
+    config: &RunConfig,
+    inference: &mut Vec<CaseLog>,
+) -> GeneratedResult {
     let proptest_config = Config {
         cases: config.cases,
         failure_persistence: None,
@@ -81,6 +103,9 @@ pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(config.seed));
     let mut runner = TestRunner::new_with_rng(proptest_config, rng);
     let counter = std::cell::Cell::new(0u64);
+    // Cases after the first failure are proptest shrinking it: not new evidence.
+    let shrinking = std::cell::Cell::new(false);
+    let kept = std::cell::RefCell::new((Vec::new(), Vec::new()));
     let outcome = runner.run(&steps(MAX_STEPS), |generated| {
         let n = counter.get();
         counter.set(n + 1);
@@ -93,19 +118,31 @@ pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
         if target.unusable().is_some() {
             return Ok(()); // the run ends with the reason; nothing more to learn
         }
-        let (case, _, _) = run_case(target, config, &generated, n);
-        if case.passed() || config.stopped() || target.unusable().is_some() {
+        let ran = run_case(target, config, &generated, n);
+        let failed = !ran.case.passed(config.strict);
+        if !shrinking.get() {
+            let (logs, shown) = &mut *kept.borrow_mut();
+            if let Some(log) = ran.log
+                && logs.len() < KEPT_FOR_INFERENCE
+            {
+                logs.push(log);
+            }
+            if !failed && !ran.case.agreed() && shown.len() < KEPT_FOR_REPORT {
+                shown.push(ran.case.clone());
+            }
+        }
+        if !failed || config.stopped() || target.unusable().is_some() {
             Ok(())
         } else {
+            shrinking.set(true);
             Err(TestCaseError::fail(format!(
-                "{} divergences",
-                case.steps
-                    .iter()
-                    .map(|s| s.divergences.len())
-                    .sum::<usize>()
+                "{} failing steps",
+                ran.case.count(Verdict::Fail)
             )))
         }
     });
+    let (kept_logs, differing) = kept.into_inner();
+    inference.extend(kept_logs);
     if config.progress {
         eprint!("\r\x1b[K");
     }
@@ -114,12 +151,15 @@ pub(super) fn run(target: &Target<'_>, config: &RunConfig) -> GeneratedResult {
         seed: config.seed,
         failure: None,
         regression: None,
+        differing,
     };
     if let Err(TestError::Fail(_, minimal)) = outcome
         && target.unusable().is_none()
     {
         let n = counter.get();
-        let (case, sent, minted) = run_case(target, config, &minimal, n);
+        let Ran {
+            case, sent, minted, ..
+        } = run_case(target, config, &minimal, n);
         if let Some(dir) = &config.regressions_dir {
             let repos = target.case_repositories(config, &format!("g{n}"));
             let scenario = regression_scenario(&sent, &repos, &minted, config);

@@ -5,6 +5,7 @@
 mod compare;
 mod endpoint;
 mod generated;
+pub mod judge;
 mod report;
 pub mod scenario;
 mod session;
@@ -16,8 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use regex::Regex;
 
-pub use compare::{Divergence, IdMap, compare, knobs_for};
+pub use compare::{Divergence, IdMap, compare};
 pub use endpoint::{Endpoint, MAX_ANSWER_BYTES, Observed, SigningKeys, TransportError, observe};
+pub use judge::{CaseLog, Verdict};
 pub use report::{CaseResult, GeneratedResult, Report, RuleResult};
 pub use scenario::Scenario;
 pub use session::{Session, StepRecord, WireRequest};
@@ -50,6 +52,8 @@ pub struct RunConfig {
     pub stop: Arc<AtomicBool>,
     /// Show progress on stderr (the CLI sets it when stderr is a terminal).
     pub progress: bool,
+    /// Differs fail the run too.
+    pub strict: bool,
 }
 
 impl RunConfig {
@@ -71,6 +75,7 @@ impl RunConfig {
             regressions_dir: None,
             stop: Arc::new(AtomicBool::new(false)),
             progress: false,
+            strict: false,
         }
     }
 
@@ -266,7 +271,7 @@ fn run_scenario(
     config: &RunConfig,
     scenario: &Scenario,
     index: usize,
-) -> CaseResult {
+) -> (CaseResult, Option<CaseLog>) {
     let repos = target.case_repositories(config, &format!("s{index}"));
     let mut session = Session::new(target.endpoint, target.model(config, &repos, index as u64));
     let mut error = None;
@@ -306,7 +311,7 @@ fn run_scenario(
                     (
                         n.clone(),
                         if target_side {
-                            session.ids.target(id).to_owned()
+                            session.ids().target(id).to_owned()
                         } else {
                             id.clone()
                         },
@@ -327,33 +332,35 @@ fn run_scenario(
             }
         };
         let attribute = step.checks.as_deref().and_then(rules::rule).map(|r| r.id);
-        let minted = session.minted.len();
+        let minted = session.minted().len();
         if let Err(e) = session.exchange(&to_model, &to_target, attribute) {
             error = Some(format!("{NO_ANSWER}: {e}"));
             break;
         }
         if let (Some(name), true, Some(id)) = (
             &step.name,
-            session.minted.len() > minted,
-            session.minted.last(),
+            session.minted().len() > minted,
+            session.minted().last(),
         ) {
             uploads.push((name.clone(), id.clone()));
         }
         for (name, id) in &uploads {
-            if let Some(u) = session.model.upload(id) {
+            if let Some(u) = session.model().upload(id) {
                 digests.insert(name.clone(), u.digest());
             }
         }
     }
     target.cleanup(config, &repos);
     target.case_ended(error.as_deref());
-    CaseResult {
+    let log = session.finish(&config.profile);
+    let case = CaseResult {
         name: scenario.name.clone(),
         rules: scenario.rules.clone(),
         repositories: repos,
         steps: session.records,
         error,
-    }
+    };
+    (case, log)
 }
 
 /// Runs the catalog and the generated sequences against `endpoint`.
@@ -366,6 +373,7 @@ pub fn run(
         scenario::load_dir(&config.scenarios_dir).map_err(|e| RunError::Usage(e.to_string()))?;
     let target = Target::probe(endpoint, config)?;
     let mut results = Vec::new();
+    let mut logs = Vec::new();
     let mut not_run = Vec::new();
     for (i, s) in catalog
         .iter()
@@ -393,7 +401,9 @@ pub fn run(
         if config.progress {
             eprint!("\r\x1b[Kscenario {}/{}: {}", i + 1, catalog.len(), s.name);
         }
-        results.push(run_scenario(&target, config, s, i));
+        let (case, log) = run_scenario(&target, config, s, i);
+        results.push(case);
+        logs.extend(log);
     }
     if config.progress {
         eprint!("\r\x1b[K");
@@ -402,15 +412,18 @@ pub fn run(
         && config.selected("generated")
         && !config.stopped()
         && target.unusable().is_none())
-    .then(|| generated::run(&target, config));
+    .then(|| generated::run(&target, config, &mut logs));
+    let inferred = judge::infer(&config.profile, &logs);
     let mut report = Report::new(
         target_label.to_owned(),
-        config.profile.name.clone(),
+        &config.profile,
         results,
         generated,
         not_run,
+        inferred,
     );
     report.stopped = target.unusable();
+    report.strict = config.strict;
     Ok(report)
 }
 

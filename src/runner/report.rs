@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::compare::Divergence;
+use super::judge::Verdict;
 use super::session::StepRecord;
-use crate::model::{RULES, Source};
+use crate::model::{Profile, RULES, Source};
 
 /// A scenario's or a generated case's result.
 #[derive(Debug, Clone, Serialize)]
@@ -28,9 +29,21 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
-    /// Whether every step matched and the case ran to its end.
-    pub fn passed(&self) -> bool {
-        self.error.is_none() && self.steps.iter().all(|s| s.divergences.is_empty())
+    /// Whether the case ran to its end with no FAIL (and, when `strict`, no differs).
+    pub fn passed(&self, strict: bool) -> bool {
+        self.error.is_none()
+            && self.count(Verdict::Fail) == 0
+            && (!strict || self.count(Verdict::Differs) == 0)
+    }
+
+    /// Whether every step agreed with the model.
+    pub fn agreed(&self) -> bool {
+        self.error.is_none() && self.steps.iter().all(|s| s.verdict == Verdict::Pass)
+    }
+
+    /// Steps with this verdict.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.steps.iter().filter(|s| s.verdict == verdict).count()
     }
 }
 
@@ -47,6 +60,9 @@ pub struct GeneratedResult {
     /// Where the failing sequence was written as a scenario.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regression: Option<String>,
+    /// The first few cases that diverged without failing (differs, consequences).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differing: Vec<CaseResult>,
 }
 
 /// One rule's result.
@@ -54,13 +70,20 @@ pub struct GeneratedResult {
 pub struct RuleResult {
     /// The rule id.
     pub id: &'static str,
+    /// `pass`, `FAIL`, `differs` or `unseen` (never exercised).
+    pub verdict: &'static str,
     /// Its sources.
     pub sources: &'static [Source],
     /// Steps that exercised it.
     pub checked: u32,
-    /// Divergences counted against it.
-    pub divergences: u32,
-    /// The first divergence, with its step.
+    /// Steps that FAIL on it.
+    pub fail: u32,
+    /// Steps that differ on it (another legal choice).
+    pub differs: u32,
+    /// Steps that diverge on it as a consequence of an earlier divergence (not counted
+    /// against it).
+    pub consequence: u32,
+    /// The first FAIL on it (else the first differs), with its step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<FirstDivergence>,
 }
@@ -78,13 +101,20 @@ pub struct FirstDivergence {
 
 /// The whole run.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The target URL (or `embedded fake`).
     pub target: String,
-    /// The profile.
+    /// The selected profile's name.
     pub profile: String,
+    /// Whether differs fail the run (`--strict`).
+    pub strict: bool,
     /// Per rule, in catalog order.
     pub rules: Vec<RuleResult>,
+    /// The inferred profile's knobs that differ from the selected one, as `knob=value`.
+    pub inferred: Vec<String>,
+    /// The inferred profile, whole: the knob values that explain the most steps.
+    pub inferred_profile: Profile,
     /// Every scenario run.
     pub scenarios: Vec<CaseResult>,
     /// The generated runs, if any.
@@ -93,8 +123,12 @@ pub struct Report {
     /// Scenarios not run, with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_run: Vec<String>,
-    /// Total divergences.
-    pub divergences: u32,
+    /// Steps that FAIL, plus scenarios that could not run to their end.
+    pub fail: u32,
+    /// Steps that differ.
+    pub differs: u32,
+    /// Steps that diverge as consequences.
+    pub consequence: u32,
     /// Why the run ended early: the target stopped answering (the CLI then exits 2 after
     /// writing the reports).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,13 +136,14 @@ pub struct Report {
 }
 
 impl Report {
-    /// Builds the per-rule table from the cases.
+    /// Builds the per-rule table from the cases' verdicts.
     pub fn new(
         target: String,
-        profile: String,
+        selected: &Profile,
         scenarios: Vec<CaseResult>,
         generated: Option<GeneratedResult>,
         not_run: Vec<String>,
+        inferred_profile: Profile,
     ) -> Self {
         let mut by_rule: BTreeMap<&'static str, RuleResult> = RULES
             .iter()
@@ -117,79 +152,128 @@ impl Report {
                     r.id,
                     RuleResult {
                         id: r.id,
+                        verdict: "unseen",
                         sources: r.sources,
                         checked: 0,
-                        divergences: 0,
+                        fail: 0,
+                        differs: 0,
+                        consequence: 0,
                         first: None,
                     },
                 )
             })
             .collect();
-        let failure = generated.as_ref().and_then(|g| g.failure.as_ref());
-        let mut total = 0;
-        for case in scenarios.iter().chain(failure) {
+        let extra: Vec<&CaseResult> = generated
+            .iter()
+            .flat_map(|g| g.failure.iter().chain(&g.differing))
+            .collect();
+        let (mut fail, mut differs, mut consequence) = (0, 0, 0);
+        for case in scenarios.iter().chain(extra) {
             for step in &case.steps {
                 for id in &step.checked {
                     if let Some(r) = by_rule.get_mut(id) {
                         r.checked += 1;
                     }
                 }
+                match step.verdict {
+                    Verdict::Pass => continue,
+                    Verdict::Fail => fail += 1,
+                    Verdict::Differs => differs += 1,
+                    Verdict::Consequence => consequence += 1,
+                }
+                // Each rule the step diverges on, once.
+                let mut seen: Vec<&'static str> = Vec::new();
                 for d in &step.divergences {
-                    total += 1;
-                    if let Some(r) = by_rule.get_mut(d.rule) {
-                        r.divergences += 1;
-                        if r.first.is_none() {
-                            r.first = Some(FirstDivergence {
-                                case: case.name.clone(),
-                                step: step.clone(),
-                                divergence: d.clone(),
-                            });
-                        }
+                    if seen.contains(&d.rule) {
+                        continue;
+                    }
+                    seen.push(d.rule);
+                    let Some(r) = by_rule.get_mut(d.rule) else {
+                        continue;
+                    };
+                    match step.verdict {
+                        Verdict::Fail => r.fail += 1,
+                        Verdict::Differs => r.differs += 1,
+                        _ => r.consequence += 1,
+                    }
+                    let replace = match (&r.first, step.verdict) {
+                        (_, Verdict::Consequence | Verdict::Pass) => false,
+                        (None, _) => true,
+                        (Some(f), Verdict::Fail) => f.step.verdict != Verdict::Fail,
+                        (Some(_), Verdict::Differs) => false,
+                    };
+                    if replace {
+                        r.first = Some(FirstDivergence {
+                            case: case.name.clone(),
+                            step: step.clone(),
+                            divergence: d.clone(),
+                        });
                     }
                 }
             }
         }
-        total += scenarios.iter().filter(|c| c.error.is_some()).count() as u32;
+        for r in by_rule.values_mut() {
+            r.verdict = match (r.fail, r.differs, r.checked) {
+                (f, _, _) if f > 0 => "FAIL",
+                (_, d, _) if d > 0 => "differs",
+                (_, _, 0) => "unseen",
+                _ => "pass",
+            };
+        }
+        fail += scenarios.iter().filter(|c| c.error.is_some()).count() as u32;
+        let inferred = selected
+            .differences(&inferred_profile)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         Report {
             target,
-            profile,
+            profile: selected.name.clone(),
+            strict: false,
             rules: RULES.iter().filter_map(|r| by_rule.remove(r.id)).collect(),
+            inferred,
+            inferred_profile,
             scenarios,
             generated,
             not_run,
-            divergences: total,
+            fail,
+            differs,
+            consequence,
             stopped: None,
         }
     }
 
-    /// Whether the target matched the model everywhere.
+    /// Whether nothing FAILs (nor, under `--strict`, differs) and the run was not stopped.
     pub fn passed(&self) -> bool {
-        self.divergences == 0 && self.stopped.is_none()
+        self.fail == 0 && (!self.strict || self.differs == 0) && self.stopped.is_none()
     }
 
     /// The human summary.
     pub fn text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "target:  {}\nprofile: {}\n", self.target, self.profile);
         let _ = writeln!(
             s,
-            "{:<8} {:<7} {:>7} {:>11}  sources",
-            "rule", "result", "checked", "divergences"
+            "target:  {}\nprofile: {}{}\n",
+            self.target,
+            self.profile,
+            if self.strict { " (strict)" } else { "" }
+        );
+        let _ = writeln!(
+            s,
+            "{:<8} {:<8} {:>7} {:>5} {:>7} {:>11}  sources",
+            "rule", "verdict", "checked", "FAIL", "differs", "consequence"
         );
         for r in &self.rules {
-            let result = match (r.checked, r.divergences) {
-                (_, d) if d > 0 => "FAIL",
-                (0, _) => "unseen",
-                _ => "pass",
-            };
             let sources: Vec<&str> = r.sources.iter().map(|s| s.as_str()).collect();
             let _ = writeln!(
                 s,
-                "{:<8} {:<7} {:>7} {:>11}  {}",
+                "{:<8} {:<8} {:>7} {:>5} {:>7} {:>11}  {}",
                 r.id,
-                result,
+                r.verdict,
                 r.checked,
-                r.divergences,
+                r.fail,
+                r.differs,
+                r.consequence,
                 sources.join(", ")
             );
         }
@@ -198,20 +282,36 @@ impl Report {
             let d = &f.divergence;
             let _ = writeln!(
                 s,
-                "\n{} first diverged in {} step {} ({}):",
-                r.id, f.case, f.step.index, f.step.operation
+                "\n{} {} in {} step {} ({}):",
+                r.id,
+                f.step.verdict.as_str(),
+                f.case,
+                f.step.index,
+                f.step.operation
             );
             let _ = writeln!(s, "  {}: expected {}, got {}", d.what, d.expected, d.actual);
-            if !d.knobs.is_empty() {
+            if !f.step.knobs.is_empty() {
                 let _ = writeln!(
                     s,
-                    "  chosen rule; the profile says {} (the target may have chosen otherwise)",
-                    d.knobs.join(", ")
+                    "  another legal choice: {} makes this step and its case agree",
+                    f.step.knobs.join(" or ")
                 );
             }
             let _ = writeln!(s, "  request:  {}", f.step.request);
             let _ = writeln!(s, "  expected: {}", f.step.expected);
             let _ = writeln!(s, "  actual:   {}", f.step.actual);
+            let follows: Vec<String> = self
+                .cases()
+                .filter(|c| c.name == f.case)
+                .flat_map(|c| &c.steps)
+                .filter(|st| {
+                    st.follows_from == Some(f.step.index) && st.verdict == Verdict::Consequence
+                })
+                .map(|st| format!("step {} ({})", st.index, st.operation))
+                .collect();
+            if !follows.is_empty() {
+                let _ = writeln!(s, "  consequences: {}", follows.join(", "));
+            }
         }
         for c in self.scenarios.iter().filter(|c| c.error.is_some()) {
             let _ = writeln!(
@@ -227,12 +327,21 @@ impl Report {
         if let Some(reason) = &self.stopped {
             let _ = writeln!(s, "\nrun stopped: {reason}");
         }
-        let passed = self.scenarios.iter().filter(|c| c.passed()).count();
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "\nscenarios: {passed} of {} passed",
-            self.scenarios.len()
+            "\ninferred profile: {}",
+            if self.inferred.is_empty() {
+                format!("{} (no knob differs)", self.profile)
+            } else {
+                format!("{} with {}", self.profile, self.inferred.join(", "))
+            }
         );
+        let passed = self
+            .scenarios
+            .iter()
+            .filter(|c| c.passed(self.strict))
+            .count();
+        let _ = write!(s, "scenarios: {passed} of {} passed", self.scenarios.len());
         if let Some(g) = &self.generated {
             let _ = write!(s, "; generated: {} cases (seed {})", g.cases, g.seed);
             match (&g.failure, &g.regression) {
@@ -247,12 +356,25 @@ impl Report {
                     let _ = write!(s, ", failed; smallest sequence has {} steps", f.steps.len());
                 }
                 _ => {
-                    let _ = write!(s, ", all passed");
+                    let _ = write!(s, ", none failed");
                 }
             }
         }
-        let _ = writeln!(s, "\n{} divergences", self.divergences);
+        let _ = writeln!(
+            s,
+            "\n{} FAIL, {} differs, {} consequences",
+            self.fail, self.differs, self.consequence
+        );
         s
+    }
+
+    /// Every case the report shows: the scenarios, then the generated ones.
+    pub fn cases(&self) -> impl Iterator<Item = &CaseResult> {
+        self.scenarios.iter().chain(
+            self.generated
+                .iter()
+                .flat_map(|g| g.failure.iter().chain(&g.differing)),
+        )
     }
 
     /// JUnit XML: one test case per scenario (and one for the generated runs).
@@ -268,14 +390,23 @@ impl Report {
             .iter()
             .map(|c| {
                 let failure = c.error.clone().or_else(|| {
+                    let counts =
+                        |v: Verdict| v == Verdict::Fail || (self.strict && v == Verdict::Differs);
                     let lines: Vec<String> = c
                         .steps
                         .iter()
+                        .filter(|st| counts(st.verdict))
                         .flat_map(|st| {
                             st.divergences.iter().map(move |d| {
                                 format!(
-                                    "step {} {} [{}] {}: expected {}, got {}",
-                                    st.index, st.operation, d.rule, d.what, d.expected, d.actual
+                                    "step {} {} {} [{}] {}: expected {}, got {}",
+                                    st.index,
+                                    st.operation,
+                                    st.verdict.as_str(),
+                                    d.rule,
+                                    d.what,
+                                    d.expected,
+                                    d.actual
                                 )
                             })
                         })

@@ -5,9 +5,10 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::compare::{Divergence, IdMap, compare, knobs_for};
+use super::compare::{Divergence, IdMap};
 use super::endpoint::{Endpoint, Observed, TransportError};
-use crate::model::{Outcome, Registry, Request, Response, rule_for, rules_checked};
+use super::judge::{self, CaseLog, CaseState, Exchange, Judged, Verdict};
+use crate::model::{Outcome, Profile, Registry, Request, rule_for, rules_checked};
 use crate::wire::{self, CONTENT_TYPE};
 
 /// One exchanged step, as reports show it.
@@ -33,8 +34,16 @@ pub struct StepRecord {
     pub expected: Value,
     /// The target's answer.
     pub actual: Value,
-    /// How the two differ.
+    /// How the two differ, judged under the selected profile.
     pub divergences: Vec<Divergence>,
+    /// The verdict (spec §8).
+    pub verdict: Verdict,
+    /// For `differs`: each set of knob values that makes this step and its case agree.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub knobs: Vec<String>,
+    /// For `consequence`: the step whose divergence this one follows from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follows_from: Option<usize>,
     /// Tries beyond the first (only with `--retries`).
     #[serde(skip_serializing_if = "is_zero")]
     pub retries: u32,
@@ -128,12 +137,14 @@ fn actual_json(o: &Observed) -> Value {
 #[derive(Debug)]
 pub struct Session<'a> {
     endpoint: &'a Endpoint,
-    /// The model.
-    pub model: Registry,
-    /// Model upload ids to the target's.
-    pub ids: IdMap,
-    /// The model's minted upload ids, in order.
-    pub minted: Vec<String>,
+    /// The fresh model the case started from (replays start here).
+    start: Registry,
+    /// The model, kept in line with the target, and what the judge learned.
+    pub state: CaseState,
+    /// Every answered step, for replays.
+    log: Vec<Exchange>,
+    /// Every answered step as judged under the selected profile.
+    judged: Vec<Judged>,
     /// Every step so far.
     pub records: Vec<StepRecord>,
 }
@@ -143,11 +154,27 @@ impl<'a> Session<'a> {
     pub fn new(endpoint: &'a Endpoint, model: Registry) -> Self {
         Session {
             endpoint,
-            model,
-            ids: IdMap::default(),
-            minted: Vec::new(),
+            start: model.clone(),
+            state: CaseState::new(model),
+            log: Vec::new(),
+            judged: Vec::new(),
             records: Vec::new(),
         }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Registry {
+        &self.state.model
+    }
+
+    /// Model upload ids to the target's.
+    pub fn ids(&self) -> &IdMap {
+        &self.state.ids
+    }
+
+    /// The model's upload ids in the order the target opened them.
+    pub fn minted(&self) -> &[String] {
+        &self.state.minted
     }
 
     /// Sends `to_target` to the target and applies `to_model` to the model (the same
@@ -166,13 +193,14 @@ impl<'a> Session<'a> {
             to_model.target.as_deref(),
             &to_model.body,
         );
-        self.exchange_decoded(&request, to_target, attribute)
+        self.exchange_decoded(request, &to_model.body, to_target, attribute)
     }
 
     /// [`Session::exchange`] with the model's request already decoded.
     fn exchange_decoded(
         &mut self,
-        request: &Request,
+        request: Request,
+        model_body: &[u8],
         to_target: &WireRequest,
         attribute: Option<&'static str>,
     ) -> Result<&StepRecord, TransportError> {
@@ -181,13 +209,13 @@ impl<'a> Session<'a> {
             to_target.content_type.as_deref(),
             &to_target.body,
         );
-        let expected = self.model.apply(request);
         let (observed, retries) = match sent {
             Ok(answer) => answer,
             Err(e) => {
                 // No answer is a divergence on this step; what the target did with the
                 // request is unknown, so the caller stops the case here.
-                let rule = attribute.unwrap_or_else(|| rule_for(request, &expected));
+                let expected = self.state.model.clone().apply(&request);
+                let rule = attribute.unwrap_or_else(|| rule_for(&request, &expected));
                 let record = StepRecord {
                     index: self.records.len(),
                     operation: operation_name(to_target),
@@ -196,66 +224,54 @@ impl<'a> Session<'a> {
                     target: to_target.target.clone(),
                     content_type: to_target.content_type.clone(),
                     request: summarize_body(&to_target.body),
-                    expected: expected_json(&expected, &self.ids),
+                    expected: expected_json(&expected, &self.state.ids),
                     actual: json!({ "noAnswer": e.0 }),
-                    divergences: vec![Divergence {
+                    divergences: vec![Divergence::new(
                         rule,
-                        what: "answer".into(),
-                        expected: "an HTTP answer".into(),
-                        actual: format!("none ({e})"),
-                        knobs: Vec::new(),
-                    }],
+                        "answer",
+                        "an HTTP answer",
+                        format!("none ({e})"),
+                    )],
+                    verdict: Verdict::Fail,
+                    knobs: Vec::new(),
+                    follows_from: None,
                     retries: 0,
                 };
                 self.records.push(record);
                 return Err(e);
             }
         };
-        let mut divergences = Vec::new();
-        if let Ok(Response::UploadInitiated { upload_id, .. }) = &expected {
-            self.minted.push(upload_id.clone());
-            if let Some(Value::String(t)) = observed.body.as_ref().and_then(|b| b.get("uploadId")) {
-                if self.ids.has_target(t) {
-                    divergences.push(Divergence {
-                        rule: "INIT-1",
-                        what: "uploadId".into(),
-                        expected: "a fresh id".into(),
-                        actual: format!("{t}, answered before"),
-                        knobs: Vec::new(),
-                    });
-                }
-                self.ids.insert(upload_id, t);
-            }
-        }
-        divergences.extend(compare(
-            request,
-            &expected,
-            &observed,
-            &self.ids,
-            self.model.profile(),
-        ));
-        let rule = attribute.unwrap_or_else(|| rule_for(request, &expected));
-        let mut checked = rules_checked(request, &expected);
+        let exchange = Exchange::new(request, observed, attribute, model_body);
+        let index = self.records.len();
+        let judged = judge::judge_step(&mut self.state, index, &exchange);
+        let rule = attribute.unwrap_or_else(|| rule_for(&exchange.request, &judged.expected));
+        let mut checked = rules_checked(&exchange.request, &judged.expected);
         checked[0] = rule;
-        if let Some(r) = attribute {
-            for d in &mut divergences {
-                d.rule = r;
-                d.knobs = knobs_for(self.model.profile(), r);
-            }
-        }
+        let verdict = if judged.divergences.is_empty() {
+            Verdict::Pass
+        } else if judged.follows_from.is_some() {
+            Verdict::Consequence
+        } else {
+            Verdict::Fail // until the case is judged whole
+        };
         self.records.push(StepRecord {
-            index: self.records.len(),
+            index,
             operation: operation_name(to_target),
             rule,
             checked,
             target: to_target.target.clone(),
             content_type: to_target.content_type.clone(),
             request: summarize_body(&to_target.body),
-            expected: expected_json(&expected, &self.ids),
-            actual: actual_json(&observed),
-            divergences,
+            expected: expected_json(&judged.expected, &self.state.ids),
+            actual: actual_json(&exchange.answer),
+            divergences: judged.divergences.clone(),
+            verdict,
+            knobs: Vec::new(),
+            follows_from: judged.follows_from,
             retries,
         });
+        self.log.push(exchange);
+        self.judged.push(judged);
         Ok(self.records.last().expect("just pushed"))
     }
 
@@ -263,8 +279,26 @@ impl<'a> Session<'a> {
     /// The model applies `request` as it is (encoding and decoding are the identity, a
     /// tested property), so the blob is encoded once, for the target only.
     pub fn exchange_request(&mut self, request: &Request) -> Result<&StepRecord, TransportError> {
-        let to_target = WireRequest::of(&translate_ids(request, &self.ids));
-        self.exchange_decoded(request, &to_target, None)
+        let to_target = WireRequest::of(&translate_ids(request, &self.state.ids));
+        self.exchange_decoded(request.clone(), &to_target.body, &to_target, None)
+    }
+
+    /// Judges the whole case under `selected` (spec §8): sets every step's verdict, and
+    /// returns the case's log when any step diverged, for the run's inference.
+    pub fn finish(&mut self, selected: &Profile) -> Option<CaseLog> {
+        if self.judged.iter().all(|j| j.divergences.is_empty()) {
+            return None;
+        }
+        let verdicts = judge::judge_case(&self.start, selected, &self.log, &self.judged);
+        for (record, v) in self.records.iter_mut().zip(verdicts) {
+            record.verdict = v.verdict;
+            record.knobs = v.knobs;
+            record.follows_from = v.follows_from;
+        }
+        Some(CaseLog {
+            start: self.start.clone(),
+            log: std::mem::take(&mut self.log),
+        })
     }
 }
 

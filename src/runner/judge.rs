@@ -1,0 +1,730 @@
+//! Verdicts (spec §8): every step of a case is pass, differs, consequence or FAIL.
+//!
+//! One function judges a step: [`judge_step`] applies the request to the model, compares
+//! the target's answer, and where they diverge brings the model in line with what the
+//! target evidently did (resynchronising), so that a later step is judged on its own. The
+//! live session calls it as each answer arrives; [`judge_case`] calls it again to replay a
+//! whole case under other knob values against the answers already recorded: nothing is
+//! sent twice. A diverging step is:
+//! - a **consequence** when an earlier divergence of the case left the state of what it
+//!   touches unknown or adopted, and its own divergence depends on that state;
+//! - **differs** when a profile that changes only knobs makes it agree without making any
+//!   other step of its case diverge; the explaining `knob=value` pairs are named;
+//! - **FAIL** otherwise.
+//!
+//! [`infer`] searches the knob space for the profile that explains the most steps of the
+//! run's diverging cases: the inferred profile.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::compare::{Divergence, IdMap, compare};
+use super::endpoint::Observed;
+use crate::model::limits::MAX_PART_BYTES;
+use crate::model::{Outcome, Profile, Registry, Request, Response, rule_for};
+
+/// The verdict on one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    /// The target's answer agrees with the model's.
+    #[serde(rename = "pass")]
+    Pass,
+    /// Another legal choice: a knob value explains it.
+    #[serde(rename = "differs")]
+    Differs,
+    /// Follows from an earlier divergence of the same case.
+    #[serde(rename = "consequence")]
+    Consequence,
+    /// Breaks a rule no profile explains.
+    #[serde(rename = "FAIL")]
+    Fail,
+}
+
+impl Verdict {
+    /// The word reports print.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Differs => "differs",
+            Verdict::Consequence => "consequence",
+            Verdict::Fail => "FAIL",
+        }
+    }
+}
+
+/// One step as sent and answered: what a replay needs.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The request, with the model's upload ids.
+    pub request: Request,
+    /// The target's answer.
+    pub answer: Observed,
+    /// The rule the step checks when the catalog names one (`checks`).
+    pub attribute: Option<&'static str>,
+    /// The repository names and (model) upload ids the request touches.
+    pub entities: Vec<String>,
+}
+
+impl Exchange {
+    /// An exchange; `model_body` is the body the model side was given, from which a
+    /// malformed request's repository and upload are read.
+    pub fn new(
+        request: Request,
+        answer: Observed,
+        attribute: Option<&'static str>,
+        model_body: &[u8],
+    ) -> Self {
+        let entities = entities_of(&request, model_body);
+        Exchange {
+            request,
+            answer,
+            attribute,
+            entities,
+        }
+    }
+}
+
+/// The repository and upload a request names; for a body the wire layer could not decode,
+/// whatever `repositoryName` / `uploadId` strings its text holds.
+fn entities_of(request: &Request, body: &[u8]) -> Vec<String> {
+    let (repo, upload) = match request {
+        Request::CreateRepository(r) => (r.repository_name.clone(), None),
+        Request::DeleteRepository(r) => (r.repository_name.clone(), None),
+        Request::InitiateLayerUpload(r) => (r.repository_name.clone(), None),
+        Request::UploadLayerPart(r) => (r.repository_name.clone(), r.upload_id.clone()),
+        Request::CompleteLayerUpload(r) => (r.repository_name.clone(), r.upload_id.clone()),
+        Request::BatchCheckLayerAvailability(r) => (r.repository_name.clone(), None),
+        Request::UnknownOperation { .. } | Request::Malformed { .. } => {
+            let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+            let find = |key: &str| {
+                let at = text.find(&format!("\"{key}\""))?;
+                let rest = &text[at + key.len() + 2..];
+                let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+                let rest = rest.strip_prefix('"')?;
+                Some(rest[..rest.find('"')?].to_owned())
+            };
+            (find("repositoryName"), find("uploadId"))
+        }
+    };
+    repo.into_iter().chain(upload).collect()
+}
+
+/// A case's model and what the judge learned while stepping through it.
+#[derive(Debug, Clone)]
+pub struct CaseState {
+    /// The model, kept in line with the target.
+    pub model: Registry,
+    /// Model upload ids to the target's.
+    pub ids: IdMap,
+    /// The model's upload ids in the order the target opened them.
+    pub minted: Vec<String>,
+    /// Entities whose state on the target is unknown since a step: any later divergence
+    /// on them follows from that step.
+    unknown: BTreeMap<String, usize>,
+    /// Entities the model was brought in line on at a step: a later divergence that
+    /// depends on their state follows from that step.
+    adopted: BTreeMap<String, usize>,
+    /// Entities a request touched that both sides refused: the first later divergence
+    /// on their state breaks STATE-1 (that request changed something).
+    refused: BTreeMap<String, usize>,
+}
+
+impl CaseState {
+    /// A case starting from `model`.
+    pub fn new(model: Registry) -> Self {
+        CaseState {
+            model,
+            ids: IdMap::default(),
+            minted: Vec::new(),
+            unknown: BTreeMap::new(),
+            adopted: BTreeMap::new(),
+            refused: BTreeMap::new(),
+        }
+    }
+}
+
+/// A judged step.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// The model's answer.
+    pub expected: Outcome,
+    /// How the target's answer differs (empty: it agrees).
+    pub divergences: Vec<Divergence>,
+    /// The earlier step this one's divergence follows from.
+    pub follows_from: Option<usize>,
+}
+
+/// Rules whose answer depends on what earlier steps left behind.
+const STATE_RULES: &[&str] = &[
+    "STATE-1", "REPO-1", "ADMIN-1", "ADMIN-2", "PART-1", "PART-3", "PART-5", "DONE-1", "DONE-2",
+    "DONE-3", "DONE-4", "DONE-5", "CHECK-1", "CHECK-2",
+];
+
+/// Error names a target answers from what it holds.
+const STATE_ERRORS: &[&str] = &[
+    "RepositoryNotFoundException",
+    "RepositoryAlreadyExistsException",
+    "RepositoryNotEmptyException",
+    "UploadNotFoundException",
+    "EmptyUploadException",
+    "LayerPartTooSmallException",
+    "InvalidLayerException",
+    "LayerAlreadyExistsException",
+];
+
+/// Whether a divergence shows that the target holds other state than the model, where
+/// the request passed the checks that do not depend on state: the target lost an upload
+/// or a repository the model holds, has no bytes where the model has some, or expects
+/// another next byte (it refuses a part the model accepts, or names another
+/// `lastValidByteReceived`).
+fn reveals_state(
+    request: &Request,
+    expected: &Outcome,
+    answer: &Observed,
+    divergences: &[Divergence],
+) -> bool {
+    if is_stateless(rule_for(request, expected)) {
+        return false;
+    }
+    let name = answer.error_name.as_deref();
+    let lost = matches!(
+        name,
+        Some("UploadNotFoundException" | "EmptyUploadException" | "RepositoryNotFoundException")
+    ) && registry_of(request).is_none();
+    let refused_part = expected.is_ok()
+        && matches!(request, Request::UploadLayerPart(_))
+        && name == Some("InvalidLayerPartException");
+    let other_count = divergences
+        .iter()
+        .any(|d| d.what == "lastValidByteReceived" && d.actual.parse::<i64>().is_ok());
+    let other_answer = divergences
+        .iter()
+        .any(|d| d.what == "answer" || d.what == "error");
+    (other_answer && (lost || refused_part)) || other_count
+}
+
+/// Rules whose answer follows from the request alone.
+fn is_stateless(rule: &str) -> bool {
+    matches!(rule, "WIRE-1" | "WIRE-2" | "VAL-1" | "VAL-2" | "PART-2")
+}
+
+fn target_succeeded(answer: &Observed) -> bool {
+    answer.status == 200 && answer.error_name.is_none()
+}
+
+fn answer_string<'a>(answer: &'a Observed, key: &str) -> Option<&'a str> {
+    answer.body.as_ref()?.get(key)?.as_str()
+}
+
+/// Judges one step: applies it to the model, compares, resynchronises.
+pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged {
+    let before = state.model.clone();
+    let expected = state.model.apply(&ex.request);
+    let answer = &ex.answer;
+    let mut divergences = Vec::new();
+    if let Ok(Response::UploadInitiated { upload_id, .. }) = &expected {
+        if let Some(t) = answer_string(answer, "uploadId").filter(|_| target_succeeded(answer)) {
+            if state.ids.has_target(t) {
+                divergences.push(Divergence::new(
+                    "INIT-1",
+                    "uploadId",
+                    "a fresh id",
+                    format!("{t}, answered before"),
+                ));
+            }
+            state.ids.insert(upload_id, t);
+        }
+        if target_succeeded(answer) {
+            state.minted.push(upload_id.clone());
+        }
+    }
+    divergences.extend(compare(&ex.request, &expected, answer, &state.ids));
+    // A step that checks an earlier one (`checks`) blames that rule for an answer that
+    // shows other state; a wrong member elsewhere in it keeps its own rule.
+    if let Some(rule) = ex.attribute {
+        for d in &mut divergences {
+            if matches!(
+                d.what.as_str(),
+                "answer" | "error" | "lastValidByteReceived"
+            ) {
+                d.rule = rule;
+            }
+        }
+    }
+    if divergences.is_empty() {
+        if expected.is_err() {
+            for e in &ex.entities {
+                state.refused.entry(e.clone()).or_insert(index);
+            }
+        }
+        return Judged {
+            expected,
+            divergences,
+            follows_from: None,
+        };
+    }
+
+    let deciding = rule_for(&ex.request, &expected);
+    let state_dependent = STATE_RULES.contains(&deciding)
+        || divergences.iter().any(|d| STATE_RULES.contains(&d.rule))
+        || answer
+            .error_name
+            .as_deref()
+            .is_some_and(|n| STATE_ERRORS.contains(&n));
+    let follows_from = ex
+        .entities
+        .iter()
+        .filter_map(|e| {
+            let unknown = state.unknown.get(e).copied();
+            let adopted = state.adopted.get(e).copied().filter(|_| state_dependent);
+            unknown.into_iter().chain(adopted).min()
+        })
+        .min();
+    // The target's state differs from the model's although every earlier step agreed: an
+    // earlier request both refused must have changed it.
+    if follows_from.is_none()
+        && ex.attribute.is_none()
+        && reveals_state(&ex.request, &expected, answer, &divergences)
+        && ex.entities.iter().any(|e| state.refused.contains_key(e))
+    {
+        for d in &mut divergences {
+            if STATE_RULES.contains(&d.rule) || d.what == "answer" || d.what == "error" {
+                d.rule = "STATE-1";
+            }
+        }
+    }
+    resync(state, before, &expected, index, ex);
+    Judged {
+        expected,
+        divergences,
+        follows_from,
+    }
+}
+
+/// Brings the model in line with what the target evidently did at a diverging step.
+fn resync(
+    state: &mut CaseState,
+    before: Registry,
+    expected: &Outcome,
+    index: usize,
+    ex: &Exchange,
+) {
+    let answer = &ex.answer;
+    let mark = |map: &mut BTreeMap<String, usize>, e: &str| {
+        map.entry(e.to_owned()).or_insert(index);
+    };
+    for e in &ex.entities {
+        mark(&mut state.adopted, e);
+    }
+    // An upload opened at a diverging step (an id out of pattern, say) is of unknown use.
+    if let Ok(Response::UploadInitiated { upload_id, .. }) = expected {
+        mark(&mut state.unknown, upload_id);
+    }
+    match (expected.is_ok(), target_succeeded(answer)) {
+        (true, true) => {}
+        (false, false) => {}
+        // The target refused what the model accepted: as far as it says, nothing changed.
+        (true, false) => state.model = before,
+        // The target accepted what the model refused: do what it did.
+        (false, true) => {
+            state.model = before;
+            if !adopt(state, ex) {
+                for e in &ex.entities {
+                    mark(&mut state.unknown, e);
+                }
+            }
+        }
+    }
+    // What the target's error says of its state, where the request passed the checks that
+    // do not depend on state (else the error says nothing of it).
+    let upload = upload_of(&ex.request);
+    let evidence = if is_stateless(rule_for(&ex.request, expected)) {
+        None
+    } else {
+        answer.error_name.as_deref()
+    };
+    match evidence {
+        Some("UploadNotFoundException") => {
+            if let Some(u) = upload {
+                state.model.forget_upload(u);
+            }
+        }
+        Some("RepositoryNotFoundException") => {
+            if let Some(r) = repository_of(&ex.request) {
+                let own = registry_of(&ex.request).is_none_or(|id| id == state.model.registry_id());
+                if own && state.model.has_repository(r) {
+                    state.model.forget_repository(r);
+                }
+            }
+        }
+        Some("InvalidLayerPartException") => {
+            let said = answer
+                .body
+                .as_ref()
+                .and_then(|b| b.get("lastValidByteReceived"))
+                .and_then(Value::as_i64);
+            let held = upload
+                .and_then(|u| state.model.upload_key_loosely(u))
+                .and_then(|k| state.model.upload(&k).map(|u| u.last_valid_byte()));
+            if let (Some(said), Some(held)) = (said, held) {
+                let agrees = match held {
+                    Some(b) => i64::try_from(b).ok() == Some(said),
+                    None => said <= 0,
+                };
+                if !agrees && let Some(u) = upload {
+                    mark(&mut state.unknown, u);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn upload_of(request: &Request) -> Option<&str> {
+    match request {
+        Request::UploadLayerPart(r) => r.upload_id.as_deref(),
+        Request::CompleteLayerUpload(r) => r.upload_id.as_deref(),
+        _ => None,
+    }
+}
+
+fn repository_of(request: &Request) -> Option<&str> {
+    match request {
+        Request::CreateRepository(r) => r.repository_name.as_deref(),
+        Request::DeleteRepository(r) => r.repository_name.as_deref(),
+        Request::InitiateLayerUpload(r) => r.repository_name.as_deref(),
+        Request::UploadLayerPart(r) => r.repository_name.as_deref(),
+        Request::CompleteLayerUpload(r) => r.repository_name.as_deref(),
+        Request::BatchCheckLayerAvailability(r) => r.repository_name.as_deref(),
+        _ => None,
+    }
+}
+
+fn registry_of(request: &Request) -> Option<&str> {
+    match request {
+        Request::CreateRepository(r) => r.registry_id.as_deref(),
+        Request::DeleteRepository(r) => r.registry_id.as_deref(),
+        Request::InitiateLayerUpload(r) => r.registry_id.as_deref(),
+        Request::UploadLayerPart(r) => r.registry_id.as_deref(),
+        Request::CompleteLayerUpload(r) => r.registry_id.as_deref(),
+        Request::BatchCheckLayerAvailability(r) => r.registry_id.as_deref(),
+        _ => None,
+    }
+}
+
+/// Applies what a target that accepted `ex.request` evidently did. False when it cannot be
+/// known (the model holds no such upload, the body could not be decoded).
+fn adopt(state: &mut CaseState, ex: &Exchange) -> bool {
+    let answer = &ex.answer;
+    match &ex.request {
+        Request::CreateRepository(r) => match &r.repository_name {
+            Some(n) => {
+                state.model.adopt_repository(n);
+                true
+            }
+            None => false,
+        },
+        Request::DeleteRepository(r) => match &r.repository_name {
+            Some(n) => {
+                state.model.forget_repository(n);
+                true
+            }
+            None => false,
+        },
+        Request::InitiateLayerUpload(r) => {
+            let Some(repo) = &r.repository_name else {
+                return false;
+            };
+            let id = state.model.adopt_upload(repo);
+            if let Some(t) = answer_string(answer, "uploadId") {
+                state.ids.insert(&id, t);
+            }
+            state.minted.push(id);
+            true
+        }
+        Request::UploadLayerPart(r) => {
+            let (Some(id), Some(blob)) = (&r.upload_id, &r.layer_part_blob) else {
+                return false;
+            };
+            let said = answer
+                .body
+                .as_ref()
+                .and_then(|b| b.get("lastByteReceived"))
+                .and_then(Value::as_u64);
+            let last = said.or(r.part_last_byte.and_then(|b| u64::try_from(b).ok()));
+            match last {
+                Some(last) => state.model.adopt_part(id, blob, last),
+                None => false,
+            }
+        }
+        Request::CompleteLayerUpload(r) => {
+            let Some(id) = &r.upload_id else { return false };
+            let digest = answer_string(answer, "layerDigest")
+                .filter(|d| crate::model::digest::is_layer_digest(d));
+            state.model.adopt_layer(id, digest)
+        }
+        // Read-only, or nothing known of what was meant.
+        Request::BatchCheckLayerAvailability(_) => true,
+        Request::UnknownOperation { .. } | Request::Malformed { .. } => false,
+    }
+}
+
+/// A case's steps replayed through a fresh model under `profile`: per step, its
+/// divergences and the step it follows from.
+pub fn replay(start: &Registry, profile: &Profile, log: &[Exchange]) -> Vec<Judged> {
+    let mut state = CaseState::new(start.clone().with_profile(profile.clone()));
+    log.iter()
+        .enumerate()
+        .map(|(i, ex)| judge_step(&mut state, i, ex))
+        .collect()
+}
+
+/// The verdict on one step, with what explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepVerdict {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// For `differs`: each explaining set of knob changes, as `knob=value` joined by `, `.
+    pub knobs: Vec<String>,
+    /// For `consequence`: the step it follows from.
+    pub follows_from: Option<usize>,
+}
+
+/// The profiles that change one knob of `base` (or two, for `pairs` among the knobs of
+/// `rules`), with the changes as `(knob, value)` pairs.
+fn alternatives(
+    base: &Profile,
+    log: &[Exchange],
+    pairs_for: Option<&[&str]>,
+) -> Vec<(Vec<(&'static str, String)>, Profile)> {
+    let mut singles: Vec<(&'static str, String, Vec<&'static str>)> = Vec::new();
+    for knob in base.knobs() {
+        let mut values: Vec<String> = Profile::candidate_values(knob.name)
+            .iter()
+            .map(|v| (*v).to_owned())
+            .collect();
+        if knob.name == "max-part-bytes" {
+            values.extend(part_limit_candidates(log));
+        }
+        values.dedup();
+        for v in values {
+            if v != knob.value {
+                singles.push((knob.name, v, knob.rules.to_vec()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, value, _) in &singles {
+        if let Ok(p) = base.with_knob(name, value) {
+            out.push((vec![(*name, value.clone())], p));
+        }
+    }
+    if let Some(rules) = pairs_for {
+        let relevant: Vec<_> = singles
+            .iter()
+            .filter(|(_, _, r)| r.iter().any(|x| rules.contains(x)))
+            .collect();
+        for (i, (n1, v1, _)) in relevant.iter().enumerate() {
+            for (n2, v2, _) in &relevant[i + 1..] {
+                if n1 == n2 {
+                    continue;
+                }
+                if let Ok(p) = base.with_knob(n1, v1).and_then(|p| p.with_knob(n2, v2)) {
+                    out.push((vec![(*n1, v1.clone()), (*n2, v2.clone())], p));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `max-part-bytes` values the case's answers point to: ECR's 10 MiB quota, and the
+/// largest part the target accepted when it refused a larger one the model accepts.
+fn part_limit_candidates(log: &[Exchange]) -> Vec<String> {
+    let len = |ex: &Exchange| match &ex.request {
+        Request::UploadLayerPart(r) => r.layer_part_blob.as_ref().map(|b| b.len() as u64),
+        _ => None,
+    };
+    let refused = log
+        .iter()
+        .filter(|ex| {
+            matches!(
+                ex.answer.error_name.as_deref(),
+                Some("InvalidParameterException" | "InvalidLayerPartException")
+            )
+        })
+        .filter_map(len)
+        .filter(|l| *l > 0 && *l <= MAX_PART_BYTES)
+        .min();
+    let Some(refused) = refused else {
+        return Vec::new();
+    };
+    let accepted = log
+        .iter()
+        .filter(|ex| target_succeeded(&ex.answer))
+        .filter_map(len)
+        .filter(|l| *l < refused)
+        .max()
+        .unwrap_or(1);
+    // A round figure in the interval if there is one, else its upper end.
+    const MIB: u64 = 1 << 20;
+    let round = [10, 16, 15, 8, 5, 12, 4, 2, 1]
+        .iter()
+        .map(|m| m * MIB)
+        .find(|v| (accepted..refused).contains(v));
+    vec![round.unwrap_or(refused - 1).to_string()]
+}
+
+/// The verdict on every step of a case (`log`, from `start`) under `selected`. `judged`
+/// is the case as judged live under `selected`.
+pub fn judge_case(
+    start: &Registry,
+    selected: &Profile,
+    log: &[Exchange],
+    judged: &[Judged],
+) -> Vec<StepVerdict> {
+    let primaries: Vec<usize> = judged
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| !j.divergences.is_empty() && j.follows_from.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    let mut explained: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    if !primaries.is_empty() {
+        let search =
+            |explained: &mut BTreeMap<usize, Vec<String>>,
+             candidates: Vec<(Vec<(&'static str, String)>, Profile)>| {
+                for (changes, profile) in candidates {
+                    let replayed = replay(start, &profile, log);
+                    let breaks_none = judged
+                        .iter()
+                        .zip(&replayed)
+                        .all(|(a, b)| !a.divergences.is_empty() || b.divergences.is_empty());
+                    if !breaks_none {
+                        continue;
+                    }
+                    let name = changes
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    for &i in &primaries {
+                        if replayed[i].divergences.is_empty() {
+                            explained.entry(i).or_default().push(name.clone());
+                        }
+                    }
+                }
+            };
+        search(&mut explained, alternatives(selected, log, None));
+        let unexplained: Vec<&'static str> = primaries
+            .iter()
+            .filter(|i| !explained.contains_key(i))
+            .flat_map(|&i| judged[i].divergences.iter().map(|d| d.rule))
+            .collect();
+        if !unexplained.is_empty() {
+            let pairs: Vec<_> = alternatives(selected, log, Some(&unexplained))
+                .into_iter()
+                .filter(|(c, _)| c.len() == 2)
+                .collect();
+            search(&mut explained, pairs);
+        }
+    }
+    judged
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            if j.divergences.is_empty() {
+                StepVerdict {
+                    verdict: Verdict::Pass,
+                    knobs: Vec::new(),
+                    follows_from: None,
+                }
+            } else if let Some(from) = j.follows_from {
+                StepVerdict {
+                    verdict: Verdict::Consequence,
+                    knobs: Vec::new(),
+                    follows_from: Some(from),
+                }
+            } else if let Some(knobs) = explained.remove(&i) {
+                StepVerdict {
+                    verdict: Verdict::Differs,
+                    knobs,
+                    follows_from: None,
+                }
+            } else {
+                StepVerdict {
+                    verdict: Verdict::Fail,
+                    knobs: Vec::new(),
+                    follows_from: None,
+                }
+            }
+        })
+        .collect()
+}
+
+/// A case kept for inference: where it started and what was exchanged.
+#[derive(Debug, Clone)]
+pub struct CaseLog {
+    /// The fresh model the case started from.
+    pub start: Registry,
+    /// The exchanges, in order.
+    pub log: Vec<Exchange>,
+}
+
+fn agreeing(cases: &[CaseLog], profile: &Profile) -> usize {
+    cases
+        .iter()
+        .map(|c| {
+            replay(&c.start, profile, &c.log)
+                .iter()
+                .filter(|j| j.divergences.is_empty())
+                .count()
+        })
+        .sum()
+}
+
+/// The profile that explains the most steps of `cases`: from `selected`, the knob change
+/// (one knob, or two of one rule) that makes the most steps agree is taken while one helps.
+pub fn infer(selected: &Profile, cases: &[CaseLog]) -> Profile {
+    let mut current = selected.clone();
+    if cases.is_empty() {
+        return current;
+    }
+    let mut score = agreeing(cases, &current);
+    let all: Vec<Exchange> = cases.iter().flat_map(|c| c.log.iter().cloned()).collect();
+    let rules: Vec<&str> = crate::model::RULES.iter().map(|r| r.id).collect();
+    for _ in 0..current.knobs().len() {
+        let mut best: Option<(usize, Profile)> = None;
+        // One knob at a time; two together only when no single one helps.
+        for pairs in [false, true] {
+            let candidates = alternatives(&current, &all, pairs.then_some(rules.as_slice()));
+            for (changes, candidate) in candidates {
+                if pairs && changes.len() < 2 {
+                    continue;
+                }
+                let s = agreeing(cases, &candidate);
+                if s > score && best.as_ref().is_none_or(|(b, _)| s > *b) {
+                    best = Some((s, candidate));
+                }
+            }
+            if best.is_some() {
+                break;
+            }
+        }
+        match best {
+            Some((s, p)) => {
+                score = s;
+                current = p;
+            }
+            None => break,
+        }
+    }
+    current.name = if current == *selected {
+        selected.name.clone()
+    } else {
+        format!("inferred from {}", selected.name)
+    };
+    current
+}
