@@ -285,3 +285,63 @@ fn a_failing_generated_sequence_is_shrunk_and_written_as_a_scenario_that_replays
     let fixed = run_against(&clean, &replay);
     assert!(fixed.passed(), "{}", fixed.text());
 }
+
+/// Every knob value other than the `ecr` one (spec §7), as a profile.
+fn knob_variants() -> Vec<(String, Profile)> {
+    let ecr = Profile::ecr();
+    let mut out = Vec::new();
+    for knob in ecr.knobs() {
+        for value in Profile::candidate_values(knob.name) {
+            if *value == knob.value {
+                continue;
+            }
+            let profile = ecr.with_knob(knob.name, value).expect("a legal value");
+            out.push((format!("{}={value}", knob.name), profile));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_catalog_shows_every_knob_value_and_each_is_inferred_as_differs_not_fail() {
+    let mut problems = Vec::new();
+    let variants = knob_variants();
+    assert!(variants.len() >= 14, "{variants:?}");
+    for (name, profile) in variants {
+        let fake = FakeEcr::builder().profile(profile).start().expect("fake");
+        let report = run_against(&fake, &config(0));
+        if report.differs == 0 {
+            problems.push(format!("{name}: no catalog step's answer changes with it"));
+        } else if !report.passed() || !report.inferred.contains(&name) {
+            problems.push(format!(
+                "{name}: passed {}, inferred {:?}\n{}",
+                report.passed(),
+                report.inferred,
+                report.text()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_run_on_existing_repositories_learns_the_registry_id_from_the_target() {
+    let fake = FakeEcr::builder()
+        .identity("123456789012", "us-east-1")
+        .repository("kept-a")
+        .repository("kept-b")
+        .start()
+        .expect("fake");
+    let existing = RunConfig {
+        repositories: vec!["kept-a".into(), "kept-b".into()],
+        ..config(8)
+    };
+    let report = run_against(&fake, &existing);
+    assert!(report.passed(), "{}", report.text());
+    // Told a wrong one, every echoed registryId diverges.
+    let told = RunConfig {
+        registry_id: Some("012345678910".into()),
+        ..existing
+    };
+    assert!(!run_against(&fake, &told).passed());
+}

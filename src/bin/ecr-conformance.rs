@@ -30,9 +30,16 @@ enum Command {
         json: bool,
     },
     /// Run the conformance suite (the catalog, then generated sequences) against a target:
-    /// --endpoint, else AWS_ENDPOINT_URL, else the embedded fake. Exit status: 0 no
-    /// divergence, 1 divergences found, 2 usage error or unusable target.
+    /// --endpoint, else AWS_ENDPOINT_URL, else the embedded fake. Every step is pass,
+    /// differs (another legal choice on a profile knob), consequence (follows from an
+    /// earlier divergence) or FAIL. Exit status: 0 nothing FAILs, 1 something FAILs (or
+    /// differs, with --strict), 2 usage error or unusable target.
     Run(Box<RunArgs>),
+    /// Judge transcripts recorded with `run --record DIR` offline, under any --profile:
+    /// the same verdicts, consequences and inferred profile as a live run, with no target.
+    /// Exit status as for `run`; a recording that cannot be replayed is exit 2, naming the
+    /// step.
+    Replay(Box<ReplayArgs>),
     /// Serve a fake ECR endpoint on 127.0.0.1 until interrupted. Prints its URL on the
     /// first line of stdout and one line per request (peer, operation, status, error) on
     /// stderr.
@@ -128,15 +135,10 @@ struct RunArgs {
     /// is created or deleted, and generated sequences skip create/delete steps.
     #[arg(long = "repository", value_name = "NAME")]
     repositories: Vec<String>,
-    /// The target's registry id, with --repository (scratch runs learn it).
-    #[arg(long)]
+    /// The target's registry id, with --repository (default: learned from the target's
+    /// answer to a part sent out of order to a new upload in the first repository).
+    #[arg(long, requires = "repositories")]
     registry_id: Option<String>,
-    /// Write the full report (every rule, every divergence) as JSON here.
-    #[arg(long, value_name = "PATH")]
-    report_json: Option<PathBuf>,
-    /// Write a JUnit XML report here (one test case per scenario).
-    #[arg(long, value_name = "PATH")]
-    junit: Option<PathBuf>,
     /// The catalog folder (default: fixtures/scenarios here, else the catalog this binary
     /// was built from). A folder of regression scenarios replays them.
     #[arg(long, value_name = "DIR")]
@@ -156,14 +158,70 @@ struct RunArgs {
     /// the target did is what the report shows).
     #[arg(long, default_value_t = 0)]
     retries: u32,
-    /// Fail the run (exit 1) on a step that differs too: another legal choice on a knob of
-    /// the profile. Without it only FAIL fails the run.
+    #[command(flatten)]
+    out: Outputs,
+}
+
+/// Reports and how verdicts end a run (`run` and `replay`).
+#[derive(Debug, clap::Args)]
+struct Outputs {
+    /// Fail (exit 1) on a step that differs too: another legal choice on a knob of the
+    /// profile. Without it only FAIL fails.
     #[arg(long)]
     strict: bool,
+    /// Write the full report (every rule, every step's verdict) as JSON here.
+    #[arg(long, value_name = "PATH")]
+    report_json: Option<PathBuf>,
+    /// Write a JUnit XML report here (one test case per scenario; a failure for FAIL, or
+    /// for differs with --strict).
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
     /// Write the inferred profile (the knob values that explain the most steps) here, as a
     /// profile file for --profile.
     #[arg(long, value_name = "PATH")]
     write_profile: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReplayArgs {
+    /// A folder of transcripts written by `run --record`.
+    dir: PathBuf,
+    /// The profile to judge them under: a built-in profile name (ecr, ecr-legacy-names)
+    /// or a profile JSON file.
+    #[arg(long, default_value = "ecr")]
+    profile: String,
+    #[command(flatten)]
+    out: Outputs,
+}
+
+/// Prints the summary and writes the reports `out` asks for.
+fn write_reports(report: &runner::Report, out: &Outputs) -> Result<(), RunError> {
+    print!("{}", report.text());
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text).map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))
+    };
+    if let Some(path) = &out.report_json {
+        let text =
+            serde_json::to_string_pretty(report).map_err(|e| RunError::Usage(e.to_string()))?;
+        write(path, text + "\n")?;
+    }
+    if let Some(path) = &out.junit {
+        write(path, report.junit())?;
+    }
+    if let Some(path) = &out.write_profile {
+        let text = serde_json::to_string_pretty(&report.inferred_profile)
+            .map_err(|e| RunError::Usage(e.to_string()))?;
+        write(path, text + "\n")?;
+    }
+    Ok(())
+}
+
+fn replay(args: &ReplayArgs) -> Result<bool, RunError> {
+    let profile = resolve_profile(&args.profile).map_err(RunError::Usage)?;
+    let mut report = runner::replay::replay_dir(&args.dir, &profile)?;
+    report.strict = args.out.strict;
+    write_reports(&report, &args.out)?;
+    Ok(report.passed())
 }
 
 /// The catalog: `fixtures/scenarios` here, else the one this binary was built from.
@@ -226,7 +284,7 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         regressions_dir: Some(args.regressions.clone()),
         stop: stop.clone(),
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        strict: args.strict,
+        strict: args.out.strict,
     };
     if args.list {
         for (name, rules, description) in runner::list(&config)? {
@@ -260,26 +318,10 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         .with_retries(args.retries);
     stop_on_ctrl_c(stop);
     let report = runner::run(&endpoint, &label, &config)?;
-    print!("{}", report.text());
-    if let Some(path) = &args.report_json {
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|e| RunError::Usage(e.to_string()))?;
-        std::fs::write(path, text + "\n")
-            .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
-    }
+    write_reports(&report, &args.out)?;
     if let Some(dir) = &args.record {
         record(dir, &report)
             .map_err(|e| RunError::Usage(format!("--record {}: {e}", dir.display())))?;
-    }
-    if let Some(path) = &args.junit {
-        std::fs::write(path, report.junit())
-            .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
-    }
-    if let Some(path) = &args.write_profile {
-        let text = serde_json::to_string_pretty(&report.inferred_profile)
-            .map_err(|e| RunError::Usage(e.to_string()))?;
-        std::fs::write(path, text + "\n")
-            .map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))?;
     }
     // Reports are written first: what the target did before it went silent is kept.
     if let Some(reason) = &report.stopped {
@@ -291,10 +333,20 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
 /// Writes each case's transcript as `<dir>/<case>.json`.
 fn record(dir: &std::path::Path, report: &runner::Report) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let failure = report.generated.as_ref().and_then(|g| g.failure.as_ref());
-    for case in report.scenarios.iter().chain(failure) {
+    let write = |name: &str, case: &runner::CaseResult| {
         let text = serde_json::to_string_pretty(&runner::transcript::of(case)).unwrap_or_default();
-        std::fs::write(dir.join(format!("{}.json", case.name)), text + "\n")?;
+        std::fs::write(dir.join(format!("{name}.json")), text + "\n")
+    };
+    for case in &report.scenarios {
+        write(&case.name, case)?;
+    }
+    if let Some(g) = &report.generated {
+        if let Some(f) = &g.failure {
+            write("generated", f)?;
+        }
+        for (i, case) in g.differing.iter().enumerate() {
+            write(&format!("generated-differing-{i}"), case)?;
+        }
     }
     Ok(())
 }
@@ -406,8 +458,17 @@ fn print_rules(json: bool) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Run(args) = cli.command {
-        return match run(*args) {
+    let verdict = match &cli.command {
+        Command::Run(_) | Command::Replay(_) => Some(()),
+        _ => None,
+    };
+    if verdict.is_some() {
+        let result = match cli.command {
+            Command::Run(args) => run(*args),
+            Command::Replay(args) => replay(&args),
+            _ => Ok(true),
+        };
+        return match result {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => {
@@ -430,7 +491,7 @@ fn main() -> ExitCode {
         return ExitCode::from(out.code);
     }
     let result = match cli.command {
-        Command::Run(_) | Command::Call { .. } => Ok(()),
+        Command::Run(_) | Command::Replay(_) | Command::Call { .. } => Ok(()),
         Command::Rules { json } => print_rules(json),
         Command::Serve(args) => serve(&args),
     };

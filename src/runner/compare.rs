@@ -64,6 +64,14 @@ impl IdMap {
         self.to_target.get(model).map_or(model, String::as_str)
     }
 
+    /// The model's id for a target id (in the same letter case), if it maps one.
+    pub fn model_of(&self, target: &str) -> Option<&str> {
+        self.to_target
+            .iter()
+            .find(|(_, t)| t.as_str() == target)
+            .map(|(m, _)| m.as_str())
+    }
+
     /// Whether the target already answered this id for another upload.
     pub fn has_target(&self, target: &str) -> bool {
         self.to_target.values().any(|t| t == target)

@@ -59,6 +59,8 @@ fn run_case(target: &Target<'_>, config: &RunConfig, generated: &[Step], case: u
         name: "generated".to_owned(),
         rules: Vec::new(),
         repositories: repos,
+        existing: config.existing(),
+        registry_id: target.registry_id.clone(),
         steps: session.records,
         error,
     };

@@ -591,6 +591,14 @@ pub fn judge_case(
         .filter(|(_, j)| !j.divergences.is_empty() && j.follows_from.is_none())
         .map(|(i, _)| i)
         .collect();
+    // Each diverging step, with the knob changes that make it agree without making any
+    // other step of the case diverge.
+    let diverging: Vec<usize> = judged
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| !j.divergences.is_empty())
+        .map(|(i, _)| i)
+        .collect();
     let mut explained: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     if !primaries.is_empty() {
         let search =
@@ -610,7 +618,7 @@ pub fn judge_case(
                         .map(|(k, v)| format!("{k}={v}"))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    for &i in &primaries {
+                    for &i in &diverging {
                         if replayed[i].divergences.is_empty() {
                             explained.entry(i).or_default().push(name.clone());
                         }
@@ -631,6 +639,13 @@ pub fn judge_case(
             search(&mut explained, pairs);
         }
     }
+    // A consequence of a step that differs, which the same knob values explain, differs too.
+    let root = |mut i: usize| {
+        while let Some(from) = judged[i].follows_from {
+            i = from;
+        }
+        i
+    };
     judged
         .iter()
         .enumerate()
@@ -642,12 +657,26 @@ pub fn judge_case(
                     follows_from: None,
                 }
             } else if let Some(from) = j.follows_from {
-                StepVerdict {
-                    verdict: Verdict::Consequence,
-                    knobs: Vec::new(),
-                    follows_from: Some(from),
+                let shared: Vec<String> = match (explained.get(&root(i)), explained.get(&i)) {
+                    (Some(r), Some(own)) if j.follows_from.is_some() => {
+                        r.iter().filter(|k| own.contains(k)).cloned().collect()
+                    }
+                    _ => Vec::new(),
+                };
+                if shared.is_empty() {
+                    StepVerdict {
+                        verdict: Verdict::Consequence,
+                        knobs: Vec::new(),
+                        follows_from: Some(from),
+                    }
+                } else {
+                    StepVerdict {
+                        verdict: Verdict::Differs,
+                        knobs: shared,
+                        follows_from: None,
+                    }
                 }
-            } else if let Some(knobs) = explained.remove(&i) {
+            } else if let Some(knobs) = explained.get(&i).cloned() {
                 StepVerdict {
                     verdict: Verdict::Differs,
                     knobs,

@@ -6,6 +6,7 @@ mod compare;
 mod endpoint;
 mod generated;
 pub mod judge;
+pub mod replay;
 mod report;
 pub mod scenario;
 mod session;
@@ -145,6 +146,69 @@ fn delete_force(name: &str) -> WireRequest {
     }))
 }
 
+/// The registry id of an endpoint, from the first answer that carries one: a part sent
+/// out of order to a new upload in `repository` is refused with InvalidLayerPartException,
+/// whose members name the registry (the part changes nothing; the upload stays open).
+fn learn_registry_id(endpoint: &Endpoint, repository: &str) -> Result<String, RunError> {
+    use crate::model::{InitiateLayerUpload, PartBlob, UploadLayerPart};
+    let send = |request: &Request| {
+        let w = WireRequest::of(request);
+        endpoint
+            .send(w.target.as_deref(), w.content_type.as_deref(), &w.body)
+            .map(|(observed, _)| observed)
+            .map_err(|e| RunError::Target(format!("the target cannot be reached: {e}")))
+    };
+    let carried = |o: &Observed| {
+        o.body
+            .as_ref()
+            .and_then(|b| b.get("registryId"))
+            .and_then(|v| v.as_str())
+            .filter(|id| crate::model::validate::registry_id(&Some((*id).to_owned())).is_ok())
+            .map(str::to_owned)
+    };
+    let opened = send(&Request::InitiateLayerUpload(InitiateLayerUpload {
+        registry_id: None,
+        repository_name: Some(repository.to_owned()),
+    }))?;
+    let upload_id = opened
+        .body
+        .as_ref()
+        .and_then(|b| b.get("uploadId"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    let Some(upload_id) = upload_id.filter(|_| opened.status == 200) else {
+        return Err(RunError::Target(format!(
+            "the target did not open an upload in '{repository}' (to learn its registry id; \
+             or give --registry-id): HTTP {} {}",
+            opened.status,
+            opened
+                .error_name
+                .clone()
+                .or(opened.raw.clone())
+                .unwrap_or_default()
+        )));
+    };
+    let refused = send(&Request::UploadLayerPart(UploadLayerPart {
+        registry_id: None,
+        repository_name: Some(repository.to_owned()),
+        upload_id: Some(upload_id),
+        part_first_byte: Some(1),
+        part_last_byte: Some(1),
+        layer_part_blob: Some(PartBlob::new(vec![0u8])),
+    }))?;
+    carried(&refused).ok_or_else(|| {
+        RunError::Target(format!(
+            "no answer of the target named its registry id (give --registry-id): HTTP {} {}",
+            refused.status,
+            refused
+                .error_name
+                .clone()
+                .or(refused.raw.clone())
+                .unwrap_or_default()
+        ))
+    })
+}
+
 impl<'a> Target<'a> {
     /// Learns the registry id by creating and deleting a probe repository (which also
     /// shows the target answers), unless existing repositories are used.
@@ -156,10 +220,10 @@ impl<'a> Target<'a> {
             format!("{:08x}", n as u32)
         };
         if config.existing() {
-            let registry_id = config
-                .registry_id
-                .clone()
-                .unwrap_or_else(|| crate::model::limits::DEFAULT_REGISTRY_ID.to_owned());
+            let registry_id = match &config.registry_id {
+                Some(id) => id.clone(),
+                None => learn_registry_id(endpoint, &config.repositories[0])?,
+            };
             return Ok(Target::new(endpoint, registry_id, run_id));
         }
         let probe = format!("{}-{run_id}-probe", config.prefix);
@@ -254,7 +318,8 @@ impl<'a> Target<'a> {
         if config.existing() {
             return;
         }
-        for r in repos {
+        let extra = repos.first().map(|r| scenario::oci_name(r));
+        for r in repos.iter().chain(&extra) {
             let d = delete_force(r);
             let sent = self
                 .endpoint
@@ -357,6 +422,8 @@ fn run_scenario(
         name: scenario.name.clone(),
         rules: scenario.rules.clone(),
         repositories: repos,
+        existing: config.existing(),
+        registry_id: target.registry_id.clone(),
         steps: session.records,
         error,
     };

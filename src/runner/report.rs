@@ -21,6 +21,11 @@ pub struct CaseResult {
     pub rules: Vec<String>,
     /// The repositories it used, in `$repo`, `$repo2`, `$repo3` order.
     pub repositories: Vec<String>,
+    /// Whether they existed before (`--repository`) rather than being scratch ones.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
+    /// The target's registry id, as the model took it.
+    pub registry_id: String,
     /// Every step.
     pub steps: Vec<StepRecord>,
     /// Why it did not run to its end, if it did not.

@@ -3,11 +3,13 @@
 //! A scenario names the rules it exercises and lists steps; expected answers are not
 //! written down: the model computes them as the steps run. Placeholders in bodies:
 //! - `"$repo"`, `"$repo2"`, `"$repo3"`: the run's scratch repository names;
+//! - `"$oci-name"`: `$repo` + `__oci`, a name only the 2026 name pattern accepts;
 //! - `"$registry"`: the target's registry id;
 //! - `"$NAME"` / `"$NAME:upper"`: the id of the upload a step opened with `"as": "NAME"`
 //!   (the model's id for the model, the target's for the target), in upper case;
 //! - `{"$blob": {"length": N, "seed": S}}`: base64 of N pattern bytes (see
-//!   [`crate::fixture`]); `{"$digest": "NAME"}`: `sha256:` of what upload NAME has received.
+//!   [`crate::fixture`]); `{"$digest": "NAME"}`: `sha256:` of what upload NAME has received
+//!   (`"NAME:upper-hex"`: with its hex in upper case).
 //!
 //! A raw step (`"raw": {"target", "contentType", "body"}`) sends its body text as is, after
 //! replacing the same `$` names; it is how malformed requests are written.
@@ -121,6 +123,12 @@ pub fn load(path: &Path) -> Result<Scenario, FixtureError> {
     Ok(s)
 }
 
+/// `$oci-name`: a name the 2026 repository-name pattern accepts and the legacy one does
+/// not (it holds `__`), made from the first repository's.
+pub fn oci_name(repo: &str) -> String {
+    format!("{repo}__oci")
+}
+
 /// What placeholders stand for on one side (model or target).
 #[derive(Debug, Clone)]
 pub struct Bindings {
@@ -143,6 +151,7 @@ impl Bindings {
             "repo" => return self.repos.first().cloned(),
             "repo2" => return self.repos.get(1).cloned(),
             "repo3" => return self.repos.get(2).cloned(),
+            "oci-name" => return self.repos.first().map(|r| oci_name(r)),
             "registry" => return Some(self.registry_id.clone()),
             _ => {}
         }
@@ -160,13 +169,20 @@ impl Bindings {
                     .ok_or_else(|| FixtureError(format!("unknown placeholder {s}")))?;
             }
             Value::Object(map) if map.contains_key("$digest") => {
-                let name = map["$digest"].as_str().unwrap_or_default().to_owned();
-                *value = Value::String(
-                    self.digests
-                        .get(&name)
-                        .cloned()
-                        .ok_or_else(|| FixtureError(format!("no upload named {name}")))?,
-                );
+                let spec = map["$digest"].as_str().unwrap_or_default().to_owned();
+                let (name, upper) = match spec.strip_suffix(":upper-hex") {
+                    Some(n) => (n, true),
+                    None => (spec.as_str(), false),
+                };
+                let digest = self
+                    .digests
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| FixtureError(format!("no upload named {name}")))?;
+                *value = Value::String(match digest.split_once(':') {
+                    Some((algo, hex)) if upper => format!("{algo}:{}", hex.to_uppercase()),
+                    _ => digest,
+                });
             }
             Value::Object(map) if map.contains_key("$blob") => {
                 if let Some(seed) = map["$blob"].get("seed").and_then(Value::as_u64) {
@@ -193,7 +209,7 @@ impl Bindings {
         if let Some(raw) = &step.raw {
             let mut body = raw.body.clone();
             // Longest names first, so `$repo2` is not read as `$repo` + "2".
-            let mut names: Vec<String> = ["repo", "repo2", "repo3", "registry"]
+            let mut names: Vec<String> = ["repo", "repo2", "repo3", "registry", "oci-name"]
                 .iter()
                 .map(|s| (*s).to_owned())
                 .chain(

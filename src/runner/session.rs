@@ -44,6 +44,9 @@ pub struct StepRecord {
     /// For `consequence`: the step whose divergence this one follows from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follows_from: Option<usize>,
+    /// The rule the catalog says the step checks (`checks`), if it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<&'static str>,
     /// Tries beyond the first (only with `--retries`).
     #[serde(skip_serializing_if = "is_zero")]
     pub retries: u32,
@@ -91,22 +94,50 @@ impl WireRequest {
     }
 }
 
-/// Summarizes a body for a report: JSON with blobs as `{length, sha256}`, else its text.
+/// Blobs up to this many bytes that no seed describes are kept whole in reports, so that
+/// a recording can be replayed.
+pub(super) const KEPT_BLOB_BYTES: usize = 4096;
+
+/// Summarizes a body for a report: JSON with each blob as `{length, sha256}` plus what
+/// rebuilds it (the [`crate::strategy::fill`] seed, else its text when short); a body
+/// that is not a JSON object, as its text.
 pub(super) fn summarize_body(body: &[u8]) -> Value {
     match serde_json::from_slice::<Value>(body) {
-        Ok(mut v) => {
+        Ok(mut v) if v.is_object() => {
             if let Some(Value::String(text)) = v.get("layerPartBlob") {
                 let summary = match wire::blob::decode(text) {
                     Ok(b) => {
-                        json!({"length": b.len(), "sha256": crate::model::digest::digest_of(&b.bytes())})
+                        let bytes = b.bytes();
+                        let mut s = json!({"length": b.len(), "sha256": crate::model::digest::digest_of(&bytes)});
+                        if let Some(seed) = crate::strategy::fill_seed(&bytes) {
+                            s["seed"] = seed.into();
+                            if !b.padded {
+                                s["unpadded"] = true.into();
+                            }
+                        } else if text.len() <= KEPT_BLOB_BYTES * 4 / 3 + 4 {
+                            s["base64"] = text.clone().into();
+                        }
+                        s
                     }
-                    Err(e) => json!({"invalid": e.to_string(), "textLength": text.len()}),
+                    Err(e) => {
+                        let mut s = json!({"invalid": e.to_string(), "textLength": text.len()});
+                        if text.len() <= KEPT_BLOB_BYTES * 4 / 3 + 4 {
+                            s["text"] = text.clone().into();
+                        }
+                        s
+                    }
                 };
                 v["layerPartBlob"] = summary;
             }
             v
         }
-        Err(_) => Value::String(String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned()),
+        _ if body.len() <= KEPT_BLOB_BYTES => {
+            Value::String(String::from_utf8_lossy(body).into_owned())
+        }
+        _ => json!({
+            "truncatedText": String::from_utf8_lossy(&body[..200]),
+            "length": body.len(),
+        }),
     }
 }
 
@@ -122,6 +153,9 @@ fn expected_json(outcome: &Outcome, ids: &IdMap) -> Value {
 
 fn actual_json(o: &Observed) -> Value {
     let mut v = json!({"status": o.status});
+    if !wire::is_awsjson(o.content_type.as_deref()) {
+        v["contentType"] = o.content_type.clone().unwrap_or_default().into();
+    }
     if let Some(n) = &o.error_name {
         v["errorName"] = n.clone().into();
     }
@@ -133,10 +167,31 @@ fn actual_json(o: &Observed) -> Value {
     v
 }
 
+/// Where a session's requests go: an endpoint over HTTP, or a recording being replayed.
+pub trait Transport {
+    /// Sends one request; the answer and the retries it took, or why there was none.
+    fn send(
+        &self,
+        target: Option<&str>,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(Observed, u32), TransportError>;
+}
+
+impl Transport for Endpoint {
+    fn send(
+        &self,
+        target: Option<&str>,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(Observed, u32), TransportError> {
+        Endpoint::send(self, target, content_type, body)
+    }
+}
+
 /// A model and a target in lock step.
-#[derive(Debug)]
 pub struct Session<'a> {
-    endpoint: &'a Endpoint,
+    endpoint: &'a dyn Transport,
     /// The fresh model the case started from (replays start here).
     start: Registry,
     /// The model, kept in line with the target, and what the judge learned.
@@ -151,7 +206,7 @@ pub struct Session<'a> {
 
 impl<'a> Session<'a> {
     /// A session over `model` (already holding what the target holds).
-    pub fn new(endpoint: &'a Endpoint, model: Registry) -> Self {
+    pub fn new(endpoint: &'a dyn Transport, model: Registry) -> Self {
         Session {
             endpoint,
             start: model.clone(),
@@ -235,6 +290,7 @@ impl<'a> Session<'a> {
                     verdict: Verdict::Fail,
                     knobs: Vec::new(),
                     follows_from: None,
+                    checks: attribute,
                     retries: 0,
                 };
                 self.records.push(record);
@@ -268,6 +324,7 @@ impl<'a> Session<'a> {
             verdict,
             knobs: Vec::new(),
             follows_from: judged.follows_from,
+            checks: attribute,
             retries,
         });
         self.log.push(exchange);

@@ -3,9 +3,12 @@
 //!
 //! Per step: the operation, the request (`X-Amz-Target`, `Content-Type`, JSON body with
 //! each blob as `{length, sha256}`) and the answer (status, sanitized error name, JSON
-//! body). Repository names become `repo-a`, `repo-b`, `repo-c` and upload ids `upload-0`,
-//! `upload-1`, ... in order of appearance; dates are redacted. Headers are never recorded,
-//! so no credential, signature or session token can appear.
+//! body). Repository names become `repo-a`, `repo-b`, `repo-c` and upload ids
+//! `abcdef00-0000-4000-8000-000000000000`, `...001`, ... (with letters, so that the
+//! upper-case form of an id stays another id) in order of appearance; dates are
+//! redacted. Headers are never recorded, so no credential, signature or session token can
+//! appear. A transcript holds what `replay` needs: blobs keep their generator's seed (or
+//! their text when short), and a step names the rule it `checks`.
 
 use serde_json::{Value, json};
 
@@ -23,7 +26,7 @@ struct Names {
 impl Names {
     fn stable(&mut self, s: &str) -> String {
         if is_upload_id(s) && !self.pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(s)) {
-            let name = format!("upload-{}", self.uploads);
+            let name = stable_upload_id(self.uploads);
             self.uploads += 1;
             self.pairs.push((s.to_uppercase(), name.to_uppercase()));
             self.pairs.push((s.to_lowercase(), name));
@@ -57,6 +60,12 @@ impl Names {
     }
 }
 
+/// The `n`th upload id of a transcript: in the UploadId pattern, so that a replay reads it
+/// as the target's id.
+pub fn stable_upload_id(n: usize) -> String {
+    format!("abcdef00-0000-4000-8000-{n:012}")
+}
+
 /// The transcript of a case.
 pub fn of(case: &CaseResult) -> Value {
     let mut names = Names {
@@ -88,9 +97,21 @@ pub fn of(case: &CaseResult) -> Value {
                 }
             }
             let mut step = json!({"operation": s.operation, "request": request, "answer": answer});
+            if let Some(rule) = s.checks {
+                step["checks"] = rule.into();
+            }
             names.walk(&mut step);
             step
         })
         .collect();
-    json!({"case": case.name, "steps": steps})
+    let mut out = json!({
+        "case": case.name,
+        "registryId": case.registry_id,
+        "repositories": case.repositories.len(),
+        "steps": steps,
+    });
+    if case.existing {
+        out["existing"] = true.into();
+    }
+    out
 }

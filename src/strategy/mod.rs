@@ -8,5 +8,5 @@
 mod layers;
 mod ops;
 
-pub use layers::{fill, part_plan};
+pub use layers::{fill, fill_seed, part_plan};
 pub use ops::{DigestPick, Position, RepoPick, Step, UploadPick, step, steps};

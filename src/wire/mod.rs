@@ -46,6 +46,7 @@ mod complete_layer_upload;
 pub mod error;
 mod initiate_layer_upload;
 mod layer_availability;
+mod long;
 mod operation;
 mod repository;
 mod upload_layer_part;
@@ -61,6 +62,7 @@ pub use initiate_layer_upload::{InitiateLayerUploadRequest, InitiateLayerUploadR
 pub use layer_availability::{
     BatchCheckLayerAvailabilityRequest, BatchCheckLayerAvailabilityResponse, Layer, LayerFailure,
 };
+pub use long::Long;
 pub use operation::{CONTENT_TYPE, Operation, TARGET_PREFIX};
 pub use repository::{
     CreateRepositoryRequest, DeleteRepositoryRequest, Repository, RepositoryResponse,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Blob;
+use super::{Blob, Long};
 
 request_type! {
     /// `UploadLayerPart` input.
@@ -14,9 +14,9 @@ request_type! {
         /// `uploadId`.
         upload_id: String,
         /// `partFirstByte`.
-        part_first_byte: i64,
+        part_first_byte: Long,
         /// `partLastByte`.
-        part_last_byte: i64,
+        part_last_byte: Long,
         /// `layerPartBlob`.
         layer_part_blob: Blob,
     }
