@@ -30,7 +30,11 @@ fn boto3_pushes_a_layer_and_finds_it_available() {
 
 #[test]
 fn every_spec_error_surfaces_in_boto3_as_its_typed_exception() {
-    let fake = FakeEcr::builder().start().expect("fake");
+    // RepositoryNotEmptyException needs the knob: under `ecr` layers need no force.
+    let profile = ecr_conformance::model::Profile::ecr()
+        .with_knob("delete-with-layers-needs-force", "true")
+        .expect("a value");
+    let fake = FakeEcr::builder().profile(profile).start().expect("fake");
     let seen = boto3(&fake.uri(), "errors");
     for name in [
         "RepositoryAlreadyExistsException",

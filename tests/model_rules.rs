@@ -403,12 +403,7 @@ fn admin_1_create_makes_a_repository_once() {
 }
 
 #[test]
-fn admin_2_delete_needs_force_for_layers_and_force_drops_uploads_and_layers() {
-    let mut r = registry();
-    let id = upload_with(&mut r, b"abc");
-    r.apply(&complete(REPO, &id, &[&digest_of(b"abc")]))
-        .expect("complete");
-    let open = initiate(&mut r, REPO);
+fn admin_2_delete_drops_uploads_and_layers_and_needs_force_only_under_the_knob() {
     let delete = |force| {
         Request::DeleteRepository(DeleteRepository {
             registry_id: None,
@@ -416,13 +411,19 @@ fn admin_2_delete_needs_force_for_layers_and_force_drops_uploads_and_layers() {
             force,
         })
     };
-    assert_eq!(
-        name(&rejected(&mut r, &delete(None))),
-        "RepositoryNotEmptyException"
-    );
-    assert!(r.apply(&delete(Some(true))).is_ok());
+    let with_layer = |profile: Profile| {
+        let mut r = registry_with(profile);
+        let id = upload_with(&mut r, b"abc");
+        r.apply(&complete(REPO, &id, &[&digest_of(b"abc")]))
+            .expect("complete");
+        let open = initiate(&mut r, REPO);
+        (r, open)
+    };
+    // ecr: a repository holding only layers and uploads goes without force.
+    let (mut r, open) = with_layer(Profile::ecr());
+    assert!(r.apply(&delete(None)).is_ok());
     assert!(!r.has_repository(REPO));
-    assert!(r.upload(&open).is_none(), "force drops the open upload");
+    assert!(r.upload(&open).is_none(), "the open upload goes with it");
     assert_eq!(
         name(&rejected(&mut r, &delete(Some(true)))),
         "RepositoryNotFoundException"
@@ -430,8 +431,103 @@ fn admin_2_delete_needs_force_for_layers_and_force_drops_uploads_and_layers() {
     // Recreated, the repository holds nothing of before.
     r.apply(&create(REPO)).expect("create");
     assert_eq!(r.layers(REPO).count(), 0);
-    // An empty repository goes without force.
-    assert!(r.apply(&delete(None)).is_ok());
+    // delete-with-layers-needs-force=true: layers need force; force drops them.
+    let needs_force = Profile::ecr()
+        .with_knob("delete-with-layers-needs-force", "true")
+        .expect("a value");
+    let (mut r, open) = with_layer(needs_force);
+    assert_eq!(
+        name(&rejected(&mut r, &delete(None))),
+        "RepositoryNotEmptyException"
+    );
+    assert!(r.apply(&delete(Some(true))).is_ok());
+    assert!(r.upload(&open).is_none());
+    r.apply(&create(REPO)).expect("create");
+    assert!(
+        r.apply(&delete(None)).is_ok(),
+        "an empty one goes without force"
+    );
+}
+
+#[test]
+fn repo_1_another_registry_is_access_denied_under_the_foreign_registry_error_knob() {
+    let profile = Profile::ecr()
+        .with_knob("foreign-registry-error", "access-denied")
+        .expect("a value");
+    let mut r = registry_with(profile);
+    let other_registry = Request::InitiateLayerUpload(InitiateLayerUpload {
+        registry_id: Some("999999999999".into()),
+        repository_name: Some(REPO.into()),
+    });
+    assert_eq!(
+        rejected(&mut r, &other_registry),
+        EcrError::AccessDenied {
+            registry_id: "999999999999".into()
+        }
+    );
+    // An absent repository of its own registry is still RepositoryNotFoundException.
+    assert_eq!(
+        name(&rejected(&mut r, &initiate_req("no-such-repo"))),
+        "RepositoryNotFoundException"
+    );
+}
+
+#[test]
+fn wire_2_an_unpadded_blob_beside_a_missing_member_is_a_serialization_error() {
+    // The whole body is decoded, blob padding included, before VAL looks at members.
+    let mut r = registry();
+    let body = br#"{"repositoryName":"layer-test","partFirstByte":0,"partLastByte":0,"layerPartBlob":"YQ"}"#;
+    let req = wire::decode_request(
+        Some("AmazonEC2ContainerRegistry_V20150921.UploadLayerPart"),
+        body,
+    );
+    assert_eq!(name(&rejected(&mut r, &req)), "SerializationException");
+}
+
+#[test]
+fn wire_2_minus_zero_is_zero() {
+    let mut r = registry();
+    let id = initiate(&mut r, REPO);
+    let body = format!(
+        r#"{{"repositoryName":"layer-test","uploadId":"{id}","partFirstByte":-0,"partLastByte":0,"layerPartBlob":"YQ=="}}"#
+    );
+    let req = wire::decode_request(
+        Some("AmazonEC2ContainerRegistry_V20150921.UploadLayerPart"),
+        body.as_bytes(),
+    );
+    assert!(matches!(
+        r.apply(&req),
+        Ok(Response::PartAccepted {
+            last_byte_received: 0,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn check_1_upper_case_hex_of_a_stored_layer_is_found_only_under_hex_either_case() {
+    let upper = |d: &str| format!("sha256:{}", d["sha256:".len()..].to_uppercase());
+    for (lookup, found) in [("exact", false), ("hex-either-case", true)] {
+        let profile = Profile::ecr()
+            .with_knob("layer-lookup", lookup)
+            .expect("a value");
+        let mut r = registry_with(profile);
+        let id = upload_with(&mut r, b"hello");
+        let d = digest_of(b"hello");
+        r.apply(&complete(REPO, &id, &[&d])).expect("complete");
+        let asked = upper(&d);
+        let answer = r.apply(&check(REPO, &[&asked])).expect("an answer");
+        let Response::Availability { layers, failures } = answer else {
+            panic!("not an availability answer");
+        };
+        assert_eq!(layers.len(), usize::from(found), "{lookup}");
+        assert_eq!(failures.len(), usize::from(!found), "{lookup}");
+        if found {
+            assert_eq!(layers[0].layer_digest, asked, "the digest as asked");
+        } else {
+            assert_eq!(failures[0].failure_code, FailureCode::MissingLayerDigest);
+        }
+    }
 }
 
 #[test]

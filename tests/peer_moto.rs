@@ -1,6 +1,7 @@
 //! The runner against moto_server (pinned in scripts/requirements.txt), a peer nobody here
-//! wrote: it must find divergences, and per rule the same ones as the committed report
-//! `fixtures/peers/moto-5.2.5.json` (set UPDATE_PEERS=1 to rewrite it after a review).
+//! wrote: it must FAIL somewhere, and give per rule the same verdict, and the same inferred
+//! profile, as the committed report `fixtures/peers/moto-5.2.5.json` (set UPDATE_PEERS=1 to
+//! rewrite it after a review).
 
 mod common;
 
@@ -50,7 +51,8 @@ fn moto_diverges_from_the_model_on_the_same_rules_as_its_committed_report() {
     let committed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("committed report"))
             .expect("JSON");
-    let verdicts = |r: &serde_json::Value| -> Vec<(String, bool)> {
+    // Per rule, the verdict word (pass, FAIL, differs, unseen), and the inferred profile.
+    let verdicts = |r: &serde_json::Value| -> Vec<(String, String)> {
         r["rules"]
             .as_array()
             .expect("rules")
@@ -58,11 +60,12 @@ fn moto_diverges_from_the_model_on_the_same_rules_as_its_committed_report() {
             .map(|x| {
                 (
                     x["id"].as_str().unwrap_or_default().to_owned(),
-                    x["divergences"].as_u64() > Some(0),
+                    x["verdict"].as_str().unwrap_or_default().to_owned(),
                 )
             })
             .collect()
     };
+    assert_eq!(now["inferred"], committed["inferred"], "{}", report.text());
     assert_eq!(
         verdicts(&now),
         verdicts(&committed),

@@ -82,6 +82,9 @@ fn every_defect_fails_the_rule_it_breaks_and_at_most_one_other() {
             .map(|r| r.id)
             .collect();
         eprintln!("{quirk:?}: {failing:?}");
+        if failing.len() > 1 {
+            eprintln!("{}", report.text());
+        }
         if !failing.contains(&rule) || failing.len() > 2 {
             wrong.push(format!(
                 "{quirk:?} breaks {rule} but {failing:?} FAIL:\n{}",

@@ -104,8 +104,7 @@ fn a_recording_replays_offline_to_the_live_verdicts_under_any_profile() {
     let replayed = runner::replay::replay_dir(&dir, &Profile::ecr()).expect("replays");
     assert_eq!(table(&replayed), table(&live), "{}", replayed.text());
     assert_eq!(replayed.inferred, live.inferred);
-    let under_inferred =
-        runner::replay::replay_dir(&dir, &live.inferred_profile).expect("replays");
+    let under_inferred = runner::replay::replay_dir(&dir, &live.inferred_profile).expect("replays");
     assert_eq!(
         (under_inferred.fail, under_inferred.differs),
         (0, 0),
@@ -169,8 +168,20 @@ fn differs_exit_0_and_exit_1_under_strict_and_the_written_profile_clears_them() 
     let fake = FakeEcr::builder().profile(variant()).start().expect("fake");
     let dir = common::tempdir("strict");
     let profile = dir.join("inferred.json");
-    let args = ["run", "--endpoint", &fake.uri(), "--cases", "8", "--seed", "2"];
-    let out = cli(&[&args[..], &["--write-profile", profile.to_str().expect("utf-8")]].concat());
+    let args = [
+        "run",
+        "--endpoint",
+        &fake.uri(),
+        "--cases",
+        "8",
+        "--seed",
+        "2",
+    ];
+    let out = cli(&[
+        &args[..],
+        &["--write-profile", profile.to_str().expect("utf-8")],
+    ]
+    .concat());
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("STATE-1  differs"), "{text}");

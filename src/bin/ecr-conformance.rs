@@ -180,6 +180,13 @@ struct Outputs {
     /// profile file for --profile.
     #[arg(long, value_name = "PATH")]
     write_profile: Option<PathBuf>,
+    /// Write a self-contained HTML report here (no scripts, nothing loaded from elsewhere).
+    #[arg(long, value_name = "PATH")]
+    report_html: Option<PathBuf>,
+    /// Write a Markdown summary here (verdict per rule, inferred profile, first
+    /// divergences), for a CI step summary or a pull-request comment.
+    #[arg(long, value_name = "PATH")]
+    report_markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -207,6 +214,12 @@ fn write_reports(report: &runner::Report, out: &Outputs) -> Result<(), RunError>
     }
     if let Some(path) = &out.junit {
         write(path, report.junit())?;
+    }
+    if let Some(path) = &out.report_html {
+        write(path, report.html())?;
+    }
+    if let Some(path) = &out.report_markdown {
+        write(path, report.markdown())?;
     }
     if let Some(path) = &out.write_profile {
         let text = serde_json::to_string_pretty(&report.inferred_profile)
@@ -457,49 +470,39 @@ fn print_rules(json: bool) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let verdict = match &cli.command {
-        Command::Run(_) | Command::Replay(_) => Some(()),
-        _ => None,
+    // Verdicts: 0 nothing fails, 1 something fails, 2 the run could not be made.
+    let verdict_exit = |result: Result<bool, RunError>| match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("ecr-conformance: {e}");
+            ExitCode::from(2)
+        }
     };
-    if verdict.is_some() {
-        let result = match cli.command {
-            Command::Run(args) => run(*args),
-            Command::Replay(args) => replay(&args),
-            _ => Ok(true),
-        };
-        return match result {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("ecr-conformance: {e}");
-                ExitCode::from(2)
-            }
-        };
-    }
-    if let Command::Call { args } = &cli.command {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let settings = CallSettings {
-            endpoint: env("AWS_ENDPOINT_URL_ECR").or_else(|| env("AWS_ENDPOINT_URL")),
-            region: env_region(),
-            keys: SigningKeys::from_env(),
-            timeout: None,
-        };
-        let out = call(args, &settings);
-        print!("{}", out.stdout);
-        eprint!("{}", out.stderr);
-        return ExitCode::from(out.code);
-    }
-    let result = match cli.command {
-        Command::Run(_) | Command::Replay(_) | Command::Call { .. } => Ok(()),
-        Command::Rules { json } => print_rules(json),
-        Command::Serve(args) => serve(&args),
-    };
-    match result {
+    let done_exit = |result: Result<(), String>| match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ecr-conformance: {e}");
             ExitCode::from(2)
+        }
+    };
+    match Cli::parse().command {
+        Command::Run(args) => verdict_exit(run(*args)),
+        Command::Replay(args) => verdict_exit(replay(&args)),
+        Command::Rules { json } => done_exit(print_rules(json)),
+        Command::Serve(args) => done_exit(serve(&args)),
+        Command::Call { args } => {
+            let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+            let settings = CallSettings {
+                endpoint: env("AWS_ENDPOINT_URL_ECR").or_else(|| env("AWS_ENDPOINT_URL")),
+                region: env_region(),
+                keys: SigningKeys::from_env(),
+                timeout: None,
+            };
+            let out = call(&args, &settings);
+            print!("{}", out.stdout);
+            eprint!("{}", out.stderr);
+            ExitCode::from(out.code)
         }
     }
 }

@@ -43,6 +43,11 @@ fn run_case(target: &Target<'_>, config: &RunConfig, generated: &[Step], case: u
         if config.existing() && matches!(step, Step::Create(_) | Step::Delete(_)) {
             continue; // kept repositories are not created or deleted
         }
+        // Kept repositories keep the layers of earlier cases: new bytes in every case.
+        let mut step = step.clone();
+        if let (true, Step::Part { seed, .. }) = (config.existing(), &mut step) {
+            *seed ^= config.seed ^ case.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ target.salt();
+        }
         let request = step.concretize(session.model(), session.minted(), &repos);
         let minted_before = session.minted().len();
         if let Err(e) = session.exchange_request(&request) {

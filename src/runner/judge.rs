@@ -108,8 +108,32 @@ fn entities_of(request: &Request, body: &[u8]) -> Vec<String> {
             (find("repositoryName"), find("uploadId"))
         }
     };
-    repo.into_iter().chain(upload).collect()
+    repo.map(|r| format!("{REPO}{r}"))
+        .into_iter()
+        .chain(upload.map(|u| upload_entity(&u)))
+        .collect()
 }
+
+/// Entities are tagged with their kind: a repository's state is its existence and its
+/// layers, an upload's its existence and its bytes.
+const REPO: &str = "repository:";
+const UPLOAD: &str = "upload:";
+
+/// The entity of an upload id: ids in other letter case name the same entity, so that a
+/// divergence on an id sent in upper case follows from one on the id itself.
+fn upload_entity(id: &str) -> String {
+    format!("{UPLOAD}{}", id.to_ascii_lowercase())
+}
+
+/// Rules whose answer depends on a repository's state.
+const REPO_STATE_RULES: &[&str] = &[
+    "REPO-1", "ADMIN-1", "ADMIN-2", "DONE-5", "CHECK-1", "CHECK-2", "STATE-1",
+];
+
+/// Rules whose answer depends on an upload's state.
+const UPLOAD_STATE_RULES: &[&str] = &[
+    "PART-1", "PART-3", "PART-5", "DONE-1", "DONE-2", "DONE-3", "DONE-4", "STATE-1",
+];
 
 /// A case's model and what the judge learned while stepping through it.
 #[derive(Debug, Clone)]
@@ -247,7 +271,7 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
         for d in &mut divergences {
             if matches!(
                 d.what.as_str(),
-                "answer" | "error" | "lastValidByteReceived"
+                "answer" | "error" | "lastValidByteReceived" | "layers" | "failures"
             ) {
                 d.rule = rule;
             }
@@ -266,19 +290,48 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
         };
     }
 
+    // Which kinds of state the divergence depends on: the rule deciding the model's answer,
+    // the rules of the divergences, and the target's error.
     let deciding = rule_for(&ex.request, &expected);
-    let state_dependent = STATE_RULES.contains(&deciding)
-        || divergences.iter().any(|d| STATE_RULES.contains(&d.rule))
-        || answer
-            .error_name
-            .as_deref()
-            .is_some_and(|n| STATE_ERRORS.contains(&n));
+    let rules: Vec<&str> = std::iter::once(deciding)
+        .chain(divergences.iter().map(|d| d.rule))
+        .collect();
+    let error = answer.error_name.as_deref();
+    let on_repository = rules.iter().any(|r| REPO_STATE_RULES.contains(r))
+        || error.is_some_and(|n| STATE_ERRORS.contains(&n) && n.starts_with("Repository"))
+        || error == Some("LayerAlreadyExistsException");
+    let on_upload = rules.iter().any(|r| UPLOAD_STATE_RULES.contains(r))
+        || error.is_some_and(|n| {
+            STATE_ERRORS.contains(&n) && !n.starts_with("Repository")
+                || n == "InvalidLayerPartException"
+        });
+    // A member only left out says nothing of state (but an absent lastValidByteReceived
+    // says no byte arrived).
+    let only_absent = divergences.iter().all(|d| {
+        d.actual == "absent"
+            && !matches!(
+                d.what.as_str(),
+                "answer" | "error" | "lastValidByteReceived"
+            )
+    });
+    // A step the model answers from the request alone (WIRE, VAL) depends on no state:
+    // its divergence is its own.
     let follows_from = ex
         .entities
         .iter()
+        .filter(|_| !is_stateless(deciding))
         .filter_map(|e| {
             let unknown = state.unknown.get(e).copied();
-            let adopted = state.adopted.get(e).copied().filter(|_| state_dependent);
+            let kind = if e.starts_with(REPO) {
+                on_repository
+            } else {
+                on_upload
+            };
+            let adopted = state
+                .adopted
+                .get(e)
+                .copied()
+                .filter(|_| kind && !only_absent);
             unknown.into_iter().chain(adopted).min()
         })
         .min();
@@ -295,7 +348,7 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
             }
         }
     }
-    resync(state, before, &expected, index, ex);
+    resync(state, before, &expected, &divergences, index, ex);
     Judged {
         expected,
         divergences,
@@ -308,6 +361,7 @@ fn resync(
     state: &mut CaseState,
     before: Registry,
     expected: &Outcome,
+    divergences: &[Divergence],
     index: usize,
     ex: &Exchange,
 ) {
@@ -315,12 +369,20 @@ fn resync(
     let mark = |map: &mut BTreeMap<String, usize>, e: &str| {
         map.entry(e.to_owned()).or_insert(index);
     };
-    for e in &ex.entities {
-        mark(&mut state.adopted, e);
+    // Where both refused, neither changed anything (unless the target's error says
+    // otherwise, below); else the state of what the step touched was brought in line.
+    if expected.is_ok() || target_succeeded(answer) {
+        for e in &ex.entities {
+            mark(&mut state.adopted, e);
+        }
     }
     // An upload opened at a diverging step (an id out of pattern, say) is of unknown use.
-    if let Ok(Response::UploadInitiated { upload_id, .. }) = expected {
-        mark(&mut state.unknown, upload_id);
+    if let Ok(Response::UploadInitiated { upload_id, .. }) = expected
+        && divergences
+            .iter()
+            .any(|d| matches!(d.what.as_str(), "uploadId" | "answer" | "error"))
+    {
+        mark(&mut state.unknown, &upload_entity(upload_id));
     }
     match (expected.is_ok(), target_succeeded(answer)) {
         (true, true) => {}
@@ -347,8 +409,10 @@ fn resync(
     };
     match evidence {
         Some("UploadNotFoundException") => {
-            if let Some(u) = upload {
-                state.model.forget_upload(u);
+            if let Some(u) = upload
+                && state.model.forget_upload(u)
+            {
+                mark(&mut state.adopted, &upload_entity(u));
             }
         }
         Some("RepositoryNotFoundException") => {
@@ -356,6 +420,7 @@ fn resync(
                 let own = registry_of(&ex.request).is_none_or(|id| id == state.model.registry_id());
                 if own && state.model.has_repository(r) {
                     state.model.forget_repository(r);
+                    mark(&mut state.adopted, &format!("{REPO}{r}"));
                 }
             }
         }
@@ -374,7 +439,7 @@ fn resync(
                     None => said <= 0,
                 };
                 if !agrees && let Some(u) = upload {
-                    mark(&mut state.unknown, u);
+                    mark(&mut state.unknown, &upload_entity(u));
                 }
             }
         }
@@ -702,13 +767,17 @@ pub struct CaseLog {
     pub log: Vec<Exchange>,
 }
 
-fn agreeing(cases: &[CaseLog], profile: &Profile) -> usize {
+/// Steps of `cases` that agree under `profile`, counting only the steps of `counted`
+/// (per case: those that were not consequences under the selected profile).
+fn agreeing(cases: &[CaseLog], counted: &[Vec<bool>], profile: &Profile) -> usize {
     cases
         .iter()
-        .map(|c| {
+        .zip(counted)
+        .map(|(c, counted)| {
             replay(&c.start, profile, &c.log)
                 .iter()
-                .filter(|j| j.divergences.is_empty())
+                .zip(counted)
+                .filter(|(j, counted)| **counted && j.divergences.is_empty())
                 .count()
         })
         .sum()
@@ -721,7 +790,17 @@ pub fn infer(selected: &Profile, cases: &[CaseLog]) -> Profile {
     if cases.is_empty() {
         return current;
     }
-    let mut score = agreeing(cases, &current);
+    // Steps that follow from an earlier divergence are no evidence of a choice.
+    let counted: Vec<Vec<bool>> = cases
+        .iter()
+        .map(|c| {
+            replay(&c.start, selected, &c.log)
+                .iter()
+                .map(|j| j.follows_from.is_none())
+                .collect()
+        })
+        .collect();
+    let mut score = agreeing(cases, &counted, &current);
     let all: Vec<Exchange> = cases.iter().flat_map(|c| c.log.iter().cloned()).collect();
     let rules: Vec<&str> = crate::model::RULES.iter().map(|r| r.id).collect();
     for _ in 0..current.knobs().len() {
@@ -733,7 +812,7 @@ pub fn infer(selected: &Profile, cases: &[CaseLog]) -> Profile {
                 if pairs && changes.len() < 2 {
                     continue;
                 }
-                let s = agreeing(cases, &candidate);
+                let s = agreeing(cases, &counted, &candidate);
                 if s > score && best.as_ref().is_none_or(|(b, _)| s > *b) {
                     best = Some((s, candidate));
                 }

@@ -5,6 +5,7 @@
 mod compare;
 mod endpoint;
 mod generated;
+pub mod html;
 pub mod judge;
 pub mod replay;
 mod report;
@@ -267,6 +268,12 @@ impl<'a> Target<'a> {
         }
     }
 
+    /// A number of this run's own, mixed into blob seeds so that runs against kept
+    /// repositories never send the bytes of a layer an earlier run stored.
+    fn salt(&self) -> u64 {
+        u64::from_str_radix(&self.run_id, 16).unwrap_or(0)
+    }
+
     /// Notes how a case ended; after [`MAX_SILENT_CASES`] cases in a row without an
     /// answer the target is unusable.
     fn case_ended(&self, error: Option<&str>) {
@@ -352,7 +359,7 @@ fn run_scenario(
         }
     }
     let salt = if config.existing() {
-        config.seed ^ u64::from_str_radix(&target.run_id, 16).unwrap_or(0)
+        config.seed ^ target.salt()
     } else {
         0
     };

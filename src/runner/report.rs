@@ -12,6 +12,23 @@ use super::judge::Verdict;
 use super::session::StepRecord;
 use crate::model::{Profile, RULES, Source};
 
+/// The rules the knobs of `explanations` (`knob=value, knob=value` each) decide.
+fn rules_of_knobs(explanations: &[String]) -> Vec<&'static str> {
+    let knobs = Profile::ecr().knobs();
+    let mut out: Vec<&'static str> = Vec::new();
+    for pair in explanations.iter().flat_map(|e| e.split(", ")) {
+        let name = pair.split('=').next().unwrap_or_default();
+        for knob in knobs.iter().filter(|k| k.name == name) {
+            for rule in knob.rules {
+                if !out.contains(rule) {
+                    out.push(rule);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A scenario's or a generated case's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseResult {
@@ -186,33 +203,42 @@ impl Report {
                     Verdict::Differs => differs += 1,
                     Verdict::Consequence => consequence += 1,
                 }
-                // Each rule the step diverges on, once.
+                // Each rule the step diverges on, once; a step that differs counts against
+                // the rules of the knobs that explain it.
                 let mut seen: Vec<&'static str> = Vec::new();
+                let knob_rules = rules_of_knobs(&step.knobs);
                 for d in &step.divergences {
-                    if seen.contains(&d.rule) {
-                        continue;
-                    }
-                    seen.push(d.rule);
-                    let Some(r) = by_rule.get_mut(d.rule) else {
-                        continue;
+                    let rules: Vec<&'static str> = if knob_rules.is_empty() {
+                        vec![d.rule]
+                    } else {
+                        knob_rules.clone()
                     };
-                    match step.verdict {
-                        Verdict::Fail => r.fail += 1,
-                        Verdict::Differs => r.differs += 1,
-                        _ => r.consequence += 1,
-                    }
-                    let replace = match (&r.first, step.verdict) {
-                        (_, Verdict::Consequence | Verdict::Pass) => false,
-                        (None, _) => true,
-                        (Some(f), Verdict::Fail) => f.step.verdict != Verdict::Fail,
-                        (Some(_), Verdict::Differs) => false,
-                    };
-                    if replace {
-                        r.first = Some(FirstDivergence {
-                            case: case.name.clone(),
-                            step: step.clone(),
-                            divergence: d.clone(),
-                        });
+                    for rule in rules {
+                        if seen.contains(&rule) {
+                            continue;
+                        }
+                        seen.push(rule);
+                        let Some(r) = by_rule.get_mut(rule) else {
+                            continue;
+                        };
+                        match step.verdict {
+                            Verdict::Fail => r.fail += 1,
+                            Verdict::Differs => r.differs += 1,
+                            _ => r.consequence += 1,
+                        }
+                        let replace = match (&r.first, step.verdict) {
+                            (_, Verdict::Consequence | Verdict::Pass) => false,
+                            (None, _) => true,
+                            (Some(f), Verdict::Fail) => f.step.verdict != Verdict::Fail,
+                            (Some(_), Verdict::Differs) => false,
+                        };
+                        if replace {
+                            r.first = Some(FirstDivergence {
+                                case: case.name.clone(),
+                                step: step.clone(),
+                                divergence: d.clone(),
+                            });
+                        }
                     }
                 }
             }

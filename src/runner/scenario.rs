@@ -9,7 +9,7 @@
 //!   (the model's id for the model, the target's for the target), in upper case;
 //! - `{"$blob": {"length": N, "seed": S}}`: base64 of N pattern bytes (see
 //!   [`crate::fixture`]); `{"$digest": "NAME"}`: `sha256:` of what upload NAME has received
-//!   (`"NAME:upper-hex"`: with its hex in upper case).
+//!   (`"NAME:upper-hex"`: its hex in upper case; `"NAME:upper-prefix"`: `SHA256:`).
 //!
 //! A raw step (`"raw": {"target", "contentType", "body"}`) sends its body text as is, after
 //! replacing the same `$` names; it is how malformed requests are written.
@@ -170,18 +170,22 @@ impl Bindings {
             }
             Value::Object(map) if map.contains_key("$digest") => {
                 let spec = map["$digest"].as_str().unwrap_or_default().to_owned();
-                let (name, upper) = match spec.strip_suffix(":upper-hex") {
-                    Some(n) => (n, true),
-                    None => (spec.as_str(), false),
-                };
+                let (name, form) = spec.split_once(':').unwrap_or((spec.as_str(), ""));
                 let digest = self
                     .digests
                     .get(name)
                     .cloned()
                     .ok_or_else(|| FixtureError(format!("no upload named {name}")))?;
-                *value = Value::String(match digest.split_once(':') {
-                    Some((algo, hex)) if upper => format!("{algo}:{}", hex.to_uppercase()),
-                    _ => digest,
+                let (algo, hex) = digest.split_once(':').unwrap_or(("", &digest));
+                *value = Value::String(match form {
+                    "" => digest.clone(),
+                    "upper-hex" => format!("{algo}:{}", hex.to_uppercase()),
+                    "upper-prefix" => format!("{}:{hex}", algo.to_uppercase()),
+                    other => {
+                        return Err(FixtureError(format!(
+                            "$digest {spec}: unknown form '{other}' (upper-hex, upper-prefix)"
+                        )));
+                    }
                 });
             }
             Value::Object(map) if map.contains_key("$blob") => {
