@@ -47,6 +47,7 @@ fn moto_diverges_from_the_model_on_the_same_rules_as_its_committed_report() {
             serde_json::to_string_pretty(&now).expect("JSON") + "\n",
         )
         .expect("write");
+        std::fs::write(path.with_extension("html"), report.html()).expect("write");
     }
     let committed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("committed report"))

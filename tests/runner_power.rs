@@ -6,8 +6,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use ecr_conformance::fake::{FakeEcr, Quirk};
@@ -20,18 +18,10 @@ fn catalog() -> PathBuf {
 
 fn config(cases: u32) -> RunConfig {
     RunConfig {
-        profile: Profile::ecr(),
         cases,
         seed: 7,
-        filter: None,
-        repositories: Vec::new(),
-        prefix: "ecr-conformance".into(),
-        registry_id: None,
         scenarios_dir: catalog(),
-        regressions_dir: None,
-        stop: Arc::new(AtomicBool::new(false)),
-        progress: false,
-        strict: false,
+        ..RunConfig::new(Profile::ecr())
     }
 }
 

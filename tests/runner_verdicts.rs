@@ -196,3 +196,82 @@ fn differs_exit_0_and_exit_1_under_strict_and_the_written_profile_clears_them() 
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("0 FAIL, 0 differs"), "{text}");
 }
+
+/// What a report says, without the scratch names each run makes anew.
+fn verdicts_of(report: &Report) -> serde_json::Value {
+    let cases = |cases: &mut dyn Iterator<Item = &runner::CaseResult>| -> Vec<serde_json::Value> {
+        cases
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name,
+                    "index": c.index,
+                    "verdicts": c.steps.iter().map(|s| (s.verdict.as_str(), s.knobs.clone(), s.follows_from)).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    };
+    let generated = report.generated.as_ref().map(|g| {
+        serde_json::json!({
+            "cases": g.cases,
+            "seed": g.seed,
+            "failure": cases(&mut g.failure.iter()),
+            "differing": cases(&mut g.differing.iter()),
+        })
+    });
+    serde_json::json!({
+        "table": table(report),
+        "totals": [report.fail, report.differs, report.consequence],
+        "inferred": report.inferred,
+        "scenarios": cases(&mut report.scenarios.iter()),
+        "generated": generated,
+    })
+}
+
+#[test]
+fn merged_shards_report_what_one_unsharded_run_with_the_same_seed_reports() {
+    for fake in [
+        FakeEcr::builder().profile(variant()).start().expect("fake"),
+        FakeEcr::builder()
+            .quirk(ecr_conformance::fake::Quirk::LastByteOffByOne)
+            .start()
+            .expect("fake"),
+    ] {
+        let whole = run_against(&fake, &config(24));
+        let shards: Vec<(String, serde_json::Value)> = (1..=4)
+            .map(|i| {
+                let part = run_against(
+                    &fake,
+                    &RunConfig {
+                        shard: Some((i, 4)),
+                        ..config(24)
+                    },
+                );
+                assert_eq!(part.shard.as_deref(), Some(format!("{i}/4").as_str()));
+                let json = serde_json::to_value(&part).expect("JSON");
+                (format!("shard {i}"), json)
+            })
+            .collect();
+        // Each scenario runs in exactly one shard.
+        let ran: usize = shards
+            .iter()
+            .map(|(_, j)| j["scenarios"].as_array().map_or(0, Vec::len))
+            .sum();
+        assert_eq!(ran, whole.scenarios.len());
+        let merged = runner::merge::merge(shards.clone()).expect("merges");
+        assert_eq!(
+            verdicts_of(&merged),
+            verdicts_of(&whole),
+            "{}",
+            merged.text()
+        );
+        // A campaign with a shard missing, or given twice, does not merge.
+        assert!(runner::merge::merge(shards[..3].to_vec()).is_err());
+        let twice = vec![
+            shards[0].clone(),
+            shards[0].clone(),
+            shards[2].clone(),
+            shards[3].clone(),
+        ];
+        assert!(runner::merge::merge(twice).is_err());
+    }
+}

@@ -40,6 +40,10 @@ enum Command {
     /// Exit status as for `run`; a recording that cannot be replayed is exit 2, naming the
     /// step.
     Replay(Box<ReplayArgs>),
+    /// Join the JSON reports of a sharded campaign (`run --shard I/N`) into the report one
+    /// run with the same seed would have made, and write its reports. Exit status as for
+    /// `run`.
+    MergeReports(Box<MergeArgs>),
     /// Serve a fake ECR endpoint on 127.0.0.1 until interrupted. Prints its URL on the
     /// first line of stdout and one line per request (peer, operation, status, error) on
     /// stderr.
@@ -158,8 +162,37 @@ struct RunArgs {
     /// the target did is what the report shows).
     #[arg(long, default_value_t = 0)]
     retries: u32,
+    /// Run only the I-th of N shares of the catalog and of the generated cases (`--cases`
+    /// is the whole campaign's), for a CI matrix; `merge-reports` joins the JSON reports.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
     #[command(flatten)]
     out: Outputs,
+}
+
+#[derive(Debug, clap::Args)]
+struct MergeArgs {
+    /// The JSON reports (`--report-json`) of every shard of one campaign.
+    #[arg(required = true)]
+    reports: Vec<PathBuf>,
+    #[command(flatten)]
+    out: Outputs,
+}
+
+fn merge_reports(args: &MergeArgs) -> Result<bool, RunError> {
+    let mut reports = Vec::new();
+    for path in &args.reports {
+        let name = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| RunError::Usage(format!("{name}: {e}")))?;
+        let json =
+            serde_json::from_str(&text).map_err(|e| RunError::Usage(format!("{name}: {e}")))?;
+        reports.push((name, json));
+    }
+    let mut report = runner::merge::merge(reports).map_err(RunError::Usage)?;
+    report.strict |= args.out.strict;
+    write_reports(&report, &args.out)?;
+    Ok(report.passed())
 }
 
 /// Reports and how verdicts end a run (`run` and `replay`).
@@ -298,6 +331,12 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         stop: stop.clone(),
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         strict: args.out.strict,
+        shard: args
+            .shard
+            .as_deref()
+            .map(runner::merge::parse_shard)
+            .transpose()
+            .map_err(|e| RunError::Usage(format!("--shard: {e}")))?,
     };
     if args.list {
         for (name, rules, description) in runner::list(&config)? {
@@ -489,6 +528,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => verdict_exit(run(*args)),
         Command::Replay(args) => verdict_exit(replay(&args)),
+        Command::MergeReports(args) => verdict_exit(merge_reports(&args)),
         Command::Rules { json } => done_exit(print_rules(json)),
         Command::Serve(args) => done_exit(serve(&args)),
         Command::Call { args } => {

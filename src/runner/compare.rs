@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::wire::CONTENT_TYPE;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::endpoint::Observed;
@@ -16,9 +16,10 @@ use crate::model::validate::is_upload_id;
 use crate::model::{EcrError, Outcome, Request, Response, rule_for};
 
 /// One way the target's answer differs from the model's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Divergence {
     /// The rule broken.
+    #[serde(deserialize_with = "rule_ids::one")]
     pub rule: &'static str,
     /// What differs: `answer`, `error`, `status`, or a member name.
     pub what: String,
@@ -26,6 +27,43 @@ pub struct Divergence {
     pub expected: String,
     /// What the target showed.
     pub actual: String,
+}
+
+/// Reading rule ids back from a JSON report (`merge-reports`): each must name a rule.
+pub(super) mod rule_ids {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn known<E: Error>(id: &str) -> Result<&'static str, E> {
+        crate::model::rules::rule(id)
+            .map(|r| r.id)
+            .ok_or_else(|| E::custom(format!("'{id}' is no rule id")))
+    }
+
+    /// One rule id.
+    pub(in crate::runner) fn one<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<&'static str, D::Error> {
+        known(&String::deserialize(d)?)
+    }
+
+    /// A rule id, or none.
+    pub(in crate::runner) fn optional<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<&'static str>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|id| known(&id))
+            .transpose()
+    }
+
+    /// A list of rule ids.
+    pub(in crate::runner) fn list<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<&'static str>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|id| known(id))
+            .collect()
+    }
 }
 
 impl Divergence {

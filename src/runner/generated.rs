@@ -62,6 +62,7 @@ fn run_case(target: &Target<'_>, config: &RunConfig, generated: &[Step], case: u
     let minted = session.minted().to_vec();
     let case = CaseResult {
         name: "generated".to_owned(),
+        index: Some(case),
         rules: Vec::new(),
         repositories: repos,
         existing: config.existing(),
@@ -92,7 +93,7 @@ struct Ran {
 const KEPT_FOR_INFERENCE: usize = 32;
 
 /// Diverging generated cases shown in the report (their steps counted in the rule table).
-const KEPT_FOR_REPORT: usize = 4;
+pub(super) const KEPT_FOR_REPORT: usize = 4;
 
 /// Runs `config.cases` generated sequences.
 /// Cases that diverged are added to `inference` (at most [`KEPT_FOR_INFERENCE`]).
@@ -112,6 +113,8 @@ pub(super) fn run(
     let counter = std::cell::Cell::new(0u64);
     // Cases after the first failure are proptest shrinking it: not new evidence.
     let shrinking = std::cell::Cell::new(false);
+    // The number of the first case that failed, before shrinking.
+    let first_failed = std::cell::Cell::new(None);
     let kept = std::cell::RefCell::new((Vec::new(), Vec::new()));
     let outcome = runner.run(&steps(MAX_STEPS), |generated| {
         let n = counter.get();
@@ -124,6 +127,10 @@ pub(super) fn run(
         }
         if target.unusable().is_some() {
             return Ok(()); // the run ends with the reason; nothing more to learn
+        }
+        // Another shard's case (shrinking stays with the shard that failed).
+        if !shrinking.get() && !config.in_shard(n) {
+            return Ok(());
         }
         let ran = run_case(target, config, &generated, n);
         let failed = !ran.case.passed(config.strict);
@@ -141,6 +148,9 @@ pub(super) fn run(
         if !failed || config.stopped() || target.unusable().is_some() {
             Ok(())
         } else {
+            if !shrinking.get() {
+                first_failed.set(Some(n));
+            }
             shrinking.set(true);
             Err(TestCaseError::fail(format!(
                 "{} failing steps",
@@ -165,8 +175,12 @@ pub(super) fn run(
     {
         let n = counter.get();
         let Ran {
-            case, sent, minted, ..
+            mut case,
+            sent,
+            minted,
+            ..
         } = run_case(target, config, &minimal, n);
+        case.index = first_failed.get();
         if let Some(dir) = &config.regressions_dir {
             let repos = target.case_repositories(config, &format!("g{n}"));
             let scenario = regression_scenario(&sent, &repos, &minted, config);

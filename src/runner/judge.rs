@@ -26,7 +26,7 @@ use crate::model::limits::MAX_PART_BYTES;
 use crate::model::{Outcome, Profile, Registry, Request, Response, rule_for};
 
 /// The verdict on one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Verdict {
     /// The target's answer agrees with the model's.
     #[serde(rename = "pass")]

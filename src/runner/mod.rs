@@ -7,6 +7,7 @@ mod endpoint;
 mod generated;
 pub mod html;
 pub mod judge;
+pub mod merge;
 pub mod replay;
 mod report;
 pub mod scenario;
@@ -56,6 +57,9 @@ pub struct RunConfig {
     pub progress: bool,
     /// Differs fail the run too.
     pub strict: bool,
+    /// Run only this share of the catalog and of the generated cases: `(i, n)`, the i-th
+    /// of n (from 1), for campaigns split across CI jobs (`merge-reports` joins them).
+    pub shard: Option<(u32, u32)>,
 }
 
 impl RunConfig {
@@ -78,6 +82,7 @@ impl RunConfig {
             stop: Arc::new(AtomicBool::new(false)),
             progress: false,
             strict: false,
+            shard: None,
         }
     }
 
@@ -91,6 +96,13 @@ impl RunConfig {
 
     fn selected(&self, name: &str) -> bool {
         self.filter.as_ref().is_none_or(|f| f.is_match(name))
+    }
+
+    /// Whether the case numbered `n` (a catalog scenario's place in the catalog, or a
+    /// generated case's number) is this shard's.
+    fn in_shard(&self, n: u64) -> bool {
+        self.shard
+            .is_none_or(|(i, count)| n % u64::from(count) == u64::from(i - 1))
     }
 }
 
@@ -427,6 +439,7 @@ fn run_scenario(
     let log = session.finish(&config.profile);
     let case = CaseResult {
         name: scenario.name.clone(),
+        index: None,
         rules: scenario.rules.clone(),
         repositories: repos,
         existing: config.existing(),
@@ -452,7 +465,7 @@ pub fn run(
     for (i, s) in catalog
         .iter()
         .enumerate()
-        .filter(|(_, s)| config.selected(&s.name))
+        .filter(|(i, s)| config.selected(&s.name) && config.in_shard(*i as u64))
     {
         if config.existing() && config.repositories.len() < s.repositories {
             not_run.push(format!(
@@ -498,6 +511,7 @@ pub fn run(
     );
     report.stopped = target.unusable();
     report.strict = config.strict;
+    report.shard = config.shard.map(|(i, n)| format!("{i}/{n}"));
     Ok(report)
 }
 

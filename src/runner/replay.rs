@@ -214,6 +214,7 @@ fn replay_case(
     let log = session.finish(profile);
     let case = CaseResult {
         name: text_field(transcript, "case").unwrap_or_else(|| name.to_owned()),
+        index: None,
         rules: Vec::new(),
         repositories,
         existing,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compare::Divergence;
 use super::judge::Verdict;
@@ -30,23 +30,28 @@ fn rules_of_knobs(explanations: &[String]) -> Vec<&'static str> {
 }
 
 /// A scenario's or a generated case's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+// Rule ids read back are the catalog's own `&'static str`s (see `rule_ids`).
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct CaseResult {
     /// The scenario name, or `generated`.
     pub name: String,
+    /// A generated case's number in its run (from 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
     /// The rules it names.
     pub rules: Vec<String>,
     /// The repositories it used, in `$repo`, `$repo2`, `$repo3` order.
     pub repositories: Vec<String>,
     /// Whether they existed before (`--repository`) rather than being scratch ones.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub existing: bool,
     /// The target's registry id, as the model took it.
     pub registry_id: String,
     /// Every step.
     pub steps: Vec<StepRecord>,
     /// Why it did not run to its end, if it did not.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -70,20 +75,21 @@ impl CaseResult {
 }
 
 /// The generated runs' result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct GeneratedResult {
     /// Cases run.
     pub cases: u32,
     /// The seed.
     pub seed: u64,
     /// The smallest failing sequence, as rerun, when one failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<CaseResult>,
     /// Where the failing sequence was written as a scenario.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regression: Option<String>,
     /// The first few cases that diverged without failing (differs, consequences).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub differing: Vec<CaseResult>,
 }
 
@@ -129,6 +135,8 @@ pub struct Report {
     pub target: String,
     /// The selected profile's name.
     pub profile: String,
+    /// The selected profile, whole.
+    pub selected_profile: Profile,
     /// Whether differs fail the run (`--strict`).
     pub strict: bool,
     /// Per rule, in catalog order.
@@ -151,6 +159,9 @@ pub struct Report {
     pub differs: u32,
     /// Steps that diverge as consequences.
     pub consequence: u32,
+    /// This run's share of a sharded campaign (`I/N`), if it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     /// Why the run ended early: the target stopped answering (the CLI then exits 2 after
     /// writing the reports).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -260,6 +271,7 @@ impl Report {
         Report {
             target,
             profile: selected.name.clone(),
+            selected_profile: selected.clone(),
             strict: false,
             rules: RULES.iter().filter_map(|r| by_rule.remove(r.id)).collect(),
             inferred,
@@ -270,6 +282,7 @@ impl Report {
             fail,
             differs,
             consequence,
+            shard: None,
             stopped: None,
         }
     }

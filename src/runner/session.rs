@@ -2,7 +2,7 @@
 //! (with the target's own upload ids and the scratch repository names), and the target's
 //! answer is compared with the model's.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::compare::{Divergence, IdMap};
@@ -12,21 +12,23 @@ use crate::model::{Outcome, Profile, Registry, Request, rule_for, rules_checked}
 use crate::wire::{self, CONTENT_TYPE};
 
 /// One exchanged step, as reports show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepRecord {
     /// Position in its scenario or case, from 0.
     pub index: usize,
     /// The operation, or the `X-Amz-Target` sent when it names none.
     pub operation: String,
     /// The rule the step exercises.
+    #[serde(deserialize_with = "super::compare::rule_ids::one")]
     pub rule: &'static str,
     /// Every rule the step's answer shows (the first is `rule`).
+    #[serde(deserialize_with = "super::compare::rule_ids::list")]
     pub checked: Vec<&'static str>,
     /// The `X-Amz-Target` sent, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// The `Content-Type` sent, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// The request body sent, blobs replaced by `{length, sha256}`.
     pub request: Value,
@@ -39,16 +41,20 @@ pub struct StepRecord {
     /// The verdict (spec §8).
     pub verdict: Verdict,
     /// For `differs`: each set of knob values that makes this step and its case agree.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub knobs: Vec<String>,
     /// For `consequence`: the step whose divergence this one follows from.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follows_from: Option<usize>,
     /// The rule the catalog says the step checks (`checks`), if it names one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::compare::rule_ids::optional"
+    )]
     pub checks: Option<&'static str>,
     /// Tries beyond the first (only with `--retries`).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub retries: u32,
 }
 

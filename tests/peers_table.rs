@@ -1,0 +1,75 @@
+//! README's table of ECR emulators is made from the committed peer reports
+//! (`fixtures/peers/<peer>-<version>.json` and `.html`): this test checks the two agree,
+//! and with UPDATE_PEERS=1 (as `scripts/peers` sets it) rewrites the table.
+
+use std::path::Path;
+
+const START: &str = "<!-- peers:start -->";
+const END: &str = "<!-- peers:end -->";
+
+/// The table's rows, from every committed peer report.
+fn table(root: &Path) -> String {
+    let mut reports: Vec<_> = std::fs::read_dir(root.join("fixtures/peers"))
+        .expect("fixtures/peers")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    reports.sort();
+    assert!(!reports.is_empty(), "no peer report is committed");
+    let mut out = String::from(
+        "| peer | version | FAIL | differs | consequence | inferred profile (beyond `ecr`) | reports |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for path in reports {
+        let stem = path.file_stem().and_then(|s| s.to_str()).expect("a name");
+        let (peer, version) = stem.rsplit_once('-').expect("<peer>-<version>.json");
+        let html = path.with_extension("html");
+        assert!(
+            html.is_file(),
+            "{} has no HTML report beside it",
+            path.display()
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+        let inferred: Vec<String> = report["inferred"]
+            .as_array()
+            .expect("inferred")
+            .iter()
+            .map(|k| format!("`{}`", k.as_str().expect("knob=value")))
+            .collect();
+        out.push_str(&format!(
+            "| {peer} | {version} | {} | {} | {} | {} | [JSON](fixtures/peers/{stem}.json), [HTML](fixtures/peers/{stem}.html) |\n",
+            report["fail"],
+            report["differs"],
+            report["consequence"],
+            if inferred.is_empty() {
+                "none".to_owned()
+            } else {
+                inferred.join(", ")
+            }
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_readme_table_of_emulators_matches_the_committed_peer_reports() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).expect("README.md");
+    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
+        panic!("README.md has no {START} ... {END} block");
+    };
+    let want = table(root);
+    let have = &readme[start + START.len()..end];
+    if std::env::var_os("UPDATE_PEERS").is_some() {
+        let updated = format!("{}{START}\n{want}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&readme_path, updated).expect("write README.md");
+        return;
+    }
+    assert_eq!(
+        have.trim(),
+        want.trim(),
+        "README's emulator table differs from fixtures/peers: run scripts/peers (or UPDATE_PEERS=1 cargo test --test peers_table)"
+    );
+}
