@@ -16,6 +16,7 @@ pub mod fixture;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod model;
+pub mod protocol;
 pub mod runner;
 pub mod strategy;
 pub mod wire;

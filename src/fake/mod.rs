@@ -13,6 +13,7 @@ mod quirk;
 mod responder;
 mod server;
 mod sigv4;
+mod transport;
 
 pub use builder::{FakeEcr, FakeEcrBuilder, FakeError, MAX_BODY_BYTES};
 pub use fault::{Fault, FaultKind, FaultSpecError};

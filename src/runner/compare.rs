@@ -10,10 +10,10 @@ use crate::wire::CONTENT_TYPE;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::endpoint::Observed;
 use crate::model::limits::PART_SIZE_RANGE;
 use crate::model::validate::is_upload_id;
 use crate::model::{EcrError, Outcome, Request, Response, rule_for};
+use crate::protocol::Observed;
 
 /// One way the target's answer differs from the model's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

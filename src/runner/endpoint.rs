@@ -9,37 +9,11 @@ use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 
-use crate::wire::{self, ErrorBody};
+use crate::protocol::{Observed, TransportError, observe};
+use crate::wire;
 
 /// The largest answer read: legal answers are a few KiB; anything past this is cut.
 pub const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
-
-/// What the target answered to one request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observed {
-    /// The HTTP status.
-    pub status: u16,
-    /// The sanitized error name (header, `code`, then `__type`), if any.
-    pub error_name: Option<String>,
-    /// The body as JSON, if it was JSON.
-    pub body: Option<serde_json::Value>,
-    /// The body's first bytes as text, when it was not JSON.
-    pub raw: Option<String>,
-    /// The `Content-Type`.
-    pub content_type: Option<String>,
-}
-
-/// Why a request got no answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransportError(pub String);
-
-impl std::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for TransportError {}
 
 /// Credentials for signing.
 #[derive(Clone)]
@@ -251,40 +225,5 @@ impl Endpoint {
             error_header.as_deref(),
             &bytes,
         ))
-    }
-}
-
-/// Reads an answer: its status, error name and JSON body.
-pub fn observe(
-    status: u16,
-    content_type: Option<String>,
-    error_header: Option<&str>,
-    bytes: &[u8],
-) -> Observed {
-    let body: Option<serde_json::Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice(bytes).ok()
-    };
-    let error_body: ErrorBody = body
-        .as_ref()
-        .and_then(|b| serde_json::from_value(b.clone()).ok())
-        .unwrap_or_default();
-    let error_name = if status >= 300 || error_header.is_some() || error_body.type_.is_some() {
-        wire::error_name(error_header, &error_body).map(str::to_owned)
-    } else {
-        None
-    };
-    let raw = match &body {
-        Some(_) => None,
-        None if bytes.is_empty() => None,
-        None => Some(String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned()),
-    };
-    Observed {
-        status,
-        error_name,
-        body,
-        raw,
-        content_type,
     }
 }

@@ -21,9 +21,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::compare::{Divergence, IdMap, compare};
-use super::endpoint::Observed;
 use crate::model::limits::MAX_PART_BYTES;
 use crate::model::{Outcome, Profile, Registry, Request, Response, rule_for};
+use crate::protocol::Observed;
 
 /// The verdict on one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]

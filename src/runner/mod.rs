@@ -20,12 +20,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use regex::Regex;
 
+pub use crate::protocol::{Observed, Transport, TransportError, WireRequest, observe};
 pub use compare::{Divergence, IdMap, compare};
-pub use endpoint::{Endpoint, MAX_ANSWER_BYTES, Observed, SigningKeys, TransportError, observe};
+pub use endpoint::{Endpoint, MAX_ANSWER_BYTES, SigningKeys};
 pub use judge::{CaseLog, Verdict};
 pub use report::{CaseResult, GeneratedResult, Report, RuleResult};
 pub use scenario::Scenario;
-pub use session::{Session, StepRecord, WireRequest};
+pub use session::{Session, StepRecord};
 
 use crate::model::{CreateRepository, DeleteRepository, Profile, Registry, Request, rules};
 use scenario::Bindings;
@@ -126,9 +127,8 @@ impl std::fmt::Display for RunError {
 impl std::error::Error for RunError {}
 
 /// The target, with what the runner learned of it.
-#[derive(Debug)]
 pub struct Target<'a> {
-    endpoint: &'a Endpoint,
+    endpoint: &'a dyn Transport,
     registry_id: String,
     run_id: String,
     /// Cases in a row that ended with a request the target did not answer.
@@ -162,7 +162,7 @@ fn delete_force(name: &str) -> WireRequest {
 /// The registry id of an endpoint, from the first answer that carries one: a part sent
 /// out of order to a new upload in `repository` is refused with InvalidLayerPartException,
 /// whose members name the registry (the part changes nothing; the upload stays open).
-fn learn_registry_id(endpoint: &Endpoint, repository: &str) -> Result<String, RunError> {
+fn learn_registry_id(endpoint: &dyn Transport, repository: &str) -> Result<String, RunError> {
     use crate::model::{InitiateLayerUpload, PartBlob, UploadLayerPart};
     let send = |request: &Request| {
         let w = WireRequest::of(request);
@@ -225,7 +225,7 @@ fn learn_registry_id(endpoint: &Endpoint, repository: &str) -> Result<String, Ru
 impl<'a> Target<'a> {
     /// Learns the registry id by creating and deleting a probe repository (which also
     /// shows the target answers), unless existing repositories are used.
-    pub fn probe(endpoint: &'a Endpoint, config: &RunConfig) -> Result<Self, RunError> {
+    pub fn probe(endpoint: &'a dyn Transport, config: &RunConfig) -> Result<Self, RunError> {
         // Random per run, so concurrent runs against one registry never share a name.
         let run_id = {
             use std::hash::{BuildHasher, RandomState};
@@ -270,7 +270,7 @@ impl<'a> Target<'a> {
         Ok(Target::new(endpoint, registry_id, run_id))
     }
 
-    fn new(endpoint: &'a Endpoint, registry_id: String, run_id: String) -> Self {
+    fn new(endpoint: &'a dyn Transport, registry_id: String, run_id: String) -> Self {
         Target {
             endpoint,
             registry_id,
@@ -450,9 +450,10 @@ fn run_scenario(
     (case, log)
 }
 
-/// Runs the catalog and the generated sequences against `endpoint`.
+/// Runs the catalog and the generated sequences against `endpoint`: an [`Endpoint`] over
+/// HTTP, or any other [`Transport`] (the fake's `Responder` in process).
 pub fn run(
-    endpoint: &Endpoint,
+    endpoint: &dyn Transport,
     target_label: &str,
     config: &RunConfig,
 ) -> Result<Report, RunError> {

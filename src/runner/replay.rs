@@ -12,13 +12,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::endpoint::{Observed, TransportError};
 use super::judge::{self, CaseLog};
 use super::report::{CaseResult, Report};
 use super::session::{Session, Transport, WireRequest};
 use super::{IdMap, RunError};
 use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use crate::model::{CreateRepository, Profile, Registry, Request, rules};
+use crate::protocol::{Observed, TransportError};
 use crate::wire::{self, CONTENT_TYPE};
 
 /// Answers served back in the order they were recorded.

@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::compare::{Divergence, IdMap};
-use super::endpoint::{Endpoint, Observed, TransportError};
+use super::endpoint::Endpoint;
 use super::judge::{self, CaseLog, CaseState, Exchange, Judged, Verdict};
 use crate::model::{Outcome, Profile, Registry, Request, rule_for, rules_checked};
-use crate::wire::{self, CONTENT_TYPE};
+use crate::protocol::{Observed, TransportError};
+pub(super) use crate::protocol::{Transport, WireRequest};
+use crate::wire;
 
 /// One exchanged step, as reports show it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,44 +62,6 @@ pub struct StepRecord {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
-}
-
-/// A request as bytes on the wire.
-#[derive(Debug, Clone)]
-pub struct WireRequest {
-    /// `X-Amz-Target` (absent when `None`).
-    pub target: Option<String>,
-    /// `Content-Type` (absent when `None`).
-    pub content_type: Option<String>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-impl WireRequest {
-    /// A well-formed call of an operation with this body.
-    pub fn call(op: wire::Operation, body: Vec<u8>) -> Self {
-        WireRequest {
-            target: Some(op.target()),
-            content_type: Some(CONTENT_TYPE.to_owned()),
-            body,
-        }
-    }
-
-    /// The wire form of a model request: its encoding, or for the undecodable kinds a body
-    /// that is not JSON, or a target that names no operation.
-    pub fn of(request: &Request) -> Self {
-        match wire::encode_request(request) {
-            Some((op, body)) => WireRequest::call(op, body),
-            None => match request {
-                Request::UnknownOperation { target } => WireRequest {
-                    target: Some(target.clone()),
-                    content_type: Some(CONTENT_TYPE.to_owned()),
-                    body: b"{}".to_vec(),
-                },
-                _ => WireRequest::call(wire::Operation::UploadLayerPart, b"{not json".to_vec()),
-            },
-        }
-    }
 }
 
 /// Blobs up to this many bytes that no seed describes are kept whole in reports, so that
@@ -173,17 +137,6 @@ fn actual_json(o: &Observed) -> Value {
     v
 }
 
-/// Where a session's requests go: an endpoint over HTTP, or a recording being replayed.
-pub trait Transport {
-    /// Sends one request; the answer and the retries it took, or why there was none.
-    fn send(
-        &self,
-        target: Option<&str>,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Result<(Observed, u32), TransportError>;
-}
-
 impl Transport for Endpoint {
     fn send(
         &self,
@@ -192,6 +145,10 @@ impl Transport for Endpoint {
         body: &[u8],
     ) -> Result<(Observed, u32), TransportError> {
         Endpoint::send(self, target, content_type, body)
+    }
+
+    fn region(&self) -> &str {
+        Endpoint::region(self)
     }
 }
 
@@ -307,8 +264,11 @@ impl<'a> Session<'a> {
         let index = self.records.len();
         let judged = judge::judge_step(&mut self.state, index, &exchange);
         let rule = attribute.unwrap_or_else(|| rule_for(&exchange.request, &judged.expected));
+        // A step that checks an earlier rule shows that rule, and its own.
         let mut checked = rules_checked(&exchange.request, &judged.expected);
-        checked[0] = rule;
+        if !checked.contains(&rule) {
+            checked.insert(0, rule);
+        }
         let verdict = if judged.divergences.is_empty() {
             Verdict::Pass
         } else if judged.follows_from.is_some() {

@@ -1,0 +1,49 @@
+//! The fake's responder as a [`Transport`]: the runner's requests reach the model in
+//! process, with no socket, through the same `handle` the server and wiremock call.
+
+use super::responder::{HttpRequest, Responder};
+use crate::protocol::{Observed, Transport, TransportError, observe};
+
+impl Transport for Responder {
+    fn send(
+        &self,
+        target: Option<&str>,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(Observed, u32), TransportError> {
+        let mut headers = Vec::new();
+        if let Some(t) = target {
+            headers.push(("x-amz-target", t));
+        }
+        if let Some(c) = content_type {
+            headers.push(("content-type", c));
+        }
+        let answer = self.handle(HttpRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            content_type,
+            target,
+            body,
+            shared: None,
+        });
+        if let Some(delay) = answer.delay {
+            std::thread::sleep(delay);
+        }
+        let answered_type = answer
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.clone());
+        Ok((
+            observe(
+                answer.status,
+                answered_type,
+                answer.error_name(),
+                &answer.body,
+            ),
+            0,
+        ))
+    }
+}
