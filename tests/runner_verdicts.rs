@@ -275,3 +275,41 @@ fn merged_shards_report_what_one_unsharded_run_with_the_same_seed_reports() {
         assert!(runner::merge::merge(twice).is_err());
     }
 }
+
+#[test]
+fn junit_parses_as_junit_and_fails_a_case_only_on_fail_or_on_differs_under_strict() {
+    let fake = FakeEcr::builder().profile(variant()).start().expect("fake");
+    let mut report = run_against(&fake, &config(8));
+    let failures = |report: &Report| {
+        let parsed = quick_junit::Report::deserialize_from_str(&report.junit()).expect("JUnit");
+        let generated = usize::from(report.generated.is_some());
+        assert_eq!(
+            parsed.tests,
+            report.scenarios.len() + generated,
+            "one case per scenario, and one for the generated runs"
+        );
+        parsed.failures
+    };
+    assert!(report.differs > 0);
+    assert_eq!(failures(&report), 0, "differs alone fail nothing");
+    report.strict = true;
+    let differing = report
+        .scenarios
+        .iter()
+        .filter(|c| {
+            c.steps
+                .iter()
+                .any(|s| s.verdict == runner::Verdict::Differs)
+        })
+        .count();
+    assert!(differing > 0);
+    assert_eq!(failures(&report), differing);
+    let broken = FakeEcr::builder()
+        .quirk(ecr_conformance::fake::Quirk::LastByteOffByOne)
+        .start()
+        .expect("fake");
+    let report = run_against(&broken, &config(0));
+    let failing = report.scenarios.iter().filter(|c| !c.passed(false)).count();
+    assert!(failing > 0);
+    assert_eq!(failures(&report), failing);
+}

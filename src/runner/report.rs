@@ -421,21 +421,17 @@ impl Report {
         )
     }
 
-    /// JUnit XML: one test case per scenario (and one for the generated runs).
+    /// JUnit XML (written by `quick-junit`): one test case per scenario and one for the
+    /// generated runs; a case fails on a FAIL (or, under `--strict`, a differs), on a
+    /// scenario that could not run to its end, and, in a stopped run, where it was not run.
     pub fn junit(&self) -> String {
-        let esc = |t: &str| {
-            t.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-        };
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+        let counts = |v: Verdict| v == Verdict::Fail || (self.strict && v == Verdict::Differs);
         let mut cases: Vec<(String, Option<String>)> = self
             .scenarios
             .iter()
             .map(|c| {
                 let failure = c.error.clone().or_else(|| {
-                    let counts =
-                        |v: Verdict| v == Verdict::Fail || (self.strict && v == Verdict::Differs);
                     let lines: Vec<String> = c
                         .steps
                         .iter()
@@ -483,33 +479,25 @@ impl Report {
                 cases.push((name, Some(format!("not run: {reason}"))));
             }
         }
-        let failures = cases.iter().filter(|(_, f)| f.is_some()).count();
-        let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let _ = writeln!(
-            x,
-            "<testsuite name=\"ecr-conformance\" tests=\"{}\" failures=\"{failures}\">",
-            cases.len()
-        );
+        let mut suite = TestSuite::new("ecr-conformance");
         for (name, failure) in cases {
-            match failure {
-                None => {
-                    let _ = writeln!(
-                        x,
-                        "  <testcase classname=\"ecr-conformance\" name=\"{}\"/>",
-                        esc(&name)
-                    );
+            let status = match failure {
+                None => TestCaseStatus::success(),
+                Some(text) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message("diverged from the model");
+                    status.set_description(text);
+                    status
                 }
-                Some(f) => {
-                    let _ = writeln!(
-                        x,
-                        "  <testcase classname=\"ecr-conformance\" name=\"{}\">\n    <failure message=\"diverged from the model\">{}</failure>\n  </testcase>",
-                        esc(&name),
-                        esc(&f)
-                    );
-                }
-            }
+            };
+            let mut case = TestCase::new(name, status);
+            case.set_classname("ecr-conformance");
+            suite.add_test_case(case);
         }
-        x.push_str("</testsuite>\n");
-        x
+        let mut report = quick_junit::Report::new("ecr-conformance");
+        report.add_test_suite(suite);
+        report
+            .to_string()
+            .unwrap_or_else(|e| format!("<!-- the JUnit report could not be written: {e} -->\n"))
     }
 }
