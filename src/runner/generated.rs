@@ -5,11 +5,12 @@
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::Value;
 
+use super::config::RunConfig;
 use super::judge::{CaseLog, Verdict};
 use super::report::{CaseResult, GeneratedResult};
 use super::scenario::{RawStep, Scenario, ScenarioStep};
 use super::session::{Session, WireRequest};
-use super::{NO_ANSWER, RunConfig, Target};
+use super::target::{NO_ANSWER, Target};
 use crate::model::Request;
 use crate::strategy::{Step, steps};
 
