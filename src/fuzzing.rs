@@ -4,33 +4,19 @@
 //!
 //! Each function panics when the property it checks breaks: that is how a fuzzer learns.
 
-use std::collections::BTreeMap;
-
 use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
 
 use crate::fake::{FakeEcr, HttpRequest, SigV4Keys};
 use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
-use crate::model::{Profile, Registry, Request, Response};
+use crate::model::{Registry, Request};
 use crate::strategy::Step;
 use crate::wire::{self, Operation};
 
-/// Every error name the fake may answer with when no fault is injected.
-pub const KNOWN_ERRORS: &[&str] = &[
-    "UnknownOperationException",
-    "SerializationException",
-    "InvalidParameterException",
-    "RepositoryNotFoundException",
-    "AccessDeniedException",
-    "RepositoryAlreadyExistsException",
-    "RepositoryNotEmptyException",
-    "UploadNotFoundException",
-    "InvalidLayerPartException",
-    "EmptyUploadException",
-    "LayerPartTooSmallException",
-    "InvalidLayerException",
-    "LayerAlreadyExistsException",
-];
+/// Every error name the fake may answer with when no fault is injected: the model's.
+pub fn known_errors() -> &'static [&'static str] {
+    crate::model::EcrError::model_names()
+}
 
 /// `wire_request`: arbitrary bytes as the body of each operation: decoding never panics,
 /// and whatever decodes re-encodes and decodes to the same request.
@@ -130,7 +116,7 @@ pub fn fake_http(data: &[u8]) {
         200 => assert!(answer.error_name().is_none()),
         400 => {
             let name = name.expect("__type");
-            assert!(KNOWN_ERRORS.contains(&name), "unknown error name {name}");
+            assert!(known_errors().contains(&name), "unknown error name {name}");
             assert_eq!(answer.error_name(), Some(name));
         }
         other => panic!("status {other} without an injected fault"),
@@ -145,88 +131,9 @@ pub const SIGNATURE_ERRORS: &[&str] = &[
     "InvalidSignatureException",
 ];
 
-/// Runs steps through the model and checks, after every step: a rejected request left the
-/// registry unchanged; each open upload's next expected byte is the number of bytes it
-/// accepted; a completed digest is the SHA-256 of exactly the accepted bytes.
-pub fn check_step_invariants(steps: &[Step]) -> Result<(), String> {
-    let repos: Vec<String> = ["r0", "r1", "r2"].iter().map(|s| (*s).to_owned()).collect();
-    let mut r = Registry::new(Profile::ecr());
-    let mut minted: Vec<String> = Vec::new();
-    let mut accepted: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for (i, step) in steps.iter().enumerate() {
-        let request = step.concretize(&r, &minted, &repos);
-        let before = r.clone();
-        let outcome = r.apply(&request);
-        match &outcome {
-            Err(e) if r != before => {
-                return Err(format!(
-                    "step {i}: rejected with {e} yet changed the registry"
-                ));
-            }
-            Err(_) => {}
-            Ok(Response::UploadInitiated { upload_id, .. }) => {
-                minted.push(upload_id.clone());
-                accepted.insert(upload_id.clone(), Vec::new());
-            }
-            Ok(Response::PartAccepted {
-                upload_id,
-                last_byte_received,
-                ..
-            }) => {
-                let Request::UploadLayerPart(p) = &request else {
-                    return Err(format!("step {i}: a part answer to {request:?}"));
-                };
-                let bytes = p
-                    .layer_part_blob
-                    .as_ref()
-                    .map(|b| b.bytes())
-                    .unwrap_or_default();
-                let so_far = accepted.entry(upload_id.clone()).or_default();
-                if p.part_first_byte != Some(so_far.len() as i64) {
-                    return Err(format!(
-                        "step {i}: accepted a part at {:?} with {} bytes before",
-                        p.part_first_byte,
-                        so_far.len()
-                    ));
-                }
-                so_far.extend_from_slice(&bytes);
-                if *last_byte_received != so_far.len() as i64 - 1 {
-                    return Err(format!(
-                        "step {i}: lastByteReceived {last_byte_received} after {} bytes",
-                        so_far.len()
-                    ));
-                }
-            }
-            Ok(Response::LayerCompleted {
-                upload_id,
-                layer_digest,
-                ..
-            }) => {
-                let bytes = accepted.remove(upload_id).unwrap_or_default();
-                let want = crate::model::digest::digest_of(&bytes);
-                if *layer_digest != want {
-                    return Err(format!(
-                        "step {i}: completed as {layer_digest}, bytes hash to {want}"
-                    ));
-                }
-            }
-            Ok(_) => {}
-        }
-        for id in r.upload_ids() {
-            let want = accepted.get(id).map_or(0, |b| b.len() as u64);
-            if r.upload(id).map(|u| u.received()) != Some(want) {
-                return Err(format!(
-                    "step {i}: upload {id} expects byte {:?}, accepted {want}",
-                    r.upload(id).map(|u| u.received())
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// `model_ops`: structure-aware sequences of operations, small blobs described by length
-/// and fill seed; the invariants of [`check_step_invariants`] hold after every step.
+/// and fill seed; the model's invariants ([`crate::model::Invariants`]) hold after every
+/// step.
 pub fn model_ops(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let Ok(mut steps) = Vec::<Step>::arbitrary(&mut u) else {
@@ -238,7 +145,7 @@ pub fn model_ops(data: &[u8]) {
             *len %= 4097; // small blobs: the fuzzer explores ranges, not megabytes
         }
     }
-    if let Err(e) = check_step_invariants(&steps) {
+    if let Err(e) = crate::strategy::check_step_invariants(&steps) {
         panic!("{e}\nsteps: {steps:?}");
     }
 }

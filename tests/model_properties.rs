@@ -56,7 +56,7 @@ proptest! {
     fn a_rejected_request_leaves_the_registry_unchanged_and_accepted_bytes_add_up(
         generated in steps(40),
     ) {
-        if let Err(e) = ecr_conformance::fuzzing::check_step_invariants(&generated) {
+        if let Err(e) = ecr_conformance::strategy::check_step_invariants(&generated) {
             return Err(TestCaseError::fail(e));
         }
     }
@@ -111,7 +111,11 @@ fn generated_sequences_reach_every_answer_the_model_can_give() {
     let want: Vec<&str> = successes
         .iter()
         .copied()
-        .chain(ecr_conformance::fuzzing::KNOWN_ERRORS.iter().copied())
+        .chain(
+            ecr_conformance::model::EcrError::model_names()
+                .iter()
+                .copied(),
+        )
         // Generated deletes always force; a foreign registry id is AccessDeniedException
         // only under a knob of another profile.
         .filter(|n| !["RepositoryNotEmptyException", "AccessDeniedException"].contains(n))

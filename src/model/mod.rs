@@ -5,6 +5,7 @@
 //! It hashes layer bytes as they arrive and never keeps them.
 
 pub mod digest;
+mod invariants;
 pub mod limits;
 mod outcome;
 mod profile;
@@ -14,6 +15,7 @@ pub mod rules;
 mod upload;
 pub mod validate;
 
+pub use invariants::Invariants;
 pub use outcome::{
     EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, PartProblem,
     RepositoryInfo, Response,

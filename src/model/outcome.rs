@@ -174,25 +174,54 @@ impl fmt::Display for PartProblem {
 }
 
 impl EcrError {
+    /// The name of every exception, in the order of the variants; the last two are the
+    /// injected faults (`ThrottlingException`, `ServerException`), which no request alone
+    /// provokes.
+    pub const NAMES: &'static [&'static str] = &[
+        "UnknownOperationException",
+        "SerializationException",
+        "InvalidParameterException",
+        "RepositoryNotFoundException",
+        "AccessDeniedException",
+        "RepositoryAlreadyExistsException",
+        "RepositoryNotEmptyException",
+        "UploadNotFoundException",
+        "InvalidLayerPartException",
+        "EmptyUploadException",
+        "LayerPartTooSmallException",
+        "InvalidLayerException",
+        "LayerAlreadyExistsException",
+        "ThrottlingException",
+        "ServerException",
+    ];
+
+    /// The names of the exceptions a request can get from the model itself (every one but
+    /// the injected faults).
+    pub fn model_names() -> &'static [&'static str] {
+        &Self::NAMES[..Self::NAMES.len() - 2]
+    }
+
     /// The exception's name, as `__type` carries it (sanitized: no namespace, no URI).
     pub fn name(&self) -> &'static str {
-        match self {
-            EcrError::UnknownOperation { .. } => "UnknownOperationException",
-            EcrError::Serialization { .. } => "SerializationException",
-            EcrError::InvalidParameter { .. } => "InvalidParameterException",
-            EcrError::RepositoryNotFound { .. } => "RepositoryNotFoundException",
-            EcrError::AccessDenied { .. } => "AccessDeniedException",
-            EcrError::RepositoryAlreadyExists { .. } => "RepositoryAlreadyExistsException",
-            EcrError::RepositoryNotEmpty { .. } => "RepositoryNotEmptyException",
-            EcrError::UploadNotFound { .. } => "UploadNotFoundException",
-            EcrError::InvalidLayerPart { .. } => "InvalidLayerPartException",
-            EcrError::EmptyUpload { .. } => "EmptyUploadException",
-            EcrError::LayerPartTooSmall { .. } => "LayerPartTooSmallException",
-            EcrError::InvalidLayer { .. } => "InvalidLayerException",
-            EcrError::LayerAlreadyExists { .. } => "LayerAlreadyExistsException",
-            EcrError::Throttling => "ThrottlingException",
-            EcrError::Server { .. } => "ServerException",
-        }
+        // The match has no wildcard: a new variant does not compile until it has a name.
+        let index = match self {
+            EcrError::UnknownOperation { .. } => 0,
+            EcrError::Serialization { .. } => 1,
+            EcrError::InvalidParameter { .. } => 2,
+            EcrError::RepositoryNotFound { .. } => 3,
+            EcrError::AccessDenied { .. } => 4,
+            EcrError::RepositoryAlreadyExists { .. } => 5,
+            EcrError::RepositoryNotEmpty { .. } => 6,
+            EcrError::UploadNotFound { .. } => 7,
+            EcrError::InvalidLayerPart { .. } => 8,
+            EcrError::EmptyUpload { .. } => 9,
+            EcrError::LayerPartTooSmall { .. } => 10,
+            EcrError::InvalidLayer { .. } => 11,
+            EcrError::LayerAlreadyExists { .. } => 12,
+            EcrError::Throttling => 13,
+            EcrError::Server { .. } => 14,
+        };
+        Self::NAMES[index]
     }
 
     /// The HTTP status ECR answers with: 500 for `ServerException`, else 400.
