@@ -168,6 +168,8 @@ fn differs_exit_0_and_exit_1_under_strict_and_the_written_profile_clears_them() 
     let fake = FakeEcr::builder().profile(variant()).start().expect("fake");
     let dir = common::tempdir("strict");
     let profile = dir.join("inferred.json");
+    // A failing generated sequence (under --strict) is written with the temporary files.
+    let regressions = dir.join("regressions");
     let args = [
         "run",
         "--endpoint",
@@ -176,6 +178,8 @@ fn differs_exit_0_and_exit_1_under_strict_and_the_written_profile_clears_them() 
         "8",
         "--seed",
         "2",
+        "--regressions",
+        regressions.to_str().expect("utf-8"),
     ];
     let out = cli(&[
         &args[..],
