@@ -2,6 +2,7 @@
 //!
 //! Start at [`model::Registry::apply`], the transition function every other part calls.
 //!
+//! - [`client_check`]: judges a client that pushes a layer, under fault plans on the fake;
 //! - [`fake`]: a fake ECR endpoint driven by the model, with faults, for testing clients;
 //! - [`fixture`]: the fixture file conventions (`$blob` descriptions, wire cases);
 //! - [`model`]: the reference model, a pure state machine of the upload protocol;
@@ -9,8 +10,8 @@
 //! - [`runner`]: the conformance runner: scenarios, generated runs, comparison, reports;
 //! - [`strategy`]: proptest generators of layers, part plans and operation sequences.
 
-mod buffer;
 pub mod call;
+pub mod client_check;
 pub mod fake;
 pub mod fixture;
 #[doc(hidden)]

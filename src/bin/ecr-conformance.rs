@@ -44,6 +44,11 @@ enum Command {
     /// run with the same seed would have made, and write its reports. Exit status as for
     /// `run`.
     MergeReports(Box<MergeArgs>),
+    /// Judge a client: for each fault plan, start a fresh fake, make a random layer file, run
+    /// COMMAND (after `--`) to push it, and check what reached the fake against the client
+    /// rules (`--list` lists the plans). Exit status: 0 every plan passes, 1 a finding, 2
+    /// usage error or a COMMAND that cannot start.
+    ClientCheck(Box<ClientCheckArgs>),
     /// Serve a fake ECR endpoint on 127.0.0.1 until interrupted. Prints its URL on the
     /// first line of stdout and one line per request (peer, operation, status, error) on
     /// stderr.
@@ -75,7 +80,7 @@ struct ServeArgs {
     #[arg(long, default_value = "ecr")]
     profile: String,
     /// A fault, as OPERATION:N:KIND with KIND one of throttle, server-error,
-    /// server-error-after, delay-ms=MS (repeatable).
+    /// server-error-after, layer-exists-after, delay-ms=MS (repeatable).
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<Fault>,
     /// The registry id the fake answers as.
@@ -192,6 +197,72 @@ fn merge_reports(args: &MergeArgs) -> Result<bool, RunError> {
     let mut report = runner::merge::merge(reports).map_err(RunError::Usage)?;
     report.strict |= args.out.strict;
     write_reports(&report, &args.out)?;
+    Ok(report.passed())
+}
+
+#[derive(Debug, clap::Args)]
+struct ClientCheckArgs {
+    /// Run only the plans whose name matches this regex.
+    #[arg(long)]
+    plans: Option<String>,
+    /// List the plans and run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Size of the layer COMMAND pushes, in bytes.
+    #[arg(long, default_value_t = ecr_conformance::client_check::DEFAULT_LAYER_SIZE)]
+    layer_size: u64,
+    /// The profile the fake follows: a built-in profile name (ecr, ecr-legacy-names) or a
+    /// profile JSON file.
+    #[arg(long, default_value = "ecr")]
+    profile: String,
+    /// Seconds COMMAND may run per plan before it is killed.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Seed of the layers' bytes (default: random; the report gives it).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Write the full report as JSON here.
+    #[arg(long, value_name = "PATH")]
+    report_json: Option<PathBuf>,
+    /// Write a JUnit XML report here (one test case per plan).
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long, value_name = "PATH")]
+    report_html: Option<PathBuf>,
+    /// The client to run, after `--`: it reads AWS_ENDPOINT_URL, ECR_CONFORMANCE_REPOSITORY,
+    /// ECR_CONFORMANCE_LAYER and ECR_CONFORMANCE_LAYER_DIGEST and pushes the layer.
+    #[arg(last = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+fn client_check(args: &ClientCheckArgs) -> Result<bool, RunError> {
+    use ecr_conformance::client_check::{self as cc, ClientCheckConfig};
+    if args.list {
+        print!("{}", cc::list_plans());
+        return Ok(true);
+    }
+    let config = ClientCheckConfig {
+        plans: args.plans.clone(),
+        layer_size: args.layer_size,
+        profile: resolve_profile(&args.profile).map_err(RunError::Usage)?,
+        timeout: Duration::from_secs(args.timeout),
+        seed: args.seed,
+        ..ClientCheckConfig::default()
+    };
+    let report =
+        cc::client_check(&config, &args.command).map_err(|e| RunError::Usage(e.to_string()))?;
+    print!("{}", report.text());
+    for (path, text) in [
+        (&args.report_json, report.json()),
+        (&args.junit, report.junit()),
+        (&args.report_html, report.html()),
+    ] {
+        if let Some(p) = path {
+            std::fs::write(p, text)
+                .map_err(|e| RunError::Usage(format!("{}: {e}", p.display())))?;
+        }
+    }
     Ok(report.passed())
 }
 
@@ -529,6 +600,7 @@ fn main() -> ExitCode {
         Command::Run(args) => verdict_exit(run(*args)),
         Command::Replay(args) => verdict_exit(replay(&args)),
         Command::MergeReports(args) => verdict_exit(merge_reports(&args)),
+        Command::ClientCheck(args) => verdict_exit(client_check(&args)),
         Command::Rules { json } => done_exit(print_rules(json)),
         Command::Serve(args) => done_exit(serve(&args)),
         Command::Call { args } => {

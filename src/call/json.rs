@@ -1,6 +1,7 @@
 //! JSON that keeps its key order, printed the way AWS CLI v1 (Python's `json`) prints it:
 //! request bodies compact with `", "` and `": "` and non-ASCII escaped, answers indented by
-//! four spaces with non-ASCII as is.
+//! four spaces with non-ASCII as is. It is not a general JSON library and knows nothing of
+//! the operations: their members and types are [`super::shape`]'s.
 
 use std::fmt::Write as _;
 
@@ -8,20 +9,20 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A JSON value whose objects keep the order their keys came in.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum J {
+pub(crate) enum Json {
     Null,
     Bool(bool),
     Num(serde_json::Number),
     Str(String),
-    List(Vec<J>),
-    Obj(Vec<(String, J)>),
+    List(Vec<Json>),
+    Obj(Vec<(String, Json)>),
 }
 
-impl J {
+impl Json {
     /// The member `key` of an object.
-    pub(crate) fn get(&self, key: &str) -> Option<&J> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
         match self {
-            J::Obj(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Json::Obj(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -29,13 +30,13 @@ impl J {
     /// The JSON type's name, for messages.
     pub(crate) fn type_name(&self) -> &'static str {
         match self {
-            J::Null => "null",
-            J::Bool(_) => "boolean",
-            J::Num(n) if n.is_f64() => "number",
-            J::Num(_) => "integer",
-            J::Str(_) => "string",
-            J::List(_) => "list",
-            J::Obj(_) => "object",
+            Json::Null => "null",
+            Json::Bool(_) => "boolean",
+            Json::Num(n) if n.is_f64() => "number",
+            Json::Num(_) => "integer",
+            Json::Str(_) => "string",
+            Json::List(_) => "list",
+            Json::Obj(_) => "object",
         }
     }
 
@@ -48,7 +49,7 @@ impl J {
 
     fn write_compact(&self, out: &mut String) {
         match self {
-            J::List(items) => {
+            Json::List(items) => {
                 out.push('[');
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
@@ -58,7 +59,7 @@ impl J {
                 }
                 out.push(']');
             }
-            J::Obj(members) => {
+            Json::Obj(members) => {
                 out.push('{');
                 for (i, (k, v)) in members.iter().enumerate() {
                     if i > 0 {
@@ -87,7 +88,7 @@ impl J {
             out.push_str(&" ".repeat(4 * d));
         };
         match self {
-            J::List(items) if !items.is_empty() => {
+            Json::List(items) if !items.is_empty() => {
                 out.push('[');
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
@@ -99,7 +100,7 @@ impl J {
                 pad(out, depth);
                 out.push(']');
             }
-            J::Obj(members) if !members.is_empty() => {
+            Json::Obj(members) if !members.is_empty() => {
                 out.push('{');
                 for (i, (k, v)) in members.iter().enumerate() {
                     if i > 0 {
@@ -113,19 +114,19 @@ impl J {
                 pad(out, depth);
                 out.push('}');
             }
-            J::List(_) => out.push_str("[]"),
-            J::Obj(_) => out.push_str("{}"),
+            Json::List(_) => out.push_str("[]"),
+            Json::Obj(_) => out.push_str("{}"),
             scalar => scalar.write_scalar(out, false),
         }
     }
 
     fn write_scalar(&self, out: &mut String, ascii: bool) {
         match self {
-            J::Null => out.push_str("null"),
-            J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            J::Num(n) => out.push_str(&n.to_string()),
-            J::Str(s) => write_string(out, s, ascii),
-            J::List(_) | J::Obj(_) => {}
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Num(n) => out.push_str(&n.to_string()),
+            Json::Str(s) => write_string(out, s, ascii),
+            Json::List(_) | Json::Obj(_) => {}
         }
     }
 }
@@ -156,88 +157,91 @@ fn write_string(out: &mut String, s: &str, ascii: bool) {
     out.push('"');
 }
 
-struct JVisitor;
+struct JsonVisitor;
 
-impl<'de> Visitor<'de> for JVisitor {
-    type Value = J;
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<J, E> {
-        Ok(J::Null)
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<J, E> {
-        Ok(J::Bool(v))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<J, E> {
-        Ok(J::Num(v.into()))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Num(v.into()))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<J, E> {
-        Ok(J::Num(v.into()))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Num(v.into()))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<J, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
         serde_json::Number::from_f64(v)
-            .map(J::Num)
+            .map(Json::Num)
             .ok_or_else(|| E::custom("a number that is not finite"))
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<J, E> {
-        Ok(J::Str(v.to_owned()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::Str(v.to_owned()))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<J, E> {
-        Ok(J::Str(v))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
+        Ok(Json::Str(v))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::new();
         while let Some(v) = seq.next_element()? {
             items.push(v);
         }
-        Ok(J::List(items))
+        Ok(Json::List(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
-        let mut members: Vec<(String, J)> = Vec::new();
-        while let Some((k, v)) = map.next_entry::<String, J>()? {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut members: Vec<(String, Json)> = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Json>()? {
             // A repeated key keeps its first place and its last value, as Python's dict.
             match members.iter_mut().find(|(existing, _)| *existing == k) {
                 Some(slot) => slot.1 = v,
                 None => members.push((k, v)),
             }
         }
-        Ok(J::Obj(members))
+        Ok(Json::Obj(members))
     }
 }
 
-impl<'de> Deserialize<'de> for J {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J, D::Error> {
-        d.deserialize_any(JVisitor)
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(JsonVisitor)
     }
 }
 
 /// Parses JSON text, keeping key order.
-pub(crate) fn parse(text: &str) -> Result<J, serde_json::Error> {
+pub(crate) fn parse(text: &str) -> Result<Json, serde_json::Error> {
     serde_json::from_str(text)
 }
 
-/// A `serde_json::Value` as [`J`] (objects in the order the value iterates them).
-pub(crate) fn from_value(v: &serde_json::Value) -> J {
+/// A `serde_json::Value` as [`Json`] (objects in the order the value iterates them).
+pub(crate) fn from_value(v: &serde_json::Value) -> Json {
     match v {
-        serde_json::Value::Null => J::Null,
-        serde_json::Value::Bool(b) => J::Bool(*b),
-        serde_json::Value::Number(n) => J::Num(n.clone()),
-        serde_json::Value::String(s) => J::Str(s.clone()),
-        serde_json::Value::Array(items) => J::List(items.iter().map(from_value).collect()),
-        serde_json::Value::Object(m) => {
-            J::Obj(m.iter().map(|(k, v)| (k.clone(), from_value(v))).collect())
-        }
+        serde_json::Value::Null => Json::Null,
+        serde_json::Value::Bool(b) => Json::Bool(*b),
+        serde_json::Value::Number(n) => Json::Num(n.clone()),
+        serde_json::Value::String(s) => Json::Str(s.clone()),
+        serde_json::Value::Array(items) => Json::List(items.iter().map(from_value).collect()),
+        serde_json::Value::Object(members) => Json::Obj(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), from_value(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -258,7 +262,7 @@ mod tests {
             "{\n    \"b\": [\n        1,\n        \"é\\n\"\n    ],\n    \"a\": {},\n    \"c\": [],\n    \"d\": {\n        \"x\": true,\n        \"y\": null\n    }\n}"
         );
         assert_eq!(
-            J::Str("😀\u{7f}".into()).compact(),
+            Json::Str("😀\u{7f}".into()).compact(),
             r#""\ud83d\ude00\u007f""#
         );
     }

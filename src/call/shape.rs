@@ -1,12 +1,15 @@
 //! The six operations' input and output members, in the service model's order, with what
-//! the AWS CLI needs of them: type, required, the smallest length or value it checks.
+//! the AWS CLI needs of them: type, required, the smallest length or value it checks; and
+//! what is made of them alone (option names, skeletons, answers reshaped as the CLI prints
+//! them). It is not the wire layer ([`crate::wire`] decodes what an endpoint receives):
+//! these shapes describe what the command line accepts and what it prints.
 
-use super::json::J;
+use super::json::Json;
 use crate::wire::Operation;
 
 /// A member's type.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Ty {
+pub(crate) enum Type {
     Str,
     Enum(&'static [&'static str]),
     Long,
@@ -16,7 +19,7 @@ pub(crate) enum Ty {
     Flag,
     Blob,
     Timestamp,
-    List(&'static Ty),
+    List(&'static Type),
     Struct(&'static [Member]),
 }
 
@@ -24,13 +27,14 @@ pub(crate) enum Ty {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Member {
     pub(crate) name: &'static str,
-    pub(crate) ty: Ty,
+    pub(crate) ty: Type,
     pub(crate) required: bool,
     /// The least length (strings, lists) or value (longs) the CLI accepts.
     pub(crate) min: Option<i64>,
 }
 
-const fn m(name: &'static str, ty: Ty) -> Member {
+/// An optional member.
+const fn optional(name: &'static str, ty: Type) -> Member {
     Member {
         name,
         ty,
@@ -39,7 +43,8 @@ const fn m(name: &'static str, ty: Ty) -> Member {
     }
 }
 
-const fn req(name: &'static str, ty: Ty) -> Member {
+/// A required member.
+const fn required(name: &'static str, ty: Type) -> Member {
     Member {
         name,
         ty,
@@ -48,6 +53,7 @@ const fn req(name: &'static str, ty: Ty) -> Member {
     }
 }
 
+/// `member` with the least length or value the CLI checks.
 const fn min(mut member: Member, least: i64) -> Member {
     member.min = Some(least);
     member
@@ -65,10 +71,10 @@ pub(crate) struct OpShape {
     pub(crate) summary: &'static str,
 }
 
-const REGISTRY_ID: Member = m("registryId", Ty::Str);
-const REPOSITORY_NAME: Member = min(req("repositoryName", Ty::Str), 2);
-const DIGESTS: Member = min(req("layerDigests", Ty::List(&Ty::Str)), 1);
-const LONG: Ty = Ty::Long;
+const REGISTRY_ID: Member = optional("registryId", Type::Str);
+const REPOSITORY_NAME: Member = min(required("repositoryName", Type::Str), 2);
+const DIGESTS: Member = min(required("layerDigests", Type::List(&Type::Str)), 1);
+const LONG: Type = Type::Long;
 
 const MUTABILITY: &[&str] = &[
     "MUTABLE",
@@ -77,30 +83,33 @@ const MUTABILITY: &[&str] = &[
     "MUTABLE_WITH_EXCLUSION",
 ];
 const EXCLUSION_FILTER: &[Member] = &[
-    req("filterType", Ty::Enum(&["WILDCARD"])),
-    min(req("filter", Ty::Str), 1),
+    required("filterType", Type::Enum(&["WILDCARD"])),
+    min(required("filter", Type::Str), 1),
 ];
-const SCANNING: &[Member] = &[m("scanOnPush", Ty::Bool)];
+const SCANNING: &[Member] = &[optional("scanOnPush", Type::Bool)];
 const ENCRYPTION: &[Member] = &[
-    req("encryptionType", Ty::Enum(&["AES256", "KMS", "KMS_DSSE"])),
-    min(m("kmsKey", Ty::Str), 1),
+    required("encryptionType", Type::Enum(&["AES256", "KMS", "KMS_DSSE"])),
+    min(optional("kmsKey", Type::Str), 1),
 ];
-const TAG: &[Member] = &[min(req("Key", Ty::Str), 1), req("Value", Ty::Str)];
+const TAG: &[Member] = &[
+    min(required("Key", Type::Str), 1),
+    required("Value", Type::Str),
+];
 const REPOSITORY: &[Member] = &[
-    m("repositoryArn", Ty::Str),
-    m("registryId", Ty::Str),
-    m("repositoryName", Ty::Str),
-    m("repositoryUri", Ty::Str),
-    m("createdAt", Ty::Timestamp),
-    m("imageTagMutability", Ty::Enum(MUTABILITY)),
-    m(
+    optional("repositoryArn", Type::Str),
+    optional("registryId", Type::Str),
+    optional("repositoryName", Type::Str),
+    optional("repositoryUri", Type::Str),
+    optional("createdAt", Type::Timestamp),
+    optional("imageTagMutability", Type::Enum(MUTABILITY)),
+    optional(
         "imageTagMutabilityExclusionFilters",
-        Ty::List(&Ty::Struct(EXCLUSION_FILTER)),
+        Type::List(&Type::Struct(EXCLUSION_FILTER)),
     ),
-    m("imageScanningConfiguration", Ty::Struct(SCANNING)),
-    m("encryptionConfiguration", Ty::Struct(ENCRYPTION)),
+    optional("imageScanningConfiguration", Type::Struct(SCANNING)),
+    optional("encryptionConfiguration", Type::Struct(ENCRYPTION)),
 ];
-const REPOSITORY_OUT: &[Member] = &[m("repository", Ty::Struct(REPOSITORY))];
+const REPOSITORY_OUT: &[Member] = &[optional("repository", Type::Struct(REPOSITORY))];
 
 /// The operations `call` knows, in the order help lists them.
 pub(crate) const OPERATIONS: &[OpShape] = &[
@@ -108,7 +117,7 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
         cli: "initiate-layer-upload",
         op: Operation::InitiateLayerUpload,
         input: &[REGISTRY_ID, REPOSITORY_NAME],
-        output: &[m("uploadId", Ty::Str), m("partSize", LONG)],
+        output: &[optional("uploadId", Type::Str), optional("partSize", LONG)],
         summary: "Opens an upload; answers its uploadId and partSize.",
     },
     OpShape {
@@ -117,16 +126,16 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
         input: &[
             REGISTRY_ID,
             REPOSITORY_NAME,
-            req("uploadId", Ty::Str),
-            min(req("partFirstByte", LONG), 0),
-            min(req("partLastByte", LONG), 0),
-            req("layerPartBlob", Ty::Blob),
+            required("uploadId", Type::Str),
+            min(required("partFirstByte", LONG), 0),
+            min(required("partLastByte", LONG), 0),
+            required("layerPartBlob", Type::Blob),
         ],
         output: &[
-            m("registryId", Ty::Str),
-            m("repositoryName", Ty::Str),
-            m("uploadId", Ty::Str),
-            m("lastByteReceived", LONG),
+            optional("registryId", Type::Str),
+            optional("repositoryName", Type::Str),
+            optional("uploadId", Type::Str),
+            optional("lastByteReceived", LONG),
         ],
         summary: "Sends the bytes partFirstByte..=partLastByte of an upload.",
     },
@@ -136,14 +145,14 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
         input: &[
             REGISTRY_ID,
             REPOSITORY_NAME,
-            req("uploadId", Ty::Str),
+            required("uploadId", Type::Str),
             DIGESTS,
         ],
         output: &[
-            m("registryId", Ty::Str),
-            m("repositoryName", Ty::Str),
-            m("uploadId", Ty::Str),
-            m("layerDigest", Ty::Str),
+            optional("registryId", Type::Str),
+            optional("repositoryName", Type::Str),
+            optional("uploadId", Type::Str),
+            optional("layerDigest", Type::Str),
         ],
         summary: "Completes an upload, naming the layer's sha256 digest.",
     },
@@ -152,27 +161,27 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
         op: Operation::BatchCheckLayerAvailability,
         input: &[REGISTRY_ID, REPOSITORY_NAME, DIGESTS],
         output: &[
-            m(
+            optional(
                 "layers",
-                Ty::List(&Ty::Struct(&[
-                    m("layerDigest", Ty::Str),
-                    m(
+                Type::List(&Type::Struct(&[
+                    optional("layerDigest", Type::Str),
+                    optional(
                         "layerAvailability",
-                        Ty::Enum(&["AVAILABLE", "UNAVAILABLE", "ARCHIVED"]),
+                        Type::Enum(&["AVAILABLE", "UNAVAILABLE", "ARCHIVED"]),
                     ),
-                    m("layerSize", LONG),
-                    m("mediaType", Ty::Str),
+                    optional("layerSize", LONG),
+                    optional("mediaType", Type::Str),
                 ])),
             ),
-            m(
+            optional(
                 "failures",
-                Ty::List(&Ty::Struct(&[
-                    m("layerDigest", Ty::Str),
-                    m(
+                Type::List(&Type::Struct(&[
+                    optional("layerDigest", Type::Str),
+                    optional(
                         "failureCode",
-                        Ty::Enum(&["InvalidLayerDigest", "MissingLayerDigest"]),
+                        Type::Enum(&["InvalidLayerDigest", "MissingLayerDigest"]),
                     ),
-                    m("failureReason", Ty::Str),
+                    optional("failureReason", Type::Str),
                 ])),
             ),
         ],
@@ -184,14 +193,14 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
         input: &[
             REGISTRY_ID,
             REPOSITORY_NAME,
-            m("tags", Ty::List(&Ty::Struct(TAG))),
-            m("imageTagMutability", Ty::Enum(MUTABILITY)),
-            m(
+            optional("tags", Type::List(&Type::Struct(TAG))),
+            optional("imageTagMutability", Type::Enum(MUTABILITY)),
+            optional(
                 "imageTagMutabilityExclusionFilters",
-                Ty::List(&Ty::Struct(EXCLUSION_FILTER)),
+                Type::List(&Type::Struct(EXCLUSION_FILTER)),
             ),
-            m("imageScanningConfiguration", Ty::Struct(SCANNING)),
-            m("encryptionConfiguration", Ty::Struct(ENCRYPTION)),
+            optional("imageScanningConfiguration", Type::Struct(SCANNING)),
+            optional("encryptionConfiguration", Type::Struct(ENCRYPTION)),
         ],
         output: REPOSITORY_OUT,
         summary: "Creates a repository.",
@@ -199,7 +208,7 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
     OpShape {
         cli: "delete-repository",
         op: Operation::DeleteRepository,
-        input: &[REGISTRY_ID, REPOSITORY_NAME, m("force", Ty::Flag)],
+        input: &[REGISTRY_ID, REPOSITORY_NAME, optional("force", Type::Flag)],
         output: REPOSITORY_OUT,
         summary: "Deletes a repository (--force: with its layers).",
     },
@@ -207,7 +216,7 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
 
 /// The operation named `cli`.
 pub(crate) fn operation(cli: &str) -> Option<&'static OpShape> {
-    OPERATIONS.iter().find(|o| o.cli == cli)
+    OPERATIONS.iter().find(|shape| shape.cli == cli)
 }
 
 /// `registryId` → `registry-id`.
@@ -227,60 +236,67 @@ pub(crate) fn option_name(member: &str) -> String {
 /// The skeleton `--generate-cli-skeleton input` prints: `""` for strings, the first value
 /// of an enum (the AWS CLI picks one at random), 0, `true`, `null` for blobs, one element
 /// per list.
-pub(crate) fn input_skeleton(members: &[Member]) -> J {
-    J::Obj(
+pub(crate) fn input_skeleton(members: &[Member]) -> Json {
+    Json::Obj(
         members
             .iter()
-            .map(|m| (m.name.to_owned(), skeleton_value(m.ty, m.name, false)))
-            .collect(),
-    )
-}
-
-/// The skeleton `--generate-cli-skeleton output` prints: strings hold their member name.
-pub(crate) fn output_skeleton(members: &[Member]) -> J {
-    J::Obj(
-        members
-            .iter()
-            .map(|m| (m.name.to_owned(), skeleton_value(m.ty, m.name, true)))
-            .collect(),
-    )
-}
-
-fn skeleton_value(ty: Ty, name: &str, output: bool) -> J {
-    match ty {
-        Ty::Str if output => J::Str(name.to_owned()),
-        Ty::Enum(_) if output => J::Str(name.to_owned()),
-        Ty::Str => J::Str(String::new()),
-        Ty::Enum(values) => J::Str(values.first().copied().unwrap_or_default().to_owned()),
-        Ty::Long => J::Num(0.into()),
-        Ty::Bool | Ty::Flag => J::Bool(true),
-        Ty::Blob => J::Null,
-        Ty::Timestamp => J::Str("1970-01-01T00:00:00".to_owned()),
-        Ty::List(inner) => J::List(vec![skeleton_value(*inner, name, output)]),
-        Ty::Struct(members) if output => output_skeleton(members),
-        Ty::Struct(members) => input_skeleton(members),
-    }
-}
-
-/// An answer as the AWS CLI prints it: members in the model's order, members the model does
-/// not know and `null` ones left out, everything else as it came.
-pub(crate) fn reshape(value: &J, members: &[Member]) -> J {
-    J::Obj(
-        members
-            .iter()
-            .filter_map(|m| {
-                let v = value.get(m.name)?;
-                (!matches!(v, J::Null)).then(|| (m.name.to_owned(), reshape_value(v, m.ty)))
+            .map(|member| {
+                let value = skeleton_value(member.ty, member.name, false);
+                (member.name.to_owned(), value)
             })
             .collect(),
     )
 }
 
-fn reshape_value(v: &J, ty: Ty) -> J {
+/// The skeleton `--generate-cli-skeleton output` prints: strings hold their member name.
+pub(crate) fn output_skeleton(members: &[Member]) -> Json {
+    Json::Obj(
+        members
+            .iter()
+            .map(|member| {
+                let value = skeleton_value(member.ty, member.name, true);
+                (member.name.to_owned(), value)
+            })
+            .collect(),
+    )
+}
+
+fn skeleton_value(ty: Type, name: &str, output: bool) -> Json {
+    match ty {
+        Type::Str if output => Json::Str(name.to_owned()),
+        Type::Enum(_) if output => Json::Str(name.to_owned()),
+        Type::Str => Json::Str(String::new()),
+        Type::Enum(values) => Json::Str(values.first().copied().unwrap_or_default().to_owned()),
+        Type::Long => Json::Num(0.into()),
+        Type::Bool | Type::Flag => Json::Bool(true),
+        Type::Blob => Json::Null,
+        Type::Timestamp => Json::Str("1970-01-01T00:00:00".to_owned()),
+        Type::List(inner) => Json::List(vec![skeleton_value(*inner, name, output)]),
+        Type::Struct(members) if output => output_skeleton(members),
+        Type::Struct(members) => input_skeleton(members),
+    }
+}
+
+/// An answer as the AWS CLI prints it: members in the model's order, members the model does
+/// not know and `null` ones left out, everything else as it came.
+pub(crate) fn reshape(value: &Json, members: &[Member]) -> Json {
+    Json::Obj(
+        members
+            .iter()
+            .filter_map(|member| {
+                let v = value.get(member.name)?;
+                (!matches!(v, Json::Null))
+                    .then(|| (member.name.to_owned(), reshape_value(v, member.ty)))
+            })
+            .collect(),
+    )
+}
+
+fn reshape_value(v: &Json, ty: Type) -> Json {
     match (ty, v) {
-        (Ty::Struct(members), J::Obj(_)) => reshape(v, members),
-        (Ty::List(inner), J::List(items)) => {
-            J::List(items.iter().map(|i| reshape_value(i, *inner)).collect())
+        (Type::Struct(members), Json::Obj(_)) => reshape(v, members),
+        (Type::List(inner), Json::List(items)) => {
+            Json::List(items.iter().map(|i| reshape_value(i, *inner)).collect())
         }
         _ => v.clone(),
     }

@@ -52,6 +52,8 @@ pub struct FakeEcrBuilder {
     id_seed: Option<u64>,
     limits: Limits,
     sigv4: Option<SigV4Keys>,
+    record: bool,
+    layers: Vec<(String, bytes::Bytes)>,
 }
 
 impl Default for FakeEcrBuilder {
@@ -67,6 +69,8 @@ impl Default for FakeEcrBuilder {
             port: 0,
             id_seed: None,
             sigv4: None,
+            record: false,
+            layers: Vec::new(),
             limits: Limits {
                 max_body: MAX_BODY_BYTES,
                 body_timeout: Duration::from_secs(60),
@@ -103,6 +107,22 @@ impl FakeEcrBuilder {
     pub fn upload(mut self, repository: &str, upload_id: &str) -> Self {
         self.uploads
             .push((repository.to_owned(), upload_id.to_owned()));
+        self
+    }
+
+    /// A layer stored from the start: pushed through the model (an upload of parts of at
+    /// most 20 MiB, completed with its digest) before the fake serves. Its repository is
+    /// created too if not named already.
+    pub fn layer(mut self, repository: &str, bytes: impl Into<bytes::Bytes>) -> Self {
+        self.layers.push((repository.to_owned(), bytes.into()));
+        self
+    }
+
+    /// Records every request in a log read with
+    /// [`Responder::request_log`](super::Responder::request_log): operation, members,
+    /// blob length and SHA-256 (never its bytes), answer, fault, times. Off by default.
+    pub fn record_requests(mut self, on: bool) -> Self {
+        self.record = on;
         self
     }
 
@@ -174,7 +194,13 @@ impl FakeEcrBuilder {
             .with_identity(&self.registry_id, &self.region)
             .with_id_seed(seed);
         let upload_repos = self.uploads.iter().map(|(r, _)| r);
-        for name in self.repositories.iter().chain(upload_repos) {
+        let layer_repos = self.layers.iter().map(|(r, _)| r);
+        for name in self
+            .repositories
+            .iter()
+            .chain(upload_repos)
+            .chain(layer_repos)
+        {
             if registry.has_repository(name) {
                 continue;
             }
@@ -190,10 +216,19 @@ impl FakeEcrBuilder {
                 .open_upload(repo, id)
                 .map_err(|e| FakeError::Setup(format!("upload '{id}': {e}")))?;
         }
+        for (repo, bytes) in &self.layers {
+            store_layer(&mut registry, repo, bytes)
+                .map_err(|e| FakeError::Setup(format!("layer in '{repo}': {e}")))?;
+        }
         let responder = Responder::new(registry, self.faults.clone(), self.quirks.clone(), seed);
-        Ok(match &self.sigv4 {
+        let responder = match &self.sigv4 {
             Some(keys) => responder.with_sigv4(keys.clone(), &self.region),
             None => responder,
+        };
+        Ok(if self.record {
+            responder.with_request_log()
+        } else {
+            responder
         })
     }
 
@@ -236,6 +271,51 @@ impl FakeEcrBuilder {
             thread: Some(thread),
         })
     }
+}
+
+/// Pushes `bytes` as one layer into `repository` through the model.
+fn store_layer(
+    registry: &mut Registry,
+    repository: &str,
+    bytes: &bytes::Bytes,
+) -> Result<(), String> {
+    use crate::model::limits::MAX_PART_BYTES;
+    use crate::model::{
+        CompleteLayerUpload, InitiateLayerUpload, PartBlob, Response, UploadLayerPart,
+        digest::digest_of,
+    };
+    let upload_id = match registry.apply(&Request::InitiateLayerUpload(InitiateLayerUpload {
+        registry_id: None,
+        repository_name: Some(repository.to_owned()),
+    })) {
+        Ok(Response::UploadInitiated { upload_id, .. }) => upload_id,
+        other => return Err(format!("InitiateLayerUpload answered {other:?}")),
+    };
+    let step = usize::try_from(MAX_PART_BYTES).unwrap_or(usize::MAX);
+    let mut first = 0usize;
+    while first < bytes.len() {
+        let end = (first + step).min(bytes.len());
+        registry
+            .apply(&Request::UploadLayerPart(UploadLayerPart {
+                registry_id: None,
+                repository_name: Some(repository.to_owned()),
+                upload_id: Some(upload_id.clone()),
+                part_first_byte: Some(first as i64),
+                part_last_byte: Some(end as i64 - 1),
+                layer_part_blob: Some(PartBlob::new(bytes.slice(first..end))),
+            }))
+            .map_err(|e| e.to_string())?;
+        first = end;
+    }
+    registry
+        .apply(&Request::CompleteLayerUpload(CompleteLayerUpload {
+            registry_id: None,
+            repository_name: Some(repository.to_owned()),
+            upload_id: Some(upload_id),
+            layer_digests: Some(vec![digest_of(bytes)]),
+        }))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn random_seed() -> u64 {

@@ -18,6 +18,10 @@ pub enum FaultKind {
     ServerErrorAfter,
     /// The request is applied and answered as usual, after this delay.
     Delay(Duration),
+    /// `CompleteLayerUpload` only: the request is applied (the layer is stored), then
+    /// answered with `LayerAlreadyExistsException` (400), as when another client stored
+    /// the same layer while this one was uploading it.
+    LayerExistsAfter,
 }
 
 /// One fault: the `nth` call (1-based) of `operation` gets `kind`.
@@ -40,7 +44,8 @@ impl fmt::Display for FaultSpecError {
         write!(
             f,
             "{}; a fault is OPERATION:N:KIND with KIND one of throttle, server-error, \
-             server-error-after, delay-ms=MS (e.g. UploadLayerPart:2:server-error-after)",
+             server-error-after, delay-ms=MS, layer-exists-after (CompleteLayerUpload only) \
+             (e.g. UploadLayerPart:2:server-error-after)",
             self.0
         )
     }
@@ -71,6 +76,14 @@ impl FromStr for Fault {
             "throttle" => FaultKind::Throttle,
             "server-error" => FaultKind::ServerError,
             "server-error-after" => FaultKind::ServerErrorAfter,
+            "layer-exists-after" if operation == Operation::CompleteLayerUpload => {
+                FaultKind::LayerExistsAfter
+            }
+            "layer-exists-after" => {
+                return Err(FaultSpecError(format!(
+                    "'layer-exists-after' applies to CompleteLayerUpload, not '{op}'"
+                )));
+            }
             other => match other.strip_prefix("delay-ms=").map(str::parse::<u64>) {
                 Some(Ok(ms)) if ms <= 600_000 => FaultKind::Delay(Duration::from_millis(ms)),
                 _ => return Err(FaultSpecError(format!("'{other}' is not a fault kind"))),
@@ -106,6 +119,10 @@ mod tests {
             .expect("parses");
         assert_eq!(f.kind, FaultKind::Delay(Duration::from_millis(250)));
         assert_eq!(f.operation, Operation::CompleteLayerUpload);
+        let f: Fault = "CompleteLayerUpload:1:layer-exists-after"
+            .parse()
+            .expect("parses");
+        assert_eq!(f.kind, FaultKind::LayerExistsAfter);
     }
 
     #[test]
@@ -117,6 +134,7 @@ mod tests {
             "UploadLayerPart:1:explode",
             "UploadLayerPart:1",
             "UploadLayerPart:1:delay-ms=-5",
+            "UploadLayerPart:1:layer-exists-after",
         ] {
             let err = bad.parse::<Fault>().expect_err(bad);
             assert!(err.to_string().contains("OPERATION:N:KIND"), "{err}");

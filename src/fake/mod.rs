@@ -7,8 +7,10 @@
 //! mounts on a wiremock `MockServer` through [`Responder`], which implements
 //! `wiremock::Respond`.
 
+mod buffer;
 mod builder;
 mod fault;
+mod log;
 mod quirk;
 mod responder;
 mod server;
@@ -17,6 +19,7 @@ mod transport;
 
 pub use builder::{FakeEcr, FakeEcrBuilder, FakeError, MAX_BODY_BYTES};
 pub use fault::{Fault, FaultKind, FaultSpecError};
+pub use log::{LoggedRequest, MAX_LOGGED_REQUESTS};
 pub use quirk::Quirk;
 pub use responder::{HttpAnswer, HttpRequest, Responder};
 pub use sigv4::{MAX_CLOCK_SKEW, Refusal, SigV4Keys, Signed};

@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::fault::{Fault, FaultKind};
+use super::log::{LoggedRequest, RequestLog};
 use super::quirk::{Quirk, Shaped};
 use super::sigv4::{SigV4Keys, Signed};
-use crate::model::{EcrError, Registry, Request};
+use crate::model::{EcrError, Registry, Request, Response};
 use crate::wire::{self, Operation};
 
 /// An HTTP request as the responder needs it.
@@ -69,6 +70,8 @@ struct Inner {
     requests: AtomicU64,
     request_id_seed: u64,
     sigv4: Option<(SigV4Keys, String)>,
+    /// The request log, when recording was asked for.
+    log: Option<Mutex<RequestLog>>,
 }
 
 /// The fake's behaviour: shared, cheap to clone.
@@ -108,6 +111,7 @@ impl Responder {
                 requests: AtomicU64::new(0),
                 request_id_seed,
                 sigv4: None,
+                log: None,
             }),
         }
     }
@@ -119,6 +123,38 @@ impl Responder {
             inner.sigv4 = Some((keys, region.to_owned()));
         }
         self
+    }
+
+    /// Records every request it handles (see [`Responder::request_log`]). Only on a
+    /// responder not yet shared.
+    pub(crate) fn with_request_log(mut self) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.log = Some(Mutex::new(RequestLog::default()));
+        }
+        self
+    }
+
+    /// The requests handled so far, in the order they were answered, when the fake was
+    /// built with [`record_requests`](super::FakeEcrBuilder::record_requests) (else
+    /// empty). Requests after the first [`MAX_LOGGED_REQUESTS`](super::MAX_LOGGED_REQUESTS)
+    /// are counted by [`Responder::requests_not_logged`], not kept.
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        self.inner
+            .log
+            .as_ref()
+            .map(|l| lock(l).entries.clone())
+            .unwrap_or_default()
+    }
+
+    /// Requests handled but left out of a full request log.
+    pub fn requests_not_logged(&self) -> u64 {
+        self.inner.log.as_ref().map_or(0, |l| lock(l).dropped)
+    }
+
+    fn record(&self, entry: LoggedRequest) {
+        if let Some(log) = &self.inner.log {
+            lock(log).push(entry);
+        }
     }
 
     /// Reads the registry (for tests that check what the fake holds).
@@ -157,6 +193,33 @@ impl Responder {
 
     /// Answers one HTTP request.
     pub fn handle(&self, req: HttpRequest<'_>) -> HttpAnswer {
+        self.handle_at(req, Instant::now())
+    }
+
+    /// Answers one HTTP request whose head arrived at `arrived` (the time the request log
+    /// records; the fake's own server passes the moment it began reading the request).
+    pub fn handle_at(&self, req: HttpRequest<'_>, arrived: Instant) -> HttpAnswer {
+        if self.inner.log.is_none() {
+            return self.answer_request(req, None);
+        }
+        let mut entry = LoggedRequest::of_request(None, None, arrived);
+        let answer = self.answer_request(req, Some(&mut entry));
+        entry.answered = Instant::now() + answer.delay.unwrap_or_default();
+        entry.status = answer.status;
+        entry.error = answer.error_name().map(str::to_owned);
+        if entry.operation.is_none() {
+            entry.operation = answer.operation;
+        }
+        self.record(entry);
+        answer
+    }
+
+    /// Answers one request; fills `entry` (the request log's) with what it decoded and did.
+    fn answer_request(
+        &self,
+        req: HttpRequest<'_>,
+        mut entry: Option<&mut LoggedRequest>,
+    ) -> HttpAnswer {
         if let Some((keys, region)) = &self.inner.sigv4 {
             let signed = Signed {
                 method: req.method,
@@ -182,11 +245,17 @@ impl Responder {
             None => wire::decode_http(req.method, req.path, req.content_type, req.target, req.body),
         };
         let operation = operation_of(&request, req.target);
+        if let Some(e) = entry.as_deref_mut() {
+            *e = LoggedRequest::of_request(Some(&request), operation, e.arrived);
+        }
         let fault = operation.and_then(|op| self.fault_for(op));
         let delay = match fault {
             Some(FaultKind::Delay(d)) => Some(d),
             _ => None,
         };
+        if let Some(e) = entry.as_deref_mut() {
+            e.fault = fault;
+        }
         let outcome = match fault {
             Some(FaultKind::Throttle) => Err(EcrError::Throttling),
             Some(FaultKind::ServerError) => Err(EcrError::Server {
@@ -194,14 +263,39 @@ impl Responder {
             }),
             Some(FaultKind::ServerErrorAfter) => {
                 // The model's own answer is dropped: the client never sees it.
-                let _applied = lock(&self.inner.registry).apply(&request);
+                let mut registry = lock(&self.inner.registry);
+                let applied = registry.apply(&request);
+                if let Some(e) = entry.as_deref_mut() {
+                    e.applied = applied.is_ok();
+                    e.upload_received = received_after(&registry, &request);
+                }
                 Err(EcrError::Server {
                     message: "injected fault: the request was applied".to_owned(),
                 })
             }
+            Some(FaultKind::LayerExistsAfter) => {
+                // Applied, so the layer is stored; answered as if another client had
+                // stored it first. A completion the model refuses is answered as refused.
+                let mut registry = lock(&self.inner.registry);
+                let applied = registry.apply(&request);
+                if let Some(e) = entry.as_deref_mut() {
+                    e.applied = applied.is_ok();
+                }
+                match applied {
+                    Ok(Response::LayerCompleted { layer_digest, .. }) => {
+                        Err(EcrError::LayerAlreadyExists { layer_digest })
+                    }
+                    other => other,
+                }
+            }
             Some(FaultKind::Delay(_)) | None => {
                 let mut registry = lock(&self.inner.registry);
                 let outcome = registry.apply(&request);
+                if let Some(e) = entry.as_deref_mut() {
+                    e.applied = outcome.is_ok();
+                    e.upload_received = received_after(&registry, &request);
+                    e.answered_with(&outcome);
+                }
                 if !self.inner.quirks.is_empty() {
                     let answer = wire::encode_outcome(&outcome);
                     let shaped = self.shape(&request, &outcome, &registry, answer);
@@ -216,6 +310,11 @@ impl Responder {
             }
         };
         drop(request);
+        if !matches!(fault, Some(FaultKind::Delay(_)) | None)
+            && let Some(e) = entry
+        {
+            e.answered_with(&outcome);
+        }
         let answer = wire::encode_outcome(&outcome);
         self.answer(
             answer.status,
@@ -291,6 +390,16 @@ impl Responder {
         let body = body.to_string().into_bytes();
         self.answer(status, Some(name.to_owned()), body, None, None)
     }
+}
+
+/// Bytes the upload a part or completion names holds now (none once it is finished).
+fn received_after(registry: &Registry, request: &Request) -> Option<u64> {
+    let id = match request {
+        Request::UploadLayerPart(r) => r.upload_id.as_deref(),
+        Request::CompleteLayerUpload(r) => r.upload_id.as_deref(),
+        _ => None,
+    }?;
+    registry.upload(id).map(|u| u.received())
 }
 
 fn operation_of(request: &Request, target: Option<&str>) -> Option<Operation> {

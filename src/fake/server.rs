@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -45,6 +45,7 @@ async fn answer(
     limits: Arc<Limits>,
     budget: Arc<Semaphore>,
 ) -> HttpAnswer {
+    let arrived = Instant::now();
     let (parts, body) = req.into_parts();
     let declared = header(&parts, "content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body) {
@@ -70,7 +71,7 @@ async fn answer(
     )
     .await;
     let bytes: Bytes = match collected {
-        Ok(Ok(Body::Mapped(map, len))) => crate::buffer::freeze(map, len),
+        Ok(Ok(Body::Mapped(map, len))) => super::buffer::freeze(map, len),
         Ok(Ok(Body::Heap(v))) => Bytes::from(v),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return responder.refuse(
@@ -116,16 +117,19 @@ async fn answer(
             .collect();
         let content_type = header(&parts, "content-type");
         let target = header(&parts, "x-amz-target");
-        responder.handle(HttpRequest {
-            method: parts.method.as_str(),
-            path: parts.uri.path(),
-            query: parts.uri.query().unwrap_or_default(),
-            headers: &headers,
-            content_type,
-            target,
-            body: &bytes,
-            shared: Some(&bytes),
-        })
+        responder.handle_at(
+            HttpRequest {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query().unwrap_or_default(),
+                headers: &headers,
+                content_type,
+                target,
+                body: &bytes,
+                shared: Some(&bytes),
+            },
+            arrived,
+        )
     })
     .await;
     match handled {
@@ -150,8 +154,8 @@ async fn read_body(
     idle: Duration,
 ) -> Result<Body, Box<dyn std::error::Error + Send + Sync>> {
     let mapped = declared
-        .filter(|n| *n >= crate::buffer::MAPPED_BODY_BYTES)
-        .and_then(crate::buffer::zeroed);
+        .filter(|n| *n >= super::buffer::MAPPED_BODY_BYTES)
+        .and_then(super::buffer::zeroed);
     let mut out = match mapped {
         Some(m) => Body::Mapped(m, 0),
         None => Body::Heap(Vec::with_capacity(declared.unwrap_or(64 * KIB))),

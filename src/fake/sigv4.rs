@@ -2,14 +2,25 @@
 //! requests, unknown keys, bad signatures and stale dates. Off unless asked for
 //! ([`FakeEcrBuilder::require_sigv4`](super::FakeEcrBuilder::require_sigv4)).
 //!
-//! The check recomputes the signature from the headers the client says it signed, the
-//! path and a SHA-256 of the body, with the one key the fake knows. Refusals name what was
-//! wrong without repeating any secret: never the secret key, the session token or the
-//! signature itself.
+//! The fake does not canonicalize requests itself. It reads the received `Authorization`
+//! header (the credential scope, the list of signed headers, the signature), has
+//! `aws-sigv4` sign the same request again (method, path and query, the signed headers
+//! with their values as received, the body) with the one key it knows, at the request's
+//! own `X-Amz-Date`, and compares the two signatures in constant time. What it checks
+//! itself is what a signer has no say in: the key and the session token, the clock, the
+//! scope, and which headers must be signed. Refusals name what was wrong without repeating
+//! any secret: never the secret key, the session token or the signature itself.
+//!
+//! It is not a whole SigV4 service: a signature in the query string (a presigned URL)
+//! counts as none, and chunked `STREAMING-…` payloads and SigV4a are refused.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{
+    PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign,
+};
+use aws_sigv4::sign::v4;
 use sha2::{Digest, Sha256};
 
 /// How far a request's `X-Amz-Date` may be from the fake's clock (AWS allows 15 minutes).
@@ -113,28 +124,17 @@ pub struct Signed<'a> {
 }
 
 impl Signed<'_> {
-    /// Every value of the header `name`, joined with `,` as SigV4 canonicalizes them.
+    /// Every value of the header `name` (in any case), each without the whitespace around
+    /// it, joined with `,`; `None` when the request has no such header.
     fn header(&self, name: &str) -> Option<String> {
-        let values: Vec<String> = self
+        let values: Vec<&str> = self
             .headers
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| trim_all(v))
+            .map(|(_, v)| v.trim())
             .collect();
         (!values.is_empty()).then(|| values.join(","))
     }
-}
-
-/// SigV4's Trimall: spaces around the value dropped, runs of spaces made one (tabs and
-/// other whitespace inside are kept, as aws-sigv4 keeps them).
-fn trim_all(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.trim_matches(' ').chars() {
-        if !(c == ' ' && out.ends_with(' ')) {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The fields of an `Authorization: AWS4-HMAC-SHA256 ...` header.
@@ -223,46 +223,16 @@ fn parse_amz_date(s: &str) -> Option<u64> {
         .map(|days| days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
+/// Lower-case hex, as SigV4 writes hashes.
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 * bytes.len());
     crate::model::digest::push_hex(&mut s, bytes);
     s
 }
 
-/// Percent-encodes a path the way SigV4 does for services other than S3: each segment's
-/// bytes outside the unreserved set, with what was already encoded encoded again.
-fn canonical_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    if out.is_empty() { "/".to_owned() } else { out }
-}
-
-fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<(&str, &str)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
-        .collect();
-    pairs.sort_unstable();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
+/// Headers the signer writes itself, from the signing time, the credentials and the
+/// settings: a request handed to it must not carry them.
+const ADDED_BY_SIGNER: [&str; 3] = ["x-amz-date", "x-amz-security-token", "x-amz-content-sha256"];
 
 impl SigV4Keys {
     /// Checks `request`'s signature for `region` at time `now`.
@@ -270,6 +240,18 @@ impl SigV4Keys {
         &self,
         request: &Signed<'_>,
         region: &str,
+        now: SystemTime,
+    ) -> Result<(), Refusal> {
+        self.verify_for_service(request, region, SERVICE, now)
+    }
+
+    /// [`verify`](Self::verify) for the signing name `service` (the documentation's worked
+    /// example is for `iam`).
+    fn verify_for_service(
+        &self,
+        request: &Signed<'_>,
+        region: &str,
+        service: &str,
         now: SystemTime,
     ) -> Result<(), Refusal> {
         let Some(value) = request.header("authorization") else {
@@ -304,12 +286,12 @@ impl SigV4Keys {
         }
         if auth.date != &date[..8]
             || auth.region != region
-            || auth.service != SERVICE
+            || auth.service != service
             || auth.terminator != "aws4_request"
         {
             return Err(invalid(format!(
                 "Credential should be scoped to a valid region, date and service: expected \
-                 {}/{region}/{SERVICE}/aws4_request, got {}/{}/{}/{}.",
+                 {}/{region}/{service}/aws4_request, got {}/{}/{}/{}.",
                 &date[..8],
                 auth.date,
                 auth.region,
@@ -333,56 +315,97 @@ impl SigV4Keys {
         }
         names.sort_unstable();
         names.dedup();
-        let mut canonical_headers = String::new();
-        for name in &names {
-            let Some(v) = request.header(name) else {
-                return Err(invalid(format!(
-                    "The signed header '{name}' is not in the request."
-                )));
-            };
-            canonical_headers.push_str(name);
-            canonical_headers.push(':');
-            canonical_headers.push_str(&v);
-            canonical_headers.push('\n');
+        if let Some(name) = names.iter().find(|n| request.header(n).is_none()) {
+            return Err(invalid(format!(
+                "The signed header '{name}' is not in the request."
+            )));
         }
-        let payload = hex(&Sha256::digest(request.body));
         if let Some(declared) = request.header("x-amz-content-sha256")
-            && declared != payload
+            && declared != hex(&Sha256::digest(request.body))
         {
             return Err(invalid(
                 "The provided 'x-amz-content-sha256' header does not match what was computed."
                     .to_owned(),
             ));
         }
-        let canonical_request = format!(
-            "{}\n{}\n{}\n{canonical_headers}\n{}\n{payload}",
-            request.method,
-            canonical_path(request.path),
-            canonical_query(request.query),
-            names.join(";"),
-        );
-        let scope = format!("{}/{region}/{SERVICE}/aws4_request", &date[..8]);
-        let string_to_sign = format!(
-            "{ALGORITHM}\n{date}\n{scope}\n{}",
-            hex(&Sha256::digest(canonical_request.as_bytes()))
-        );
-        let mut key = hmac(
-            format!("AWS4{}", self.secret_access_key).as_bytes(),
-            &date.as_bytes()[..8],
-        );
-        for part in [region, SERVICE, "aws4_request"] {
-            key = hmac(&key, part.as_bytes());
-        }
-        let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
+        // A token present is signed (checked above), so it goes into the signature.
+        let signed_at = UNIX_EPOCH + Duration::from_secs(signed_at);
+        let expected = self.signature(request, &names, token, signed_at, region, service)?;
         if !constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
-            return Err(invalid(format!(
+            return Err(invalid(
                 "The request signature we calculated does not match the signature you \
-                 provided. Check your AWS Secret Access Key and signing method. The \
-                 String-to-Sign should have been '{}'",
-                string_to_sign.replace('\n', "\\n")
-            )));
+                 provided. Check your AWS Secret Access Key and signing method. Consult the \
+                 service documentation for details."
+                    .to_owned(),
+            ));
         }
         Ok(())
+    }
+
+    /// The signature `aws-sigv4` computes for `request` with this key, as the client says
+    /// it signed it: only the headers it lists, with their values as received.
+    fn signature(
+        &self,
+        request: &Signed<'_>,
+        names: &[String],
+        token: Option<String>,
+        time: SystemTime,
+        region: &str,
+        service: &str,
+    ) -> Result<String, Refusal> {
+        let cannot = |e: &dyn std::fmt::Display| {
+            invalid(format!(
+                "The request signature could not be calculated to check it: {e}."
+            ))
+        };
+        let signed = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let mut settings = SigningSettings::default();
+        // The client's list is the list: the signer leaves none of it out (by default it
+        // leaves out `user-agent`, which some clients sign) ...
+        settings.excluded_headers = None;
+        // ... and adds to it only what it writes itself: `x-amz-date` (from the time),
+        // `x-amz-security-token` (from the credentials), and `x-amz-content-sha256` when
+        // the client signed it (the body's hash, which the caller has compared).
+        if signed("x-amz-content-sha256") {
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
+        let headers = request.headers.iter().copied().filter(|(name, _)| {
+            signed(name) && !ADDED_BY_SIGNER.iter().any(|a| name.eq_ignore_ascii_case(a))
+        });
+        let identity = Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            token,
+            None,
+            "fake-ecr",
+        )
+        .into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(region)
+            .name(service)
+            .time(time)
+            .settings(settings)
+            .build()
+            .map_err(|e| cannot(&e))?
+            .into();
+        // The signer takes `host` from the URI only when the signed headers lack it; they
+        // have it whenever the request does (the caller has checked), so the authority
+        // here counts only for a request without a `host` header, which then does not
+        // verify.
+        let uri = match request.query {
+            "" => format!("http://localhost{}", request.path),
+            query => format!("http://localhost{}?{query}", request.path),
+        };
+        let signable = SignableRequest::new(
+            request.method,
+            uri,
+            headers,
+            SignableBody::Bytes(request.body),
+        )
+        .map_err(|e| cannot(&e))?;
+        let output = sign(signable, &params).map_err(|e| cannot(&e))?;
+        Ok(output.signature().to_owned())
     }
 }
 
@@ -395,12 +418,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_values_are_trimmed_of_spaces_and_runs_of_spaces_collapse() {
-        assert_eq!(trim_all("  a   b\tc  "), "a b\tc");
-        assert_eq!(trim_all(""), "");
-    }
-
-    #[test]
     fn amz_dates_convert_to_unix_seconds() {
         assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
         assert_eq!(parse_amz_date("20150830T123600Z"), Some(1_440_938_160));
@@ -410,22 +427,131 @@ mod tests {
         assert_eq!(parse_amz_date("2015+830T123600Z"), None);
     }
 
-    /// The worked example of the SigV4 documentation (GET with a query, service iam):
-    /// its signing key and signature, recomputed by the same code path.
+    /// The worked example of the SigV4 documentation (GET with a query, service iam),
+    /// checked by the code path every request takes: its signature verifies, one a digit
+    /// off does not.
     #[test]
     fn the_documented_example_signature_is_reproduced() {
-        let mut key = hmac(b"AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", b"20150830");
-        for part in ["us-east-1", "iam", "aws4_request"] {
-            key = hmac(&key, part.as_bytes());
+        let keys = SigV4Keys::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let authorization = |signature: &str| {
+            format!(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, \
+                 SignedHeaders=content-type;host;x-amz-date, Signature={signature}"
+            )
+        };
+        let at = UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        let check = |authorization: &str| {
+            let headers = [
+                ("Host", "iam.amazonaws.com"),
+                (
+                    "Content-Type",
+                    "application/x-www-form-urlencoded; charset=utf-8",
+                ),
+                ("X-Amz-Date", "20150830T123600Z"),
+                ("Authorization", authorization),
+            ];
+            let request = Signed {
+                method: "GET",
+                path: "/",
+                query: "Action=ListUsers&Version=2010-05-08",
+                headers: &headers,
+                body: b"",
+            };
+            keys.verify_for_service(&request, "us-east-1", "iam", at)
+                .map_err(|r| r.name)
+        };
+        assert_eq!(
+            check(&authorization(
+                "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+            )),
+            Ok(())
+        );
+        assert_eq!(
+            check(&authorization(
+                "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d8"
+            )),
+            Err("InvalidSignatureException")
+        );
+    }
+
+    /// Signs a request as aws-sigv4 does for a client, with `settings`, and returns every
+    /// header it is sent with.
+    fn client_signed(
+        headers: &[(&str, &str)],
+        body: &[u8],
+        settings: SigningSettings,
+        now: SystemTime,
+    ) -> Vec<(String, String)> {
+        let identity =
+            Credentials::new("AKIDTEST", "test-secret", Some("tok".to_owned()), None, "t").into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("ecr")
+            .time(now)
+            .settings(settings)
+            .build()
+            .expect("params")
+            .into();
+        let request = SignableRequest::new(
+            "POST",
+            "http://127.0.0.1:4566/",
+            headers.iter().copied(),
+            SignableBody::Bytes(body),
+        )
+        .expect("signable");
+        let (instructions, _) = sign(request, &params).expect("sign").into_parts();
+        let mut all: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        for (k, v) in instructions.headers() {
+            all.push((k.to_owned(), v.to_owned()));
         }
-        assert_eq!(
-            hex(&key),
-            "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
-        );
-        let string_to_sign = "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\nf536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59";
-        assert_eq!(
-            hex(&hmac(&key, string_to_sign.as_bytes())),
-            "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
-        );
+        all
+    }
+
+    /// aws-sigv4 as the client and as the checker agree on what they normalise: runs of
+    /// spaces inside a value, a tab, a header given twice, a signed body hash and token.
+    #[test]
+    fn what_aws_sigv4_signs_verifies_and_a_changed_byte_does_not() {
+        let keys = SigV4Keys::new("AKIDTEST", "test-secret").with_session_token("tok");
+        let now = SystemTime::now();
+        let body = br#"{"repositoryName":"r1"}"#;
+        let sent = [
+            ("host", "127.0.0.1:4566"),
+            ("content-type", "application/x-amz-json-1.1"),
+            (
+                "x-amz-target",
+                "AmazonEC2ContainerRegistry_V20150921.CreateRepository",
+            ),
+            ("x-amz-user-agent", "aws-sdk-rust/1.0   os/linux\tlang/rust"),
+            ("x-custom", "one"),
+            ("X-Custom", "two  words"),
+        ];
+        let mut sha256 = SigningSettings::default();
+        sha256.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        for settings in [SigningSettings::default(), sha256] {
+            let headers = client_signed(&sent, body, settings, now);
+            let pairs: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let check = |body: &[u8]| {
+                let request = Signed {
+                    method: "POST",
+                    path: "/",
+                    query: "",
+                    headers: &pairs,
+                    body,
+                };
+                keys.verify(&request, "us-east-1", now).map_err(|r| r.name)
+            };
+            assert_eq!(check(body), Ok(()), "{headers:?}");
+            assert_eq!(
+                check(br#"{"repositoryName":"r2"}"#),
+                Err("InvalidSignatureException")
+            );
+        }
     }
 }

@@ -110,7 +110,7 @@ fn run_scenario(
     (case, log)
 }
 
-/// Runs the catalog and the generated sequences against `endpoint`: an [`Endpoint`] over
+/// Runs the catalog and the generated sequences against `endpoint`: an [`Endpoint`](super::Endpoint) over
 /// HTTP, or any other [`Transport`] (the fake's `Responder` in process).
 pub fn run(
     endpoint: &dyn Transport,

@@ -1,0 +1,245 @@
+//! `client-check`: judges a client that pushes a layer through the ECR layer-upload API.
+//!
+//! For each fault plan ([`PLANS`]) it starts a fresh embedded fake (a scratch repository,
+//! the selected profile, the plan's faults, a request log), writes a random layer file,
+//! runs COMMAND with the fake's endpoint and the layer in its environment
+//! ([`ENV_REPOSITORY`], [`ENV_LAYER`], [`ENV_LAYER_DIGEST`], `AWS_ENDPOINT_URL`, …), then
+//! judges the client by the client rules ([`CLIENT_RULES`]) from the fake's request log,
+//! its final state and COMMAND's exit status.
+//!
+//! - [`plans`]: the fault plans, `--plans` selection, `--list`;
+//! - [`rules`]: the client rules, with where each comes from;
+//! - `judge`: the rules applied to one plan's evidence;
+//! - [`report`]: [`ClientReport`] as text, JSON and JUnit; [`html`] as HTML;
+//! - `layer`, `command`: the layer file, and running COMMAND with a time limit.
+
+mod command;
+pub mod html;
+mod judge;
+mod layer;
+pub mod plans;
+pub mod report;
+pub mod rules;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+pub use command::ExitInfo;
+pub use plans::{PLANS, Plan, list_plans, select_plans};
+pub use report::{ClientReport, Finding, PlanResult, RequestView, RuleResult, StoredLayer};
+pub use rules::{CLIENT_RULES, ClientRule, client_rule};
+
+use crate::fake::{FakeEcr, Fault};
+use crate::model::Profile;
+use crate::model::limits::DEFAULT_REGION;
+
+/// The variable that names the repository to push to.
+pub const ENV_REPOSITORY: &str = "ECR_CONFORMANCE_REPOSITORY";
+/// The variable that holds the layer file's path.
+pub const ENV_LAYER: &str = "ECR_CONFORMANCE_LAYER";
+/// The variable that holds the layer's digest (`sha256:<hex>`).
+pub const ENV_LAYER_DIGEST: &str = "ECR_CONFORMANCE_LAYER_DIGEST";
+/// The variable that holds the layer's size in bytes.
+pub const ENV_LAYER_SIZE: &str = "ECR_CONFORMANCE_LAYER_SIZE";
+/// The variable that names the plan being run.
+pub const ENV_PLAN: &str = "ECR_CONFORMANCE_PLAN";
+
+/// The access key id COMMAND gets (`AWS_ACCESS_KEY_ID`).
+pub const TEST_ACCESS_KEY_ID: &str = "AKIDCLIENTCHECK";
+/// The secret key COMMAND gets (`AWS_SECRET_ACCESS_KEY`).
+pub const TEST_SECRET_ACCESS_KEY: &str = "client-check-secret";
+
+/// The default layer size: 12 MiB, two or three parts at the usual part sizes.
+pub const DEFAULT_LAYER_SIZE: u64 = 12 * 1024 * 1024;
+/// The largest layer size accepted. The `layer-present` plan stores the layer through the
+/// model before COMMAND starts, holding its bytes in memory for that moment.
+pub const MAX_LAYER_SIZE: u64 = 1024 * 1024 * 1024;
+
+/// Variables removed from COMMAND's environment: credentials other than the test ones.
+const UNSET: &[&str] = &["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE"];
+
+/// Settings of a client check.
+#[derive(Debug, Clone)]
+pub struct ClientCheckConfig {
+    /// Run only the plans whose name matches this regex (`--plans`).
+    pub plans: Option<String>,
+    /// The layer's size in bytes (`--layer-size`).
+    pub layer_size: u64,
+    /// The profile the fake follows (`--profile`).
+    pub profile: Profile,
+    /// How long COMMAND may run per plan before it is killed (a CLIENT-7 finding).
+    pub timeout: Duration,
+    /// Seed of the layers' bytes (default: random; the report gives it).
+    pub seed: Option<u64>,
+    /// The repository the fake holds and COMMAND pushes to.
+    pub repository: String,
+    /// More variables for COMMAND's environment (set last, so they win).
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for ClientCheckConfig {
+    fn default() -> Self {
+        ClientCheckConfig {
+            plans: None,
+            layer_size: DEFAULT_LAYER_SIZE,
+            profile: Profile::ecr(),
+            timeout: Duration::from_secs(120),
+            seed: None,
+            repository: "client-check".to_owned(),
+            env: Vec::new(),
+        }
+    }
+}
+
+/// Why a client check could not be made (exit status 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientCheckError {
+    /// Bad settings: no COMMAND, a layer size out of range, a `--plans` that matches nothing.
+    Usage(String),
+    /// COMMAND could not be started.
+    CannotStart(String),
+    /// The fake or the layer file could not be set up.
+    Setup(String),
+}
+
+impl fmt::Display for ClientCheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientCheckError::Usage(m) => write!(f, "{m}"),
+            ClientCheckError::CannotStart(m) => write!(f, "cannot start COMMAND: {m}"),
+            ClientCheckError::Setup(m) => write!(f, "cannot set up the plan: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientCheckError {}
+
+/// Runs COMMAND once per selected plan against a fresh fake and judges it.
+pub fn client_check(
+    config: &ClientCheckConfig,
+    command: &[String],
+) -> Result<ClientReport, ClientCheckError> {
+    if command.is_empty() {
+        return Err(ClientCheckError::Usage(
+            "no COMMAND: give the client to run after --".to_owned(),
+        ));
+    }
+    if config.layer_size == 0 || config.layer_size > MAX_LAYER_SIZE {
+        return Err(ClientCheckError::Usage(format!(
+            "--layer-size {} is out of range 1..={MAX_LAYER_SIZE}",
+            config.layer_size
+        )));
+    }
+    config
+        .profile
+        .check()
+        .map_err(|e| ClientCheckError::Usage(e.to_string()))?;
+    let plans = select_plans(config.plans.as_deref())?;
+    let seed = config.seed.unwrap_or_else(random_seed);
+    let mut results = Vec::with_capacity(plans.len());
+    for (i, plan) in plans.into_iter().enumerate() {
+        results.push(run_plan(
+            config,
+            command,
+            plan,
+            seed.wrapping_add(i as u64),
+        )?);
+    }
+    Ok(ClientReport::new(
+        command,
+        config.layer_size,
+        &config.profile.name,
+        config.profile.advertised_part_size,
+        seed,
+        results,
+    ))
+}
+
+fn run_plan(
+    config: &ClientCheckConfig,
+    command: &[String],
+    plan: &Plan,
+    seed: u64,
+) -> Result<PlanResult, ClientCheckError> {
+    let setup = |e: &dyn fmt::Display| ClientCheckError::Setup(format!("{}: {e}", plan.name));
+    let layer = layer::LayerFile::create(config.layer_size, seed).map_err(|e| setup(&e))?;
+    let mut builder = FakeEcr::builder()
+        .profile(config.profile.clone())
+        .repository(&config.repository)
+        .id_seed(seed)
+        .record_requests(true);
+    for spec in plan.faults {
+        builder = builder.fault(spec.parse::<Fault>().map_err(|e| setup(&e))?);
+    }
+    if plan.layer_present {
+        builder = builder.layer(&config.repository, layer.bytes().map_err(|e| setup(&e))?);
+    }
+    let fake = builder.start().map_err(|e| setup(&e))?;
+    let uri = fake.uri();
+    let mut env: Vec<(String, String)> = [
+        ("AWS_ENDPOINT_URL", uri.as_str()),
+        ("AWS_ENDPOINT_URL_ECR", uri.as_str()),
+        ("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", TEST_SECRET_ACCESS_KEY),
+        ("AWS_REGION", DEFAULT_REGION),
+        ("AWS_DEFAULT_REGION", DEFAULT_REGION),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        (ENV_REPOSITORY, config.repository.as_str()),
+        (ENV_LAYER_DIGEST, layer.digest()),
+        (ENV_PLAN, plan.name),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    env.push((ENV_LAYER.to_owned(), layer.path().display().to_string()));
+    env.push((ENV_LAYER_SIZE.to_owned(), layer.size().to_string()));
+    env.extend(config.env.iter().cloned());
+
+    let start = Instant::now();
+    let ran = command::run(command, &env, UNSET, config.timeout)
+        .map_err(|e| ClientCheckError::CannotStart(format!("{}: {e}", command[0])))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let log = fake.responder().request_log();
+    let stored: Vec<(String, u64)> = fake.responder().with_registry(|r| {
+        r.layers(&config.repository)
+            .map(|(d, s)| (d.to_owned(), s))
+            .collect()
+    });
+    drop(fake);
+
+    let judged = judge::judge(&judge::Evidence {
+        plan,
+        log: &log,
+        layer: &layer,
+        stored: &stored,
+        exit: &ran.exit,
+        stderr: &ran.stderr,
+        start,
+        timeout: config.timeout,
+    });
+    let requests = log.iter().map(|e| RequestView::of(e, start)).collect();
+    Ok(report::plan_result(
+        plan,
+        judged,
+        ran.exit,
+        seconds,
+        config.profile.advertised_part_size,
+        StoredLayer {
+            digest: layer.digest().to_owned(),
+            size: layer.size(),
+        },
+        stored
+            .into_iter()
+            .map(|(digest, size)| StoredLayer { digest, size })
+            .collect(),
+        seed,
+        requests,
+        ran.stdout,
+        ran.stderr,
+    ))
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}

@@ -1,0 +1,372 @@
+//! `client_check` against real clients and deliberately broken ones: each example client
+//! under examples/clients/ with the verdict it really earns on every plan, and one broken
+//! client per client rule, caught by that rule.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::clients::{aws, python};
+use ecr_conformance::client_check::{
+    ClientCheckConfig, ClientCheckError, ClientReport, PLANS, client_check,
+};
+
+const MIB: u64 = 1024 * 1024;
+
+/// 11 MiB: parts 5 + 5 + 1 MiB, or 10 + 1 MiB at the advertised partSize.
+const LAYER: u64 = 11 * MIB;
+
+fn config(plans: &str) -> ClientCheckConfig {
+    let env = [
+        ("ECR_CONFORMANCE_AWS", aws().display().to_string()),
+        ("AWS_CONFIG_FILE", "/dev/null".to_owned()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_owned()),
+        ("AWS_PAGER", String::new()),
+    ];
+    ClientCheckConfig {
+        plans: Some(plans.to_owned()),
+        layer_size: LAYER,
+        seed: Some(20_261_201),
+        env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        ..ClientCheckConfig::default()
+    }
+}
+
+fn path(relative: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(relative)
+        .display()
+        .to_string()
+}
+
+fn check(plans: &str, command: &[String]) -> ClientReport {
+    let report = client_check(&config(plans), command).expect("the check ran");
+    println!("{}", report.text()); // shown when a test fails, or with --nocapture
+    report
+}
+
+/// Every plan's name with the rules of its findings, sorted.
+fn verdicts(report: &ClientReport) -> Vec<(&str, Vec<&str>)> {
+    report
+        .plans
+        .iter()
+        .map(|p| (p.plan, p.findings.iter().map(|f| f.rule).collect()))
+        .collect()
+}
+
+fn expect(report: &ClientReport, expected: &[(&str, &[&str])]) {
+    let expected: Vec<(&str, Vec<&str>)> = expected.iter().map(|(p, r)| (*p, r.to_vec())).collect();
+    assert_eq!(verdicts(report), expected, "\n{}", report.text());
+}
+
+/// In `throttled-always`: the exit code, and the attempts the client made while throttled.
+fn gave_up_after(report: &ClientReport) -> (Option<i32>, usize) {
+    let always = report.plan("throttled-always").expect("plan");
+    let throttled = always
+        .requests
+        .iter()
+        .filter(|r| r.error.as_deref() == Some("ThrottlingException"));
+    (always.exit.code, throttled.count())
+}
+
+fn broken(defect: &str) -> Vec<String> {
+    vec![
+        python().display().to_string(),
+        path("tests/clients/broken_client.py"),
+        defect.to_owned(),
+    ]
+}
+
+/// The Rust example, built by `cargo test --all-targets` (or `cargo build --example
+/// sdk_push`) next to this test's own binary.
+fn sdk_push() -> String {
+    let exe = std::env::current_exe().expect("test binary");
+    let debug = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let example = debug.join("examples").join("sdk_push");
+    assert!(
+        example.exists(),
+        "{} is missing: run `cargo test --all-targets` or `cargo build --example sdk_push` first",
+        example.display()
+    );
+    example.display().to_string()
+}
+
+#[test]
+fn aws_cli_v1_loop_fails_a_lost_answer_and_an_existing_layer_at_completion() {
+    let report = check(".", &[path("examples/clients/aws-cli-v1.sh")]);
+    // The CLI's own retry (botocore standard mode: 3 attempts) handles 500s and throttling.
+    // A lost answer: the retry re-sends the part that landed, the fake refuses it with
+    // InvalidLayerPartException, and the CLI exits 255 — a loop of CLI calls cannot resume.
+    // LayerAlreadyExistsException at completion is exit 255 too: the script's `set -e`.
+    expect(
+        &report,
+        &[
+            ("clean", &[]),
+            ("lost-answer-part-2", &["CLIENT-3"]),
+            ("server-error-part-2", &[]),
+            ("throttled-part-2", &[]),
+            ("throttled-always", &[]),
+            ("slow-server", &[]),
+            ("layer-present", &[]),
+            ("exists-on-completion", &["CLIENT-6"]),
+            ("completion-fails-once", &[]),
+        ],
+    );
+    let clean = report.plan("clean").expect("clean");
+    assert_eq!(
+        clean.part_sizes,
+        vec![10 * MIB, MIB],
+        "partSize as advertised"
+    );
+    let lost = report.plan("lost-answer-part-2").expect("plan");
+    assert_eq!(lost.exit.code, Some(255));
+    let finding = &lost.findings[0];
+    assert!(
+        finding
+            .what
+            .contains("re-send was refused with InvalidLayerPartException"),
+        "{finding:?}"
+    );
+    // Throttled always: the CLI makes 5 attempts (AWS CLI v1 runs botocore's legacy retry
+    // mode, max_attempts 5), then exits 255 — giving up within the bound is right.
+    assert_eq!(gave_up_after(&report), (Some(255), 5));
+}
+
+#[test]
+fn boto3_client_that_resumes_passes_every_plan() {
+    let command = [
+        python().display().to_string(),
+        path("examples/clients/boto3_push.py"),
+    ];
+    let report = check(".", &command);
+    let all: Vec<(&str, &[&str])> = PLANS.iter().map(|p| (p.name, &[][..])).collect();
+    expect(&report, &all);
+    // botocore's retry of the lost answer's part was refused, and the client resumed.
+    let lost = report.plan("lost-answer-part-2").expect("plan");
+    assert!(lost.checked.contains(&"CLIENT-3") && lost.checked.contains(&"CLIENT-4"));
+    assert!(report.passed());
+    let clean = report.plan("clean").expect("clean");
+    assert_eq!(
+        clean.part_sizes,
+        vec![10 * MIB, MIB],
+        "partSize as advertised"
+    );
+    // botocore's standard retry mode: 3 attempts, then the exception ends the script.
+    assert_eq!(gave_up_after(&report), (Some(1), 3));
+}
+
+#[test]
+fn rust_sdk_client_that_resumes_passes_every_plan() {
+    let report = check(".", &[sdk_push()]);
+    let all: Vec<(&str, &[&str])> = PLANS.iter().map(|p| (p.name, &[][..])).collect();
+    expect(&report, &all);
+    let clean = report.plan("clean").expect("clean");
+    assert_eq!(
+        clean.part_sizes,
+        vec![5 * MIB, 5 * MIB, MIB],
+        "its own 5 MiB parts"
+    );
+    assert_eq!(clean.advertised_part_size, 10 * MIB);
+    // The SDK's standard retry: 3 attempts, then main returns the error.
+    assert_eq!(gave_up_after(&report), (Some(1), 3));
+}
+
+#[test]
+fn a_naive_boto3_loop_fails_a_lost_answer_as_the_cli_loop_does() {
+    // Without the example's `except InvalidLayerPartException` branch, botocore's retry
+    // of the landed part is refused and the push ends: the SDK retry cannot resume.
+    let command = [
+        python().display().to_string(),
+        path("tests/clients/boto3_naive.py"),
+    ];
+    let report = check("^(clean|lost-answer-part-2)$", &command);
+    expect(
+        &report,
+        &[("clean", &[]), ("lost-answer-part-2", &["CLIENT-3"])],
+    );
+    let lost = &report.plans[1];
+    assert_eq!(lost.exit.code, Some(1));
+    assert!(
+        lost.stderr.contains("InvalidLayerPartException"),
+        "{}",
+        lost.stderr
+    );
+}
+
+#[test]
+fn double_encoding_is_caught_by_client_1() {
+    let command = [
+        python().display().to_string(),
+        path("tests/clients/boto3_double_encoding.py"),
+    ];
+    let report = check("^clean$", &command);
+    expect(&report, &[("clean", &["CLIENT-1"])]);
+    let what = &report.plans[0].findings[0].what;
+    assert!(what.contains("base64 text of the file's bytes"), "{what}");
+}
+
+#[test]
+fn parts_under_5_mib_are_caught_by_client_2() {
+    let report = check("^clean$", &broken("tiny-parts"));
+    expect(&report, &[("clean", &["CLIENT-2"])]);
+}
+
+#[test]
+fn restarting_from_byte_0_after_a_lost_answer_is_caught_by_client_3() {
+    let report = check("^(clean|lost-answer-part-2)$", &broken("restarts"));
+    // It does store the right layer in the end, with a second upload.
+    expect(
+        &report,
+        &[("clean", &[]), ("lost-answer-part-2", &["CLIENT-3"])],
+    );
+    let what = &report.plans[1].findings[0].what;
+    assert!(what.contains("opened a new upload"), "{what}");
+}
+
+#[test]
+fn resuming_at_last_valid_byte_instead_of_after_it_is_caught_by_client_4() {
+    let report = check("^(clean|lost-answer-part-2)$", &broken("off-by-one"));
+    expect(
+        &report,
+        &[("clean", &[]), ("lost-answer-part-2", &["CLIENT-4"])],
+    );
+}
+
+#[test]
+fn ignoring_throttling_is_caught_by_client_5() {
+    let report = check(
+        "^(clean|throttled-part-2|throttled-always)$",
+        &broken("ignores-throttling"),
+    );
+    expect(
+        &report,
+        &[
+            ("clean", &[]),
+            ("throttled-part-2", &["CLIENT-5"]),
+            ("throttled-always", &["CLIENT-5"]),
+        ],
+    );
+    assert!(
+        report.plans[1].findings[0]
+            .what
+            .contains("without backing off")
+    );
+    assert!(
+        report.plans[2].findings[0]
+            .what
+            .contains("attempted 11 times")
+    );
+}
+
+#[test]
+fn an_existing_layer_taken_as_failure_is_caught_by_client_6() {
+    let report = check(
+        "^(clean|layer-present|exists-on-completion)$",
+        &broken("exists-is-failure"),
+    );
+    expect(
+        &report,
+        &[
+            ("clean", &[]),
+            ("layer-present", &["CLIENT-6"]),
+            ("exists-on-completion", &["CLIENT-6"]),
+        ],
+    );
+}
+
+#[test]
+fn exit_zero_after_giving_up_is_caught_by_client_7() {
+    let report = check("^(clean|throttled-always)$", &broken("exit-zero"));
+    expect(
+        &report,
+        &[("clean", &[]), ("throttled-always", &["CLIENT-7"])],
+    );
+}
+
+#[test]
+fn the_careful_baseline_of_the_broken_clients_passes_every_plan() {
+    let report = check(".", &broken("none"));
+    let all: Vec<(&str, &[&str])> = PLANS.iter().map(|p| (p.name, &[][..])).collect();
+    expect(&report, &all);
+}
+
+#[test]
+fn a_client_that_never_exits_is_killed_and_caught_by_client_7() {
+    let mut config = config("^clean$");
+    config.timeout = Duration::from_secs(1);
+    let command = ["sleep".to_owned(), "30".to_owned()];
+    let report = client_check(&config, &command).expect("ran");
+    let plan = &report.plans[0];
+    assert!(plan.exit.timed_out);
+    assert_eq!(
+        plan.findings.iter().map(|f| f.rule).collect::<Vec<_>>(),
+        ["CLIENT-7"]
+    );
+}
+
+#[test]
+fn reports_carry_findings_and_escape_what_the_client_printed() {
+    let command = [
+        "sh".to_owned(),
+        "-c".to_owned(),
+        "echo '<script>alert(1)</script>' >&2; exit 3".to_owned(),
+    ];
+    let report = client_check(&config("^clean$"), &command).expect("ran");
+    assert!(!report.passed());
+    let finding = &report.plans[0].findings[0];
+    assert_eq!(finding.rule, "CLIENT-1");
+    assert!(finding.what.contains("sent no request"), "{}", finding.what);
+    let html = report.html();
+    assert!(!html.contains("<script>"), "unescaped client output");
+    assert!(html.contains("&lt;script&gt;"));
+    let json: serde_json::Value = serde_json::from_str(&report.json()).expect("JSON");
+    assert_eq!(json["plans"][0]["findings"][0]["rule"], "CLIENT-1");
+    assert_eq!(json["plans"][0]["exit"]["code"], 3);
+    assert_eq!(json["rules"][0]["verdict"], "FAIL");
+    let junit = report.junit();
+    assert!(
+        junit.contains("failures=\"1\"") && junit.contains("CLIENT-1"),
+        "{junit}"
+    );
+    assert!(!junit.contains("<script>"));
+}
+
+#[test]
+fn absurd_positions_and_malformed_requests_are_judged_without_a_panic() {
+    let report = check("^clean$", &broken("garbage"));
+    // Its first part, -5..=0, carried one byte: a blob that does not fit its range.
+    expect(&report, &[("clean", &["CLIENT-1"])]);
+    let what = &report.plans[0].findings[0].what;
+    assert!(what.contains("part -5..=0"), "{what}");
+    let top = report.plans[0]
+        .requests
+        .iter()
+        .filter(|r| r.part_last_byte == Some(i64::MAX))
+        .count();
+    assert_eq!(top, 2, "the absurd positions are in the log as sent");
+    assert_eq!(report.plans[0].exit.code, Some(0));
+}
+
+#[test]
+fn usage_errors_and_a_command_that_cannot_start_are_errors_not_verdicts() {
+    let missing = ["/nonexistent/client".to_owned()];
+    assert!(matches!(
+        client_check(&config("^clean$"), &missing),
+        Err(ClientCheckError::CannotStart(_))
+    ));
+    assert!(matches!(
+        client_check(&config("^clean$"), &[]),
+        Err(ClientCheckError::Usage(_))
+    ));
+    assert!(matches!(
+        client_check(&config("^no-such-plan$"), &["true".to_owned()]),
+        Err(ClientCheckError::Usage(_))
+    ));
+    let mut zero = config("^clean$");
+    zero.layer_size = 0;
+    assert!(matches!(
+        client_check(&zero, &["true".to_owned()]),
+        Err(ClientCheckError::Usage(_))
+    ));
+}
