@@ -4,8 +4,8 @@
 
 mod common;
 
+use common::cli;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use ecr_conformance::fake::{FakeEcr, Quirk};
@@ -158,15 +158,6 @@ fn state_1_a_target_whose_failed_completion_consumes_the_upload_differs_naming_t
     );
     assert!(report.passed(), "{}", report.text());
     assert_eq!(report.differs, 0, "{}", report.text());
-}
-
-fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
-        .args(args)
-        .env_remove("AWS_ENDPOINT_URL")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("runs")
 }
 
 #[test]

@@ -4,8 +4,8 @@
 
 mod common;
 
+use common::cli;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use ecr_conformance::fake::FakeEcr;
@@ -152,15 +152,6 @@ fn inference_sends_no_request_beyond_the_steps_the_report_shows() {
     // names and the `$oci-name` one are deleted.
     let expected = 2 + steps + 4 * report.scenarios.len();
     assert_eq!(fake.responder().requests_handled() as usize, expected);
-}
-
-fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
-        .args(args)
-        .env_remove("AWS_ENDPOINT_URL")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("runs")
 }
 
 #[test]

@@ -30,6 +30,8 @@ pub fn escape_html(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // A NUL is no text a browser shows; the replacement character is.
+            '\0' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
