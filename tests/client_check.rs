@@ -370,3 +370,31 @@ fn usage_errors_and_a_command_that_cannot_start_are_errors_not_verdicts() {
         Err(ClientCheckError::Usage(_))
     ));
 }
+
+#[test]
+fn the_client_check_command_exits_0_on_a_pass_1_on_a_finding_and_2_when_command_cannot_start() {
+    let run = |args: &[&str]| {
+        let out = common::cli(args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let plans = [
+        "client-check",
+        "--plans",
+        "^clean$",
+        "--layer-size",
+        "6000000",
+        "--",
+    ];
+    // A client that pushes nothing: the layer is not stored (a finding).
+    let (code, text) = run(&[&plans[..], &["true"]].concat());
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("CLIENT-1"), "{text}");
+    let (code, _) = run(&[&plans[..], &["/no/such/client"]].concat());
+    assert_eq!(code, Some(2));
+    let (code, text) = run(&["client-check", "--list"]);
+    assert_eq!(code, Some(0));
+    assert!(text.contains("lost-answer-part-2"), "{text}");
+}
