@@ -4,13 +4,12 @@
 
 mod common;
 
-use common::cli;
+use common::{cli, run_against};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use ecr_conformance::fake::{FakeEcr, Quirk};
 use ecr_conformance::model::{FailedCompletion, Profile, RULES};
-use ecr_conformance::runner::{self, Endpoint, Report, RunConfig, SigningKeys, scenario};
+use ecr_conformance::runner::{RunConfig, scenario};
 
 fn catalog() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios")
@@ -23,16 +22,6 @@ fn config(cases: u32) -> RunConfig {
         scenarios_dir: catalog(),
         ..RunConfig::new(Profile::ecr())
     }
-}
-
-fn run_against(fake: &FakeEcr, config: &RunConfig) -> Report {
-    let endpoint = Endpoint::new(
-        &fake.uri(),
-        "us-east-1",
-        SigningKeys::test(),
-        Duration::from_secs(30),
-    );
-    runner::run(&endpoint, "test", config).expect("run")
 }
 
 #[test]

@@ -4,13 +4,12 @@
 
 mod common;
 
-use common::cli;
+use common::{cli, run_against};
 use std::path::Path;
-use std::time::Duration;
 
 use ecr_conformance::fake::FakeEcr;
 use ecr_conformance::model::{NothingReceivedYet, Profile};
-use ecr_conformance::runner::{self, Endpoint, Report, RunConfig, SigningKeys, transcript};
+use ecr_conformance::runner::{self, Report, RunConfig, transcript};
 
 /// A legal variant: `nothing-received-yet=zero` and `failed-completion=consumes-upload`.
 fn variant() -> Profile {
@@ -18,16 +17,6 @@ fn variant() -> Profile {
         .with_knob("nothing-received-yet", "zero")
         .and_then(|p| p.with_knob("failed-completion", "consumes-upload"))
         .expect("legal values")
-}
-
-fn run_against(fake: &FakeEcr, config: &RunConfig) -> Report {
-    let endpoint = Endpoint::new(
-        &fake.uri(),
-        "us-east-1",
-        SigningKeys::test(),
-        Duration::from_secs(30),
-    );
-    runner::run(&endpoint, "test", config).expect("run")
 }
 
 fn config(cases: u32) -> RunConfig {

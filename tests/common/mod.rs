@@ -108,3 +108,19 @@ pub fn cli(args: &[&str]) -> std::process::Output {
         .output()
         .expect("runs")
 }
+
+/// The runner against a fake over HTTP, with test credentials; the report (the run itself
+/// must be possible).
+pub fn run_against(
+    fake: &ecr_conformance::fake::FakeEcr,
+    config: &ecr_conformance::runner::RunConfig,
+) -> ecr_conformance::runner::Report {
+    use ecr_conformance::runner::{self, Endpoint, SigningKeys};
+    let endpoint = Endpoint::new(
+        &fake.uri(),
+        "us-east-1",
+        SigningKeys::test(),
+        std::time::Duration::from_secs(30),
+    );
+    runner::run(&endpoint, "test", config).expect("run")
+}
