@@ -63,9 +63,13 @@ fn a_legal_variant_differs_without_failing_and_its_inferred_profile_clears_every
         report.inferred_profile.nothing_received_yet,
         NothingReceivedYet::Zero
     );
-    // Every differing step names a knob value that explains it.
+    // Every differing step names a knob value that explains it, and only those name any.
+    let mut differing = 0;
     for case in report.cases() {
-        for step in case.steps.iter().filter(|s| !s.knobs.is_empty()) {
+        for step in &case.steps {
+            let differs = step.verdict == runner::Verdict::Differs;
+            differing += usize::from(differs);
+            assert_eq!(differs, !step.knobs.is_empty(), "{step:?}");
             assert!(
                 step.knobs.iter().all(|k| k.contains('=')),
                 "{:?}",
@@ -73,6 +77,7 @@ fn a_legal_variant_differs_without_failing_and_its_inferred_profile_clears_every
             );
         }
     }
+    assert!(differing > 0);
     let again = run_against(
         &fake,
         &RunConfig {
