@@ -73,3 +73,41 @@ fn the_readme_table_of_emulators_matches_the_committed_peer_reports() {
         "README's emulator table differs from fixtures/peers: run scripts/peers (or UPDATE_PEERS=1 cargo test --test peers_table)"
     );
 }
+
+#[test]
+fn the_readme_per_rule_table_of_moto_matches_its_committed_report() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let start = readme
+        .find("### moto 5.2.5, as the runner sees it")
+        .expect("the moto section");
+    let section = &readme[start..];
+    let section = &section[..section[4..].find("\n## ").map_or(section.len(), |i| i + 4)];
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("fixtures/peers/moto-5.2.5.json")).expect("read"),
+    )
+    .expect("JSON");
+    for rule in report["rules"].as_array().expect("rules") {
+        let want = format!(
+            "| {} | {} | {} | {} | {} | {} |",
+            rule["id"].as_str().expect("id"),
+            rule["verdict"].as_str().expect("verdict"),
+            rule["checked"],
+            rule["fail"],
+            rule["differs"],
+            rule["consequence"]
+        );
+        assert!(
+            section.lines().any(|l| l.starts_with(&want)),
+            "README's moto table has no row starting {want}"
+        );
+    }
+    let totals = format!(
+        "**{} FAIL, {}\ndiffers, {} consequence**",
+        report["fail"], report["differs"], report["consequence"]
+    );
+    assert!(
+        section.contains(&totals),
+        "README's moto totals differ: want {totals}"
+    );
+}
