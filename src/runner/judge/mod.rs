@@ -182,11 +182,11 @@ pub struct Judged {
     pub follows_from: Option<usize>,
 }
 
-/// Rules whose answer depends on what earlier steps left behind.
-const STATE_RULES: &[&str] = &[
-    "STATE-1", "REPO-1", "ADMIN-1", "ADMIN-2", "PART-1", "PART-3", "PART-5", "DONE-1", "DONE-2",
-    "DONE-3", "DONE-4", "DONE-5", "CHECK-1", "CHECK-2",
-];
+/// Whether a rule's answer depends on what earlier steps left behind (a repository's or
+/// an upload's state).
+fn is_state_rule(rule: &str) -> bool {
+    REPO_STATE_RULES.contains(&rule) || UPLOAD_STATE_RULES.contains(&rule)
+}
 
 /// Error names a target answers from what it holds.
 const STATE_ERRORS: &[&str] = &[
@@ -345,7 +345,7 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
         && ex.entities.iter().any(|e| state.refused.contains_key(e))
     {
         for d in &mut divergences {
-            if STATE_RULES.contains(&d.rule) || d.what == "answer" || d.what == "error" {
+            if is_state_rule(d.rule) || d.what == "answer" || d.what == "error" {
                 d.rule = "STATE-1";
             }
         }
