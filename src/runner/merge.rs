@@ -111,30 +111,17 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
         scenarios.extend(s.scenarios);
         not_run.extend(s.not_run);
         stopped = stopped.or(s.stopped);
-        let Some(g) = s.generated else { continue };
-        differing.extend(g.differing.iter().cloned());
-        let lower = |a: &GeneratedResult| a.failure.as_ref().and_then(|f| f.index);
-        generated = Some(match generated {
-            None => GeneratedResult {
-                differing: Vec::new(),
-                ..g
-            },
-            Some(kept) => {
-                let take_new = match (lower(&g), lower(&kept)) {
-                    (Some(a), Some(b)) => a < b,
-                    (Some(_), None) => true,
-                    _ => false,
-                };
-                if take_new {
-                    GeneratedResult {
-                        differing: Vec::new(),
-                        ..g
-                    }
-                } else {
-                    kept
-                }
-            }
+        let Some(mut g) = s.generated else { continue };
+        differing.append(&mut g.differing);
+        // The shard whose failing case has the lowest number holds the failure an
+        // unsharded run would have stopped at.
+        let failed_at = |a: &GeneratedResult| a.failure.as_ref().and_then(|f| f.index);
+        let take = generated.as_ref().is_none_or(|kept| {
+            failed_at(&g).is_some_and(|a| failed_at(kept).is_none_or(|b| a < b))
         });
+        if take {
+            generated = Some(g);
+        }
     }
     // The catalog runs in name order; a scenario is in one shard only.
     scenarios.sort_by(|a, b| a.name.cmp(&b.name));
