@@ -42,6 +42,16 @@ impl std::error::Error for FixtureError {}
 
 /// Replaces every `{"$blob": {"length": N, "seed": S}}` in `value` by its base64 text.
 pub fn expand_blobs(value: &mut Value) -> Result<(), FixtureError> {
+    expand_blobs_once(value, &mut BlobTexts::default())
+}
+
+/// Base64 texts of `$blob`s already expanded, by length and seed: a request built for the
+/// model and again for the target fills and encodes each blob once.
+#[derive(Debug, Default)]
+pub struct BlobTexts(std::collections::HashMap<(u64, u64), String>);
+
+/// [`expand_blobs`], taking texts from (and adding them to) `texts`.
+pub fn expand_blobs_once(value: &mut Value, texts: &mut BlobTexts) -> Result<(), FixtureError> {
     match value {
         Value::Object(map) => {
             if let Some(spec) = map.get("$blob") {
@@ -57,19 +67,31 @@ pub fn expand_blobs(value: &mut Value) -> Result<(), FixtureError> {
                         "$blob needs a length of at most {MAX_BLOB_LENGTH}: {spec}"
                     )));
                 };
-                *value = Value::String(wire::blob::encode(&fill(length as usize, seed)));
+                let text = texts
+                    .0
+                    .entry((length, seed))
+                    .or_insert_with(|| wire::blob::encode(&fill(length as usize, seed)));
+                *value = Value::String(text.clone());
                 return Ok(());
             }
-            map.values_mut().try_for_each(expand_blobs)
+            map.values_mut()
+                .try_for_each(|v| expand_blobs_once(v, texts))
         }
-        Value::Array(items) => items.iter_mut().try_for_each(expand_blobs),
+        Value::Array(items) => items
+            .iter_mut()
+            .try_for_each(|v| expand_blobs_once(v, texts)),
         _ => Ok(()),
     }
 }
 
 /// The body bytes of a fixture value, with blobs expanded.
-pub fn body_bytes(mut value: Value) -> Result<Vec<u8>, FixtureError> {
-    expand_blobs(&mut value)?;
+pub fn body_bytes(value: Value) -> Result<Vec<u8>, FixtureError> {
+    body_bytes_once(value, &mut BlobTexts::default())
+}
+
+/// [`body_bytes`], with blob texts from (and added to) `texts`.
+pub fn body_bytes_once(mut value: Value, texts: &mut BlobTexts) -> Result<Vec<u8>, FixtureError> {
+    expand_blobs_once(&mut value, texts)?;
     serde_json::to_vec(&value).map_err(|e| FixtureError(e.to_string()))
 }
 

@@ -94,7 +94,7 @@ pub fn fake_http(data: &[u8]) {
         content_type: CONTENT_TYPES[usize::from(*c) % CONTENT_TYPES.len()],
         target: target.as_deref(),
         body,
-        shared: None,
+        decoded: None,
     });
     let json: serde_json::Value = serde_json::from_slice(&answer.body).expect("the answer is JSON");
     assert!(json.is_object(), "the answer is a JSON object");
@@ -173,22 +173,34 @@ pub fn base64_blob(data: &[u8]) {
             "{text:?}: refused, yet an engine took it"
         ),
     }
-    // The check without decoding agrees with decoding, and a blob kept as its checked text
-    // decodes, chunk by chunk, to the same bytes.
+    // The check without decoding agrees with decoding, and the streaming decoder, fed the
+    // text a character at a time and in two pieces cut anywhere, decodes the same bytes.
     let checked = wire::blob::check(data);
     assert_eq!(
         checked,
         ours.as_ref().ok().map(|b| (b.len(), b.padded)),
         "{text:?}"
     );
-    if let (Ok(b), Some((len, padded))) = (&ours, checked) {
-        let lazy = crate::model::PartBlob::from_checked_base64(
-            bytes::Bytes::copy_from_slice(data),
-            len,
-            padded,
+    let cut = data.first().map_or(0, |b| usize::from(*b)) % (data.len() + 1);
+    let pieces: [Vec<&[u8]>; 2] = [data.chunks(1).collect(), vec![&data[..cut], &data[cut..]]];
+    for pieces in pieces {
+        let mut decoder = wire::blob::Decoder::new();
+        let mut out = Vec::new();
+        let mut sink = |b: &[u8]| out.extend_from_slice(b);
+        let fed = pieces.iter().all(|p| decoder.push(p, &mut sink).is_ok());
+        let streamed = if fed {
+            decoder.finish(&mut sink).ok()
+        } else {
+            None
+        };
+        assert_eq!(
+            streamed,
+            ours.as_ref().ok().map(|b| (b.len(), b.padded)),
+            "{text:?}: the streaming decoder disagrees"
         );
-        assert_eq!(&lazy, b, "{text:?}");
-        assert_eq!(lazy.to_base64(), text);
+        if let Ok(b) = &ours {
+            assert_eq!(&out[..], &b.bytes()[..], "{text:?}");
+        }
     }
     if let Ok(b) = ours {
         assert_eq!(
@@ -196,6 +208,140 @@ pub fn base64_blob(data: &[u8]) {
             Ok(b.bytes())
         );
     }
+}
+
+/// `part_stream`: an `UploadLayerPart` body cut into frames at fuzzer-chosen points is
+/// decoded as it arrives ([`wire::stream::PartIngest`]) to exactly the request the
+/// whole-body decoder gives, and applying either leaves the same answer and the same upload
+/// hash. Input: one byte says how many frame sizes follow (0 to 7, each 1 to 256 bytes,
+/// cycled); the rest is the body, with `@id` standing for the open upload's id.
+pub fn part_stream(data: &[u8]) {
+    let [n, rest @ ..] = data else { return };
+    let n = usize::from(*n % 8).min(rest.len());
+    let (sizes, body) = rest.split_at(n);
+    let body = replace_all(body, b"@id", SEED_UPLOAD_ID.as_bytes());
+    let sizes: Vec<usize> = sizes.iter().map(|s| usize::from(*s) + 1).collect();
+    let frames = cut_frames(&body, &sizes);
+    let _ = streamed_and_whole_agree_on(&body, &frames);
+}
+
+fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(haystack[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// `body` cut into frames of these sizes, cycled (one frame when `sizes` is empty).
+pub fn cut_frames(body: &[u8], sizes: &[usize]) -> Vec<bytes::Bytes> {
+    let body = bytes::Bytes::copy_from_slice(body);
+    if sizes.is_empty() {
+        return vec![body];
+    }
+    let mut frames = Vec::new();
+    let mut at = 0;
+    for size in sizes.iter().cycle() {
+        if at >= body.len() {
+            break;
+        }
+        let end = (at + (*size).max(1)).min(body.len());
+        frames.push(body.slice(at..end));
+        at = end;
+    }
+    frames
+}
+
+/// How a body went through [`streamed_agrees_with_whole`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamPath {
+    /// Decoded as it arrived, the upload's hash carried over the blob on the way.
+    Speculated,
+    /// Decoded as it arrived, the blob hashed again when applied.
+    Streamed,
+    /// Handed to the whole-body decoder.
+    Whole,
+}
+
+/// Feeds `frames` (the cut `body`) to the streaming ingest, asking a registry holding the
+/// seed upload (one part in already) for its hash, and `body` whole to the whole-body
+/// decoder; panics unless both give the same request, the same answer when applied, and
+/// the same registry after. Tells which path the stream took.
+pub fn streamed_and_whole_agree_on(body: &[u8], frames: &[bytes::Bytes]) -> StreamPath {
+    let target = Operation::UploadLayerPart.target();
+    let ct = Some(wire::CONTENT_TYPE);
+    let mut whole_registry = Registry::new(crate::model::Profile::ecr());
+    let created =
+        whole_registry.apply(&Request::CreateRepository(crate::model::CreateRepository {
+            repository_name: Some(SEED_REPOSITORY.to_owned()),
+            ..Default::default()
+        }));
+    assert!(created.is_ok(), "{created:?}");
+    let opened = whole_registry.open_upload(SEED_REPOSITORY, SEED_UPLOAD_ID);
+    assert!(opened.is_ok(), "{opened:?}");
+    let first = whole_registry.apply(&Request::UploadLayerPart(crate::model::UploadLayerPart {
+        repository_name: Some(SEED_REPOSITORY.to_owned()),
+        upload_id: Some(SEED_UPLOAD_ID.to_owned()),
+        part_first_byte: Some(0),
+        part_last_byte: Some(2),
+        layer_part_blob: Some(crate::model::PartBlob::new(&b"abc"[..])),
+        ..Default::default()
+    }));
+    assert!(first.is_ok(), "{first:?}");
+    let mut streamed_registry = whole_registry.clone();
+
+    let whole = wire::decode_http("POST", "/", ct, Some(&target), body);
+    let mut ingest = wire::stream::PartIngest::new(true);
+    for frame in frames {
+        ingest.push(frame.clone(), &mut |id| streamed_registry.speculate(id));
+    }
+    let (streamed, path) = match ingest.finish() {
+        wire::stream::Ingested::Decoded(r) => {
+            let r = *r;
+            let speculated = matches!(&r, Request::UploadLayerPart(p)
+                if p.layer_part_blob.as_ref().is_some_and(|b| b.speculation().is_some()));
+            let path = if speculated {
+                StreamPath::Speculated
+            } else {
+                StreamPath::Streamed
+            };
+            (r, path)
+        }
+        wire::stream::Ingested::Whole(b) => {
+            assert_eq!(&b[..], body, "the whole body handed on is not the body");
+            (
+                wire::decode_http("POST", "/", ct, Some(&target), &b),
+                StreamPath::Whole,
+            )
+        }
+    };
+    assert_eq!(
+        streamed, whole,
+        "the streaming decoder disagrees ({path:?})"
+    );
+    let (a, b) = (
+        whole_registry.apply(&whole),
+        streamed_registry.apply(&streamed),
+    );
+    assert_eq!(a, b, "the answers differ ({path:?})");
+    assert_eq!(
+        whole_registry
+            .upload(SEED_UPLOAD_ID)
+            .map(crate::model::Upload::digest),
+        streamed_registry
+            .upload(SEED_UPLOAD_ID)
+            .map(crate::model::Upload::digest),
+        "the upload hashes differ ({path:?})"
+    );
+    assert_eq!(whole_registry, streamed_registry, "({path:?})");
+    path
 }
 
 /// `error_name`: the sanitizer never panics and is idempotent.
@@ -219,6 +365,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("model_ops", model_ops),
     ("base64_blob", base64_blob),
     ("error_name", error_name),
+    ("part_stream", part_stream),
 ];
 
 /// Seed inputs for each target, made from the fixtures: wire request bodies (blobs over
@@ -266,6 +413,20 @@ pub fn seed_corpus(fixtures: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
         " a#b#c ",
     ] {
         out.push(("error_name", name.as_bytes().to_vec()));
+    }
+    let blob = base64::engine::general_purpose::STANDARD.encode(crate::strategy::fill(300, 1));
+    for (sizes, body) in [
+        (&[][..], format!(r#"{{"repositoryName":"layer-test","uploadId":"@id","partFirstByte":3,"partLastByte":302,"layerPartBlob":"{blob}"}}"#)),
+        (&[1][..], format!(r#"{{"uploadId":"@id","layerPartBlob":"{blob}","repositoryName":"layer-test","partFirstByte":3,"partLastByte":302}}"#)),
+        (&[7, 60, 3][..], format!(r#"{{"layerPartBlob":"{blob}","uploadId":"@id","repositoryName":"layer-test","partFirstByte":3,"partLastByte":302}}"#)),
+        (&[16][..], r#"{"repositoryName":"layer-test","uploadId":"@id","partFirstByte":3,"partLastByte":4,"layerPartBlob":"YW\/i"}"#.to_owned()),
+        (&[5, 9][..], r#"{"uploadId":"@id","layerPart\u0042lob":"YWJj","layerPartBlob":"YWJj","x":[{"y":"\"}"}]}"#.to_owned()),
+        (&[2][..], r#"{"uploadId":"@id","layerPartBlob":"YWJ","partFirstByte":3"#.to_owned()),
+    ] {
+        let mut input = vec![sizes.len() as u8];
+        input.extend_from_slice(sizes);
+        input.extend_from_slice(body.as_bytes());
+        out.push(("part_stream", input));
     }
     for seed in 0..8u64 {
         out.push((

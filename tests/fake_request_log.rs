@@ -19,7 +19,7 @@ fn call(responder: &Responder, operation: &str, body: &Value) -> (u16, Value) {
         content_type: Some(CONTENT_TYPE),
         target: Some(&target),
         body: &body,
-        shared: None,
+        decoded: None,
     });
     let value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
     (answer.status, value)

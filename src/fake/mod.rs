@@ -7,7 +7,6 @@
 //! mounts on a wiremock `MockServer` through [`Responder`], which implements
 //! `wiremock::Respond`.
 
-mod buffer;
 mod builder;
 mod fault;
 mod log;

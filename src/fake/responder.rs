@@ -32,9 +32,9 @@ pub struct HttpRequest<'a> {
     pub target: Option<&'a str>,
     /// The body.
     pub body: &'a [u8],
-    /// The same body as shared bytes, when the server holds it so: a large blob is then
-    /// kept as a slice of it and decoded while hashed, never whole.
-    pub shared: Option<&'a bytes::Bytes>,
+    /// The request already decoded from the body as it arrived (the fake's own server does
+    /// this for layer parts); `body` is then empty and not decoded again.
+    pub decoded: Option<&'a Request>,
 }
 
 /// An HTTP answer.
@@ -157,6 +157,17 @@ impl Responder {
         }
     }
 
+    /// Whether requests must carry a valid signature (checked over the whole body).
+    pub(crate) fn verifies_signatures(&self) -> bool {
+        self.inner.sigv4.is_some()
+    }
+
+    /// A clone of the upload's running hash, for a part arriving now (see
+    /// [`crate::model::SpeculativeHash`]).
+    pub fn speculate(&self, upload_id: &str) -> Option<crate::model::SpeculativeHash> {
+        lock(&self.inner.registry).speculate(upload_id)
+    }
+
     /// Reads the registry (for tests that check what the fake holds).
     pub fn with_registry<T>(&self, f: impl FnOnce(&Registry) -> T) -> T {
         f(&lock(&self.inner.registry))
@@ -234,19 +245,21 @@ impl Responder {
                 return answer;
             }
         }
-        // JSON is decoded outside the lock, so requests decode in parallel. A large blob read
-        // by the fake's own server is only checked here: it is decoded (on a second thread)
-        // while the upload hashes it, inside the lock, so parts of different uploads are
-        // hashed one at a time (on 2 cores the pipeline already uses both).
-        let request = match req.shared {
-            Some(body) => {
-                wire::decode_http_shared(req.method, req.path, req.content_type, req.target, body)
+        // JSON is decoded outside the lock, so requests decode in parallel. A layer part
+        // read by the fake's own server arrives decoded, its bytes already hashed on a clone
+        // of its upload's hash, which the model takes if the part is accepted.
+        let decoded_here;
+        let request = match req.decoded {
+            Some(r) => r,
+            None => {
+                decoded_here =
+                    wire::decode_http(req.method, req.path, req.content_type, req.target, req.body);
+                &decoded_here
             }
-            None => wire::decode_http(req.method, req.path, req.content_type, req.target, req.body),
         };
-        let operation = operation_of(&request, req.target);
+        let operation = operation_of(request, req.target);
         if let Some(e) = entry.as_deref_mut() {
-            *e = LoggedRequest::of_request(Some(&request), operation, e.arrived);
+            *e = LoggedRequest::of_request(Some(request), operation, e.arrived);
         }
         let fault = operation.and_then(|op| self.fault_for(op));
         let delay = match fault {
@@ -264,10 +277,10 @@ impl Responder {
             Some(FaultKind::ServerErrorAfter) => {
                 // The model's own answer is dropped: the client never sees it.
                 let mut registry = lock(&self.inner.registry);
-                let applied = registry.apply(&request);
+                let applied = registry.apply(request);
                 if let Some(e) = entry.as_deref_mut() {
                     e.applied = applied.is_ok();
-                    e.upload_received = received_after(&registry, &request);
+                    e.upload_received = received_after(&registry, request);
                 }
                 Err(EcrError::Server {
                     message: "injected fault: the request was applied".to_owned(),
@@ -277,7 +290,7 @@ impl Responder {
                 // Applied, so the layer is stored; answered as if another client had
                 // stored it first. A completion the model refuses is answered as refused.
                 let mut registry = lock(&self.inner.registry);
-                let applied = registry.apply(&request);
+                let applied = registry.apply(request);
                 if let Some(e) = entry.as_deref_mut() {
                     e.applied = applied.is_ok();
                 }
@@ -290,15 +303,15 @@ impl Responder {
             }
             Some(FaultKind::Delay(_)) | None => {
                 let mut registry = lock(&self.inner.registry);
-                let outcome = registry.apply(&request);
+                let outcome = registry.apply(request);
                 if let Some(e) = entry.as_deref_mut() {
                     e.applied = outcome.is_ok();
-                    e.upload_received = received_after(&registry, &request);
+                    e.upload_received = received_after(&registry, request);
                     e.answered_with(&outcome);
                 }
                 if !self.inner.quirks.is_empty() {
                     let answer = wire::encode_outcome(&outcome);
-                    let shaped = self.shape(&request, &outcome, &registry, answer);
+                    let shaped = self.shape(request, &outcome, &registry, answer);
                     drop(registry);
                     let body = match shaped.body {
                         serde_json::Value::Null => Vec::new(),
@@ -309,7 +322,6 @@ impl Responder {
                 outcome
             }
         };
-        drop(request);
         if !matches!(fault, Some(FaultKind::Delay(_)) | None)
             && let Some(e) = entry
         {
@@ -432,7 +444,7 @@ impl wiremock::Respond for Responder {
             content_type: header("content-type"),
             target: header("x-amz-target"),
             body: &request.body,
-            shared: None,
+            decoded: None,
         });
         let mut template = wiremock::ResponseTemplate::new(answer.status);
         for (name, value) in &answer.headers {

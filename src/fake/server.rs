@@ -1,6 +1,6 @@
 //! The fake's HTTP server: hyper, with the limits a fake that clients push gigabytes
 //! through needs. Bodies are capped and read with a deadline, big bodies share a memory
-//! budget, decoding and hashing run off the async workers, and nothing is recorded.
+//! budget, a layer part is decoded and hashed while it arrives, and nothing is recorded.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -16,6 +16,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use super::responder::{HttpAnswer, HttpRequest, Responder};
+use crate::wire::stream::{Ingested, PartIngest};
+use crate::wire::{self, Operation};
 
 /// Limits of the server.
 #[derive(Debug, Clone)]
@@ -55,24 +57,33 @@ async fn answer(
             &format!("The request body is over {} bytes", limits.max_body),
         );
     }
-    // Reserve room for the body and its decoded blob (3/4 of it) before reading it.
-    let reserve = declared.unwrap_or(limits.max_body).saturating_mul(7) / 4;
+    // Reserve room for the body, and for one copy of it should it be decoded whole.
+    let reserve = declared.unwrap_or(limits.max_body).saturating_mul(2);
     let permits = u32::try_from(reserve.div_ceil(KIB)).unwrap_or(u32::MAX);
     let Ok(_permit) = budget.acquire_many(permits).await else {
         return responder.refuse(500, "ServerException", "the fake is shutting down");
     };
+    // A layer part is decoded and hashed while it arrives (unless its signature must be
+    // checked over the whole body first); any other request is read whole.
+    let streaming = parts.method == hyper::Method::POST
+        && parts.uri.path() == "/"
+        && header(&parts, "x-amz-target").and_then(Operation::from_target)
+            == Some(Operation::UploadLayerPart)
+        && wire::is_awsjson(header(&parts, "content-type"))
+        && !responder.verifies_signatures();
+    let mut ingest = PartIngest::new(streaming);
     let collected = tokio::time::timeout(
         limits.body_timeout,
         read_body(
             Limited::new(body, limits.max_body),
-            declared,
+            &mut ingest,
+            &responder,
             limits.body_idle_timeout,
         ),
     )
     .await;
-    let bytes: Bytes = match collected {
-        Ok(Ok(Body::Mapped(map, len))) => super::buffer::freeze(map, len),
-        Ok(Ok(Body::Heap(v))) => Bytes::from(v),
+    match collected {
+        Ok(Ok(())) => {}
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return responder.refuse(
                 413,
@@ -107,7 +118,7 @@ async fn answer(
                 ),
             );
         }
-    };
+    }
     let on_panic = responder.clone();
     let handled = tokio::task::spawn_blocking(move || {
         let headers: Vec<(&str, &str)> = parts
@@ -115,18 +126,20 @@ async fn answer(
             .iter()
             .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
             .collect();
-        let content_type = header(&parts, "content-type");
-        let target = header(&parts, "x-amz-target");
+        let (body, decoded) = match ingest.finish() {
+            Ingested::Decoded(request) => (Bytes::new(), Some(*request)),
+            Ingested::Whole(body) => (body, None),
+        };
         responder.handle_at(
             HttpRequest {
                 method: parts.method.as_str(),
                 path: parts.uri.path(),
                 query: parts.uri.query().unwrap_or_default(),
                 headers: &headers,
-                content_type,
-                target,
-                body: &bytes,
-                shared: Some(&bytes),
+                content_type: header(&parts, "content-type"),
+                target: header(&parts, "x-amz-target"),
+                body: &body,
+                decoded: decoded.as_ref(),
             },
             arrived,
         )
@@ -139,45 +152,22 @@ async fn answer(
     }
 }
 
-/// A request body as read: on the heap, or (when large and declared) in a mapping of its
-/// own that goes back to the system when the request is done.
-enum Body {
-    Heap(Vec<u8>),
-    Mapped(memmap2::MmapMut, usize),
-}
-
-/// Reads a body into one buffer sized up front, frame by frame: one copy of the bytes,
-/// never the frames and their concatenation at once. Each frame must come within `idle`.
+/// Reads a body frame by frame into `ingest` (which decodes and hashes a layer part as it
+/// comes, asking the responder for the upload's running hash). Each frame must come within
+/// `idle`.
 async fn read_body(
     mut body: Limited<Incoming>,
-    declared: Option<usize>,
+    ingest: &mut PartIngest,
+    responder: &Responder,
     idle: Duration,
-) -> Result<Body, Box<dyn std::error::Error + Send + Sync>> {
-    let mapped = declared
-        .filter(|n| *n >= super::buffer::MAPPED_BODY_BYTES)
-        .and_then(super::buffer::zeroed);
-    let mut out = match mapped {
-        Some(m) => Body::Mapped(m, 0),
-        None => Body::Heap(Vec::with_capacity(declared.unwrap_or(64 * KIB))),
-    };
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     while let Some(frame) = tokio::time::timeout(idle, body.frame()).await? {
         let Ok(data) = frame?.into_data() else {
             continue;
         };
-        match &mut out {
-            Body::Heap(v) => v.extend_from_slice(&data),
-            Body::Mapped(m, len) => {
-                // hyper holds a body to its Content-Length; more is a protocol error.
-                let end = *len + data.len();
-                let Some(room) = m.get_mut(*len..end) else {
-                    return Err("the body is longer than its Content-Length".into());
-                };
-                room.copy_from_slice(&data);
-                *len = end;
-            }
-        }
+        ingest.push(data, &mut |id| responder.speculate(id));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn to_hyper(answer: HttpAnswer) -> hyper::Response<Full<Bytes>> {

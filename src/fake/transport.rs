@@ -26,7 +26,7 @@ impl Transport for Responder {
             content_type,
             target,
             body,
-            shared: None,
+            decoded: None,
         });
         if let Some(delay) = answer.delay {
             std::thread::sleep(delay);

@@ -28,7 +28,7 @@ pub use profile::{
 pub use registry::Registry;
 pub use request::{
     BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
-    InitiateLayerUpload, PartBlob, Request, UploadLayerPart,
+    InitiateLayerUpload, PartBlob, PartSource, Request, UploadLayerPart,
 };
 pub use rules::{RULES, Rule, Source, rule_for, rules_checked};
-pub use upload::Upload;
+pub use upload::{SpeculativeHash, Upload};

@@ -106,6 +106,12 @@ impl Registry {
         self.uploads.get(upload_id)
     }
 
+    /// A clone of the open upload's running hash, to carry over a part's bytes while they
+    /// arrive (see [`super::SpeculativeHash`]).
+    pub fn speculate(&self, upload_id: &str) -> Option<super::SpeculativeHash> {
+        self.uploads.get(upload_id).map(Upload::speculate)
+    }
+
     /// The ids of all open uploads, sorted.
     pub fn upload_ids(&self) -> impl Iterator<Item = &str> {
         self.uploads.keys().map(String::as_str)

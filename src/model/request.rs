@@ -5,30 +5,43 @@
 //! at all are requests too ([`Request::UnknownOperation`], [`Request::Malformed`]), so that
 //! the transition function alone decides every answer.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
-/// A layer-part blob: its bytes, or (for a large blob read from a request body) its base64
-/// text, checked to decode and decoded only while it is hashed, a chunk at a time, so the
-/// layer's bytes never sit in memory whole.
+use super::upload::SpeculativeHash;
+
+/// Where a part's bytes come from when they are not held in memory (a blob still in the
+/// request body it arrived in): the model asks for the length, then reads the bytes once, in
+/// order, in chunks. The wire layer implements it; the model never sees base64.
+pub trait PartSource: Send + Sync {
+    /// The number of bytes.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Calls `f` with the bytes in order, in chunks.
+    fn for_each_chunk(&self, f: &mut dyn FnMut(&[u8]));
+}
+
+/// A layer-part blob: its bytes, or a [`PartSource`] that yields them while they are hashed,
+/// so a layer's bytes never sit in memory whole. It may carry a [`SpeculativeHash`]: the
+/// upload's hash already carried over these bytes while the request arrived, which the
+/// upload takes instead of hashing again when it is still in the state it was cloned from.
 #[derive(Clone)]
 pub struct PartBlob {
     data: BlobData,
     /// Whether the base64 text carried its `=` padding (WIRE-2, knob `blob-padding`).
     pub padded: bool,
+    speculation: Option<SpeculativeHash>,
 }
 
 #[derive(Clone)]
 enum BlobData {
     Bytes(Bytes),
-    /// Standard base64 (padded as `padded` says) that decodes to `len` bytes.
-    Base64 {
-        text: Bytes,
-        len: usize,
-    },
+    Source(Arc<dyn PartSource>),
 }
-
-/// Base64 characters decoded per chunk while hashing (a multiple of 4).
-const CHUNK_CHARS: usize = 64 * 1024;
 
 impl PartBlob {
     /// A blob as a conforming client sends it (padded base64).
@@ -41,23 +54,36 @@ impl PartBlob {
         PartBlob {
             data: BlobData::Bytes(bytes.into()),
             padded,
+            speculation: None,
         }
     }
 
-    /// A blob kept as its base64 `text`, which the caller has checked decodes (with or
-    /// without padding, as `padded` says) to `len` bytes.
-    pub(crate) fn from_checked_base64(text: Bytes, len: usize, padded: bool) -> Self {
+    /// A blob whose bytes `source` yields, from a text that was (`padded`) or was not padded.
+    pub fn from_source(source: Arc<dyn PartSource>, padded: bool) -> Self {
         PartBlob {
-            data: BlobData::Base64 { text, len },
+            data: BlobData::Source(source),
             padded,
+            speculation: None,
         }
+    }
+
+    /// The same blob carrying the upload hash `hash` carried over its bytes.
+    #[must_use]
+    pub fn with_speculation(mut self, hash: SpeculativeHash) -> Self {
+        self.speculation = Some(hash);
+        self
+    }
+
+    /// The speculative hash the blob carries, if any.
+    pub fn speculation(&self) -> Option<&SpeculativeHash> {
+        self.speculation.as_ref()
     }
 
     /// The decoded length.
     pub fn len(&self) -> usize {
         match &self.data {
             BlobData::Bytes(b) => b.len(),
-            BlobData::Base64 { len, .. } => *len,
+            BlobData::Source(s) => s.len(),
         }
     }
 
@@ -66,85 +92,30 @@ impl PartBlob {
         self.len() == 0
     }
 
-    /// The base64 text, when the blob is kept as text.
-    pub fn base64_text(&self) -> Option<&[u8]> {
-        match &self.data {
-            BlobData::Bytes(_) => None,
-            BlobData::Base64 { text, .. } => Some(text),
-        }
+    /// Whether the bytes are held in memory (not read from a source when needed).
+    pub fn is_in_memory(&self) -> bool {
+        matches!(self.data, BlobData::Bytes(_))
     }
 
-    /// The decoded bytes (decoded now, when the blob is kept as text).
+    /// The bytes (read whole now, when the blob has a source).
     pub fn bytes(&self) -> Bytes {
         match &self.data {
             BlobData::Bytes(b) => b.clone(),
-            BlobData::Base64 { text, len } => {
-                // `decode_slice` wants room for its estimate, which may exceed `len` by 2.
-                let mut out = vec![0u8; len + 3];
-                let n = decode_chunk(text, &mut out).unwrap_or_default();
-                debug_assert_eq!(n, *len, "a checked base64 text decoded to another length");
-                out.truncate(n);
+            BlobData::Source(s) => {
+                let mut out = Vec::with_capacity(s.len());
+                s.for_each_chunk(&mut |chunk| out.extend_from_slice(chunk));
                 out.into()
             }
         }
     }
 
-    /// Calls `f` with the decoded bytes in order, in chunks. A large blob kept as text is
-    /// decoded on a second thread while `f` (hashing, in the model) takes the previous chunk.
+    /// Calls `f` with the bytes in order, in chunks.
     pub fn for_each_chunk(&self, mut f: impl FnMut(&[u8])) {
-        let (text, len) = match &self.data {
-            BlobData::Bytes(b) => return f(b),
-            BlobData::Base64 { text, len } => (text, *len),
-        };
-        if text.len() < PIPELINE_TEXT_BYTES {
-            return f(&self.bytes());
+        match &self.data {
+            BlobData::Bytes(b) => f(b),
+            BlobData::Source(s) => s.for_each_chunk(&mut f),
         }
-        let mut fed = 0;
-        {
-            use std::sync::mpsc::{channel, sync_channel};
-            let (decoded, to_hash) = sync_channel::<(Vec<u8>, usize)>(2);
-            let (free, to_fill) = channel::<Vec<u8>>();
-            for _ in 0..3 {
-                let _ = free.send(vec![0u8; CHUNK_CHARS / 4 * 3]);
-            }
-            std::thread::scope(|scope| {
-                scope.spawn(move || {
-                    for chunk in text.chunks(CHUNK_CHARS) {
-                        let Ok(mut buf) = to_fill.recv() else { return };
-                        let Some(n) = decode_chunk(chunk, &mut buf) else {
-                            return;
-                        };
-                        if decoded.send((buf, n)).is_err() {
-                            return;
-                        }
-                    }
-                });
-                for (buf, n) in to_hash {
-                    fed += n;
-                    f(&buf[..n]);
-                    let _ = free.send(buf);
-                }
-            });
-        }
-        // Checked when the blob was made; a chunk that did not decode would be a bug in
-        // that check.
-        debug_assert_eq!(fed, len, "a checked base64 text decoded to another length");
     }
-}
-
-/// Texts this long are decoded on a second thread while the previous chunk is hashed.
-const PIPELINE_TEXT_BYTES: usize = 1024 * 1024;
-
-/// Decodes checked base64 (a padded chunk, or the unpadded tail or whole).
-fn decode_chunk(chunk: &[u8], out: &mut [u8]) -> Option<usize> {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-    let engine = if chunk.len().is_multiple_of(4) {
-        &STANDARD
-    } else {
-        &STANDARD_NO_PAD
-    };
-    engine.decode_slice(chunk, out).ok()
 }
 
 impl Default for PartBlob {

@@ -2,11 +2,53 @@
 //!
 //! The bytes themselves are never kept, so memory does not grow with the layer.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use sha2::{Digest as _, Sha256};
 
 use super::PartBlob;
 use super::digest::layer_digest;
 use super::limits::MIN_PART_BYTES;
+
+/// A fresh stamp: a process-wide unique name for one state of an upload's hash.
+fn next_stamp() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// An upload's running hash carried forward over a part's bytes before the model has
+/// judged the part (the fake hashes a part while its body arrives). It names the upload
+/// state it was cloned from: the upload takes it on acceptance only when it is still in that
+/// state and the part is exactly the bytes hashed; otherwise the part is hashed again, so a
+/// speculation can only save work, never change an answer.
+#[derive(Clone)]
+pub struct SpeculativeHash {
+    stamp: u64,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl SpeculativeHash {
+    /// Carries the hash over the next bytes of the part.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.bytes += bytes.len() as u64;
+    }
+
+    /// Bytes hashed so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+impl std::fmt::Debug for SpeculativeHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpeculativeHash")
+            .field("stamp", &self.stamp)
+            .field("bytes", &self.bytes)
+            .finish_non_exhaustive()
+    }
+}
 
 /// An open upload.
 #[derive(Debug, Clone)]
@@ -14,6 +56,8 @@ pub struct Upload {
     repository: String,
     received: u64,
     hasher: Sha256,
+    /// Names the current hash state; changes whenever the hash does.
+    stamp: u64,
     parts: u64,
     last_part_len: u64,
     short_part_before_last: bool,
@@ -26,6 +70,7 @@ impl Upload {
             repository: repository.to_owned(),
             received: 0,
             hasher: Sha256::new(),
+            stamp: next_stamp(),
             parts: 0,
             last_part_len: 0,
             short_part_before_last: false,
@@ -57,6 +102,15 @@ impl Upload {
         self.short_part_before_last
     }
 
+    /// A clone of the running hash, to carry over a part not yet judged.
+    pub fn speculate(&self) -> SpeculativeHash {
+        SpeculativeHash {
+            stamp: self.stamp,
+            hasher: self.hasher.clone(),
+            bytes: 0,
+        }
+    }
+
     /// `sha256:<hex>` of the bytes accepted so far.
     pub fn digest(&self) -> String {
         layer_digest(&self.hasher)
@@ -67,7 +121,13 @@ impl Upload {
         if self.parts > 0 && self.last_part_len < MIN_PART_BYTES {
             self.short_part_before_last = true;
         }
-        blob.for_each_chunk(|chunk| self.hasher.update(chunk));
+        match blob.speculation() {
+            Some(s) if s.stamp == self.stamp && s.bytes == blob.len() as u64 => {
+                self.hasher = s.hasher.clone();
+            }
+            _ => blob.for_each_chunk(|chunk| self.hasher.update(chunk)),
+        }
+        self.stamp = next_stamp();
         self.received += blob.len() as u64;
         self.parts += 1;
         self.last_part_len = blob.len() as u64;
@@ -109,5 +169,47 @@ mod tests {
         assert!(u.has_short_part_before_last());
         assert_eq!(u.received(), 20);
         assert_eq!(u.last_valid_byte(), Some(19));
+    }
+
+    fn digest_of(parts: &[&[u8]]) -> String {
+        let mut u = Upload::new("r1");
+        for p in parts {
+            u.append(&PartBlob::new(p.to_vec()));
+        }
+        u.digest()
+    }
+
+    #[test]
+    fn a_speculation_is_taken_only_from_the_state_it_was_cloned_from_and_over_the_same_length() {
+        // A speculation over *other* bytes of the right length, from the current state, is
+        // taken as it is: that shows the part is not hashed again.
+        let mut u = Upload::new("r1");
+        u.append(&PartBlob::new(b"abc".to_vec()));
+        let mut spec = u.speculate();
+        spec.update(b"XYZ");
+        u.append(&PartBlob::new(b"def".to_vec()).with_speculation(spec.clone()));
+        assert_eq!(u.digest(), digest_of(&[b"abc", b"XYZ"]));
+
+        // Once the upload has moved on, the same speculation is stale: the part is hashed.
+        u.append(&PartBlob::new(b"ghi".to_vec()).with_speculation(spec));
+        assert_eq!(u.digest(), digest_of(&[b"abc", b"XYZ", b"ghi"]));
+
+        // A speculation over fewer bytes than the part is not taken either.
+        let mut short = u.speculate();
+        short.update(b"j");
+        u.append(&PartBlob::new(b"jk".to_vec()).with_speculation(short));
+        assert_eq!(u.digest(), digest_of(&[b"abc", b"XYZ", b"ghi", b"jk"]));
+
+        // A clone that appends leaves the original's speculations stale for the clone.
+        let fresh = u.speculate();
+        let mut clone = u.clone();
+        clone.append(&PartBlob::new(b"l".to_vec()));
+        let mut late = fresh;
+        late.update(b"m");
+        clone.append(&PartBlob::new(b"m".to_vec()).with_speculation(late));
+        assert_eq!(
+            clone.digest(),
+            digest_of(&[b"abc", b"XYZ", b"ghi", b"jk", b"l", b"m"])
+        );
     }
 }

@@ -65,9 +65,10 @@ fn run_scenario(
             digests: digests.clone(),
             salt,
         };
+        let mut texts = crate::fixture::BlobTexts::default();
         let requests = side(false)
-            .request(step)
-            .and_then(|m| side(true).request(step).map(|t| (m, t)));
+            .request_once(step, &mut texts)
+            .and_then(|m| side(true).request_once(step, &mut texts).map(|t| (m, t)));
         let (to_model, to_target) = match requests {
             Ok(pair) => pair,
             Err(e) => {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::session::WireRequest;
-use crate::fixture::{FixtureError, body_bytes};
+use crate::fixture::{BlobTexts, FixtureError, body_bytes_once};
 use crate::wire::{CONTENT_TYPE, Operation, TARGET_PREFIX};
 
 /// A named step list.
@@ -210,6 +210,16 @@ impl Bindings {
 
     /// The wire request of `step` on this side.
     pub fn request(&self, step: &ScenarioStep) -> Result<WireRequest, FixtureError> {
+        self.request_once(step, &mut BlobTexts::default())
+    }
+
+    /// [`Bindings::request`], with blob texts from (and added to) `texts`: the model's
+    /// request and the target's share each blob's filling and encoding.
+    pub fn request_once(
+        &self,
+        step: &ScenarioStep,
+        texts: &mut BlobTexts,
+    ) -> Result<WireRequest, FixtureError> {
         if let Some(raw) = &step.raw {
             let mut body = raw.body.clone();
             // Longest names first, so `$repo2` is not read as `$repo` + "2".
@@ -257,6 +267,6 @@ impl Bindings {
             .clone()
             .unwrap_or_else(|| Value::Object(Default::default()));
         self.resolve(&mut body)?;
-        Ok(WireRequest::call(op, body_bytes(body)?))
+        Ok(WireRequest::call(op, body_bytes_once(body, texts)?))
     }
 }

@@ -38,70 +38,182 @@ pub(crate) fn engine_for(text_len: usize) -> &'static base64::engine::GeneralPur
     }
 }
 
-/// Decodes standard base64, padded or unpadded; `padded` tells which. (The fake's own
-/// server never gets here with a large blob: it keeps those as checked text.)
-pub fn decode(text: &str) -> Result<Blob, BlobError> {
-    let padded = text.len().is_multiple_of(4);
-    engine_for(text.len())
+/// Characters of a text of this length before its last quantum: the whole quanta that may
+/// not hold padding. The last quantum (1 to 4 characters) is where padding and unused bits
+/// are judged.
+fn before_last_quantum(text_len: usize) -> usize {
+    match text_len % 4 {
+        0 => text_len.saturating_sub(4),
+        r => text_len - r,
+    }
+}
+
+/// Decodes the last quantum of a text of `text_len` characters into `out`.
+fn decode_last_quantum(tail: &[u8], text_len: usize, out: &mut [u8; 3]) -> Option<usize> {
+    engine_for(text_len).decode_slice(tail, out).ok()
+}
+
+/// Why `text` is not base64, in the words of the reference decoder (only called once the
+/// one-pass decoder has refused it).
+fn refusal(text: &[u8]) -> BlobError {
+    let reason = engine_for(text.len())
         .decode(text)
-        .map(|bytes| Blob::with_padding(bytes, padded))
-        .map_err(|e| BlobError(e.to_string()))
+        .err()
+        .map_or_else(|| "refused".to_owned(), |e| e.to_string());
+    BlobError(reason)
+}
+
+/// Decodes standard base64, padded or unpadded; `padded` tells which. One pass validates
+/// and decodes (SIMD); the last quantum's padding and unused bits are judged apart.
+pub fn decode(text: &str) -> Result<Blob, BlobError> {
+    let text = text.as_bytes();
+    let split = before_last_quantum(text.len());
+    let (body, tail) = text.split_at(split);
+    let mut out = vec![0u8; body.len() / 4 * 3 + 3];
+    let n = base64_simd::STANDARD_NO_PAD
+        .decode(
+            body,
+            base64_simd::Out::from_slice(&mut out[..body.len() / 4 * 3]),
+        )
+        .map(|d| d.len())
+        .map_err(|_| refusal(text))?;
+    let mut last = [0u8; 3];
+    let m = decode_last_quantum(tail, text.len(), &mut last).ok_or_else(|| refusal(text))?;
+    out[n..n + m].copy_from_slice(&last[..m]);
+    out.truncate(n + m);
+    Ok(Blob::with_padding(out, text.len().is_multiple_of(4)))
 }
 
 /// Whether `text` decodes, and to how many bytes, without decoding it: `Some((len,
 /// padded))` exactly when [`decode`] succeeds (a property the `base64_blob` fuzz target
-/// checks). Only the last quantum is decoded, for its padding and unused bits.
+/// checks).
 pub fn check(text: &[u8]) -> Option<(usize, bool)> {
-    let padded = text.len().is_multiple_of(4);
-    let pad = if padded {
-        text.iter()
-            .rev()
-            .take(2)
-            .take_while(|b| **b == b'=')
-            .count()
-    } else {
-        0
-    };
-    let body = &text[..text.len() - pad];
-    if !padded && text.len() % 4 == 1 {
-        return None;
-    }
-    if !in_alphabet(body) {
-        return None;
-    }
-    let tail = text.len()
-        - if padded {
-            4.min(text.len())
-        } else {
-            text.len() % 4
-        };
+    let (body, tail) = text.split_at(before_last_quantum(text.len()));
+    base64_simd::STANDARD_NO_PAD.check(body).ok()?;
     let mut last = [0u8; 3];
-    engine_for(text.len())
-        .decode_slice(&text[tail..], &mut last)
-        .ok()?;
-    Some((
-        body.len() / 4 * 3 + (body.len() % 4).saturating_sub(1),
-        padded,
-    ))
+    let m = decode_last_quantum(tail, text.len(), &mut last)?;
+    Some((body.len() / 4 * 3 + m, text.len().is_multiple_of(4)))
 }
 
-/// Whether every byte is in the standard alphabet (`=` is not). Branch-free per block, so
-/// the compiler vectorizes it: this check runs over every large blob the fake receives.
-fn in_alphabet(text: &[u8]) -> bool {
-    fn one(b: u8) -> bool {
-        (b.wrapping_sub(b'A') < 26)
-            | (b.wrapping_sub(b'a') < 26)
-            | (b.wrapping_sub(b'0') < 10)
-            | (b == b'+')
-            | (b == b'/')
+/// Base64 text decoded per call while streaming: a multiple of 4 whose output (24 KiB)
+/// stays in the first-level caches until it is hashed.
+const STREAM_CHARS: usize = 32 * 1024;
+
+/// Standard base64 decoded as it arrives, in pieces cut anywhere: what [`decode`] does
+/// with the whole text, in one pass, without holding the text. The last quantum is held
+/// back until [`Decoder::finish`], where padding is allowed.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    held: [u8; 4],
+    held_len: usize,
+    text_len: usize,
+    out_len: usize,
+    scratch: Vec<u8>,
+    failed: bool,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
     }
-    text.chunks(256)
-        .all(|block| block.iter().fold(true, |ok, b| ok & one(*b)))
 }
 
-/// Base64 text at least this long, lying in the request body being decoded, is kept as
-/// text and decoded while it is hashed (see [`crate::model::PartBlob`]).
-pub const LAZY_TEXT_BYTES: usize = 64 * 1024;
+/// The text fed to a [`Decoder`] is not standard base64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotBase64;
+
+impl Decoder {
+    /// A decoder at the start of a text.
+    pub fn new() -> Self {
+        Decoder {
+            held: [0; 4],
+            held_len: 0,
+            text_len: 0,
+            out_len: 0,
+            scratch: Vec::new(),
+            failed: false,
+        }
+    }
+
+    /// Characters fed so far.
+    pub fn text_len(&self) -> usize {
+        self.text_len
+    }
+
+    /// Takes a piece of text: gives a held quantum it completes (not the last one, since
+    /// more follows) and the whole quanta to decode now; holds back the rest.
+    fn take<'t>(&mut self, mut text: &'t [u8]) -> (Option<[u8; 4]>, &'t [u8]) {
+        self.text_len += text.len();
+        let mut completed = None;
+        if self.held_len > 0 {
+            let take = (4 - self.held_len).min(text.len());
+            self.held[self.held_len..self.held_len + take].copy_from_slice(&text[..take]);
+            self.held_len += take;
+            text = &text[take..];
+            if text.is_empty() {
+                return (None, &[]);
+            }
+            completed = Some(self.held);
+            self.held_len = 0;
+        }
+        let (bulk, rest) = text.split_at(before_last_quantum(text.len()));
+        self.held[..rest.len()].copy_from_slice(rest);
+        self.held_len = rest.len();
+        (completed, bulk)
+    }
+
+    /// Feeds the next piece of text; `sink` gets the bytes decoded from it, in order.
+    pub fn push(&mut self, text: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), NotBase64> {
+        if self.failed {
+            return Err(NotBase64);
+        }
+        if text.is_empty() {
+            return Ok(());
+        }
+        let (completed, bulk) = self.take(text);
+        if let Some(quantum) = completed {
+            self.whole_quanta(&quantum, sink)?;
+        }
+        for chunk in bulk.chunks(STREAM_CHARS) {
+            self.whole_quanta(chunk, sink)?;
+        }
+        Ok(())
+    }
+
+    fn whole_quanta(&mut self, text: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), NotBase64> {
+        let n = text.len() / 4 * 3;
+        if self.scratch.len() < n {
+            self.scratch.resize(n, 0);
+        }
+        match base64_simd::STANDARD_NO_PAD
+            .decode(text, base64_simd::Out::from_slice(&mut self.scratch[..n]))
+        {
+            Ok(bytes) => {
+                self.out_len += bytes.len();
+                sink(bytes);
+                Ok(())
+            }
+            Err(_) => {
+                self.failed = true;
+                Err(NotBase64)
+            }
+        }
+    }
+
+    /// Ends the text: decodes its last quantum into `sink` and gives the decoded length and
+    /// whether the text was padded.
+    pub fn finish(mut self, sink: &mut dyn FnMut(&[u8])) -> Result<(usize, bool), NotBase64> {
+        if self.failed {
+            return Err(NotBase64);
+        }
+        let mut last = [0u8; 3];
+        let m = decode_last_quantum(&self.held[..self.held_len], self.text_len, &mut last)
+            .ok_or(NotBase64)?;
+        sink(&last[..m]);
+        self.out_len += m;
+        Ok((self.out_len, self.text_len.is_multiple_of(4)))
+    }
+}
 
 /// Encodes bytes as standard padded base64.
 pub fn encode(bytes: &[u8]) -> String {
@@ -111,9 +223,6 @@ pub fn encode(bytes: &[u8]) -> String {
 impl PartBlob {
     /// The blob's wire text.
     pub fn to_base64(&self) -> String {
-        if let Some(text) = self.base64_text() {
-            return String::from_utf8_lossy(text).into_owned();
-        }
         let bytes = self.bytes();
         if self.padded {
             STANDARD.encode(&bytes)
@@ -138,15 +247,7 @@ impl Visitor<'_> for BlobVisitor {
         f.write_str("a base64 string")
     }
 
-    // Borrowed strings arrive here too. A large text inside the body being decoded is
-    // checked and kept as a slice of that body; anything else is decoded now.
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Blob, E> {
-        if v.len() >= LAZY_TEXT_BYTES
-            && let Some(text) = super::codec::shared_slice(v)
-            && let Some((len, padded)) = check(v.as_bytes())
-        {
-            return Ok(Blob::from_checked_base64(text, len, padded));
-        }
         decode(v).map_err(E::custom)
     }
 }

@@ -62,45 +62,6 @@ pub fn decode_request(target: Option<&str>, body: &[u8]) -> Request {
     decode_operation(op, body)
 }
 
-thread_local! {
-    /// The body [`decode_http_shared`] is decoding, so that a large blob's text can be kept
-    /// as a slice of it instead of being decoded or copied.
-    static SHARED_BODY: std::cell::RefCell<Option<bytes::Bytes>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// `text` as a slice of the body being decoded by [`decode_http_shared`], when it lies in it.
-pub(super) fn shared_slice(text: &str) -> Option<bytes::Bytes> {
-    SHARED_BODY.with(|b| {
-        let body = b.borrow();
-        let body = body.as_ref()?;
-        let (start, end) = (body.as_ptr() as usize, body.as_ptr() as usize + body.len());
-        let t = text.as_ptr() as usize;
-        (t >= start && t + text.len() <= end).then(|| body.slice_ref(text.as_bytes()))
-    })
-}
-
-/// [`decode_http`] of a body held as shared bytes: a large layer-part blob is then kept as
-/// its base64 text (checked) and decoded only while it is hashed, a chunk at a time.
-pub fn decode_http_shared(
-    method: &str,
-    path: &str,
-    content_type: Option<&str>,
-    target: Option<&str>,
-    body: &bytes::Bytes,
-) -> Request {
-    /// Clears the shared body even if decoding panics, so no body outlives its request.
-    struct Clear;
-    impl Drop for Clear {
-        fn drop(&mut self) {
-            SHARED_BODY.with(|b| *b.borrow_mut() = None);
-        }
-    }
-    SHARED_BODY.with(|b| *b.borrow_mut() = Some(body.clone()));
-    let _clear = Clear;
-    decode_http(method, path, content_type, target, body)
-}
-
 /// Whether a `Content-Type` is awsJson 1.1 (parameters such as `charset` allowed).
 pub fn is_awsjson(content_type: Option<&str>) -> bool {
     content_type

@@ -49,12 +49,13 @@ mod layer_availability;
 mod long;
 mod operation;
 mod repository;
+pub mod stream;
 mod upload_layer_part;
 
 pub use blob::Blob;
 pub use codec::{
-    Answer, decode_http, decode_http_shared, decode_operation, decode_request, encode_outcome,
-    encode_request, error_body, is_awsjson,
+    Answer, decode_http, decode_operation, decode_request, encode_outcome, encode_request,
+    error_body, is_awsjson,
 };
 pub use complete_layer_upload::{CompleteLayerUploadRequest, CompleteLayerUploadResponse};
 pub use error::{ErrorBody, error_name, sanitize_error_name};
