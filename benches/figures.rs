@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use ecr_conformance::fake::FakeEcr;
 use ecr_conformance::model::{PartBlob, Profile, Registry, Request, UploadLayerPart};
-use ecr_conformance::runner::{self, Endpoint, RunConfig, SigningKeys};
+use ecr_conformance::runner::{self, Endpoint, Keys, RunConfig};
 use ecr_conformance::strategy::fill;
 use ecr_conformance::wire::{self, Operation};
 use sha2::{Digest, Sha256};
@@ -21,7 +21,7 @@ const PART: usize = 20 * MIB;
 fn create(r: &mut Registry, name: &str) {
     let body = format!("{{\"repositoryName\":\"{name}\"}}");
     r.apply(&wire::decode_request(
-        Some(&Operation::CreateRepository.target()),
+        Some(&Operation::CreateRepository.x_amz_target()),
         body.as_bytes(),
     ))
     .expect("create");
@@ -30,7 +30,7 @@ fn create(r: &mut Registry, name: &str) {
 fn initiate(r: &mut Registry, repo: &str) -> String {
     let body = format!("{{\"repositoryName\":\"{repo}\"}}");
     match r.apply(&wire::decode_request(
-        Some(&Operation::InitiateLayerUpload.target()),
+        Some(&Operation::InitiateLayerUpload.x_amz_target()),
         body.as_bytes(),
     )) {
         Ok(ecr_conformance::model::Response::UploadInitiated { upload_id, .. }) => upload_id,
@@ -96,7 +96,7 @@ fn wire_and_model() -> f64 {
     let rounds = 10;
     let bytes = fill(PART, 2);
     let text = wire::blob::encode(&bytes);
-    let target = Operation::UploadLayerPart.target();
+    let target = Operation::UploadLayerPart.x_amz_target();
     let mut r = Registry::new(Profile::ecr());
     create(&mut r, "bench");
     let bodies: Vec<(Vec<bytes::Bytes>, String)> = (0..rounds)
@@ -155,7 +155,7 @@ fn call(url: &str, op: Operation, body: &[u8]) -> serde_json::Value {
     let head = format!(
         "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: {}\r\nX-Amz-Target: {}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=00\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         wire::CONTENT_TYPE,
-        op.target(),
+        op.x_amz_target(),
         body.len()
     );
     stream.write_all(head.as_bytes()).expect("head");
@@ -328,7 +328,7 @@ fn runner() {
     let endpoint = Endpoint::new(
         &fake.uri(),
         "us-east-1",
-        SigningKeys::test(),
+        Keys::test(),
         Duration::from_secs(60),
     );
     let config = RunConfig {

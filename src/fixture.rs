@@ -154,7 +154,7 @@ impl WireCase {
                         ))
                     })?;
                 let body = body_bytes(step["body"].clone())?;
-                r.apply(&wire::decode_request(Some(&op.target()), &body))
+                r.apply(&wire::decode_request(Some(&op.x_amz_target()), &body))
                     .map_err(|e| {
                         FixtureError(format!("{}: setup step failed: {e}", setup.display()))
                     })?;

@@ -7,7 +7,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use base64::Engine as _;
 
-use crate::fake::{FakeEcr, HttpRequest, SigV4Keys};
+use crate::fake::{FakeEcr, HttpRequest, Keys};
 use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
 use crate::model::{Registry, Request};
 use crate::strategy::Step;
@@ -54,7 +54,7 @@ const CONTENT_TYPES: &[Option<&str>] = &[
 /// the content type, one the method; the rest is the body.
 pub fn fake_http(data: &[u8]) {
     let [t, c, m, body @ ..] = data else { return };
-    let targets: Vec<String> = Operation::ALL.iter().map(|o| o.target()).collect();
+    let targets: Vec<String> = Operation::ALL.iter().map(|o| o.x_amz_target()).collect();
     let target = match usize::from(*t) {
         i if i < targets.len() => Some(targets[i].clone()),
         6 => None,
@@ -82,7 +82,7 @@ pub fn fake_http(data: &[u8]) {
         .upload(SEED_REPOSITORY, SEED_UPLOAD_ID)
         .id_seed(1);
     if signed {
-        builder = builder.require_sigv4(SigV4Keys::new("AKIDFUZZ", "fuzz-secret"));
+        builder = builder.require_sigv4(Keys::new("AKIDFUZZ", "fuzz-secret"));
     }
     let responder = builder.responder().expect("the seed setup is valid");
     let before = responder.with_registry(Registry::clone);
@@ -92,7 +92,7 @@ pub fn fake_http(data: &[u8]) {
         query: "",
         headers: &headers,
         content_type: CONTENT_TYPES[usize::from(*c) % CONTENT_TYPES.len()],
-        target: target.as_deref(),
+        x_amz_target: target.as_deref(),
         body,
         decoded: None,
     });
@@ -275,7 +275,7 @@ pub enum StreamPath {
 /// decoder; panics unless both give the same request, the same answer when applied, and
 /// the same registry after. Tells which path the stream took.
 pub fn streamed_and_whole_agree_on(body: &[u8], frames: &[bytes::Bytes]) -> StreamPath {
-    let target = Operation::UploadLayerPart.target();
+    let target = Operation::UploadLayerPart.x_amz_target();
     let ct = Some(wire::CONTENT_TYPE);
     let mut whole_registry = Registry::new(crate::model::Profile::ecr());
     let created =

@@ -17,7 +17,7 @@ fn call(responder: &Responder, operation: &str, body: &Value) -> (u16, Value) {
         query: "",
         headers: &[],
         content_type: Some(CONTENT_TYPE),
-        target: Some(&target),
+        x_amz_target: Some(&target),
         body: &body,
         decoded: None,
     });

@@ -13,9 +13,9 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use common::clients;
 use common::http::{RawAnswer, send_raw};
-use ecr_conformance::fake::{FakeEcr, SigV4Keys};
+use ecr_conformance::fake::{FakeEcr, Keys};
 use ecr_conformance::model::digest::digest_of;
-use ecr_conformance::runner::{self, Endpoint, RunConfig, SigningKeys};
+use ecr_conformance::runner::{self, Endpoint, RunConfig};
 use ecr_conformance::strategy::fill;
 
 const KEY: &str = "AKIDEXAMPLE";
@@ -25,7 +25,7 @@ const TARGET: &str = "AmazonEC2ContainerRegistry_V20150921.CreateRepository";
 
 fn signing_fake() -> FakeEcr {
     FakeEcr::builder()
-        .require_sigv4(SigV4Keys::new(KEY, SECRET).with_session_token(TOKEN))
+        .require_sigv4(Keys::new(KEY, SECRET).with_session_token(TOKEN))
         .start()
         .expect("fake")
 }
@@ -345,7 +345,7 @@ fn the_runner_signs_every_request_so_a_signature_checking_fake_passes_the_suite(
         cases: 16,
         ..RunConfig::new(ecr_conformance::model::Profile::ecr())
     };
-    let keys = SigningKeys::new(KEY, SECRET, Some(TOKEN));
+    let keys = Keys::new(KEY, SECRET).with_session_token(TOKEN);
     let endpoint = Endpoint::new(&fake.uri(), "us-east-1", keys, Duration::from_secs(30));
     let report = runner::run(&endpoint, "signing fake", &config).expect("run");
     assert!(report.passed(), "{}", report.text());
@@ -353,7 +353,7 @@ fn the_runner_signs_every_request_so_a_signature_checking_fake_passes_the_suite(
     let wrong = Endpoint::new(
         &fake.uri(),
         "us-east-1",
-        SigningKeys::new(KEY, "not-the-secret", Some(TOKEN)),
+        Keys::new(KEY, "not-the-secret").with_session_token(TOKEN),
         Duration::from_secs(30),
     );
     let err = runner::run(&wrong, "signing fake", &config).expect_err("unusable");

@@ -112,7 +112,7 @@ fn wire_1_an_unknown_target_is_unknown_operation() {
 #[test]
 fn wire_2_bodies_that_do_not_decode_are_serialization_errors() {
     let op = wire::Operation::UploadLayerPart;
-    let target = op.target();
+    let target = op.x_amz_target();
     let mut r = registry();
     let id = initiate(&mut r, REPO);
     let bodies: Vec<String> = vec![
@@ -138,7 +138,7 @@ fn wire_2_bodies_that_do_not_decode_are_serialization_errors() {
 
 #[test]
 fn wire_2_unknown_members_are_ignored_and_an_empty_body_is_an_empty_object() {
-    let target = wire::Operation::InitiateLayerUpload.target();
+    let target = wire::Operation::InitiateLayerUpload.x_amz_target();
     let req = wire::decode_request(
         Some(&target),
         b"{\"repositoryName\":\"layer-test\",\"x\":[1]}",
@@ -154,7 +154,7 @@ fn wire_2_unknown_members_are_ignored_and_an_empty_body_is_an_empty_object() {
 
 #[test]
 fn wire_2_unpadded_base64_follows_the_blob_padding_knob() {
-    let target = wire::Operation::UploadLayerPart.target();
+    let target = wire::Operation::UploadLayerPart.x_amz_target();
     for (profile, accepted) in [
         (Profile::ecr(), false),
         (

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::clients::{moto_server, with_test_env};
 use ecr_conformance::model::Profile;
-use ecr_conformance::runner::{self, Endpoint, RunConfig, SigningKeys};
+use ecr_conformance::runner::{self, Endpoint, Keys, RunConfig};
 
 const MOTO_VERSION: &str = "5.2.5";
 
@@ -27,7 +27,7 @@ fn moto_diverges_from_the_model_on_the_same_rules_as_its_committed_report() {
     let endpoint = Endpoint::new(
         &moto.url,
         "us-east-1",
-        SigningKeys::test(),
+        Keys::test(),
         Duration::from_secs(60),
     );
     let report =

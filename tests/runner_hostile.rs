@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use ecr_conformance::fake::FakeEcr;
 use ecr_conformance::model::Profile;
-use ecr_conformance::runner::{self, Endpoint, Report, RunConfig, SigningKeys};
+use ecr_conformance::runner::{self, Endpoint, Keys, Report, RunConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Misbehaviour {
@@ -234,7 +234,7 @@ fn config() -> RunConfig {
 }
 
 fn endpoint(url: &str, timeout: Duration, retries: u32) -> Endpoint {
-    Endpoint::new(url, "us-east-1", SigningKeys::test(), timeout).with_retries(retries)
+    Endpoint::new(url, "us-east-1", Keys::test(), timeout).with_retries(retries)
 }
 
 /// The scratch repositories the run left on the fake behind the proxy.

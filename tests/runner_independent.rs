@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::http::call;
 use ecr_conformance::model::Profile;
-use ecr_conformance::runner::{self, Endpoint, Report, RunConfig, SigningKeys};
+use ecr_conformance::runner::{self, Endpoint, Keys, Report, RunConfig};
 use independent::{Defect, Independent, KNOBS, Variant};
 use serde_json::json;
 
@@ -31,7 +31,7 @@ fn run(server: &Independent) -> Report {
     let endpoint = Endpoint::new(
         &server.url,
         "us-east-1",
-        SigningKeys::test(),
+        Keys::test(),
         Duration::from_secs(30),
     );
     runner::run(&endpoint, "independent", &config()).expect("run")

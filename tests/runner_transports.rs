@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ecr_conformance::fake::{FakeEcr, Quirk, Responder};
 use ecr_conformance::model::Profile;
-use ecr_conformance::runner::{self, Endpoint, Report, RunConfig, SigningKeys, Transport};
+use ecr_conformance::runner::{self, Endpoint, Keys, Report, RunConfig, Transport};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -20,12 +20,7 @@ fn config() -> RunConfig {
 }
 
 fn endpoint(url: &str) -> Endpoint {
-    Endpoint::new(
-        url,
-        "us-east-1",
-        SigningKeys::test(),
-        Duration::from_secs(30),
-    )
+    Endpoint::new(url, "us-east-1", Keys::test(), Duration::from_secs(30))
 }
 
 fn run(transport: &dyn Transport) -> Report {

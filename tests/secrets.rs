@@ -6,8 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use ecr_conformance::fake::SigV4Keys;
-use ecr_conformance::runner::SigningKeys;
+use ecr_conformance::protocol::Keys;
 
 const ACCESS_KEY: &str = "AKIAQWERTYUIOPASDFGH";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRETzz";
@@ -99,8 +98,8 @@ fn a_run_with_real_looking_credentials_leaves_no_secret_in_any_output() {
             "Debug of the keys".to_owned(),
             format!(
                 "{:?} {:?}",
-                SigningKeys::new(ACCESS_KEY, SECRET, Some(TOKEN)),
-                SigV4Keys::new(ACCESS_KEY, SECRET).with_session_token(TOKEN)
+                Keys::new(ACCESS_KEY, SECRET).with_session_token(TOKEN),
+                Keys::new(ACCESS_KEY, SECRET).with_session_token(TOKEN)
             ),
         ),
     ];

@@ -10,7 +10,7 @@ use std::time::Duration;
 use ecr_conformance::fake::FakeEcr;
 use ecr_conformance::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID, body_bytes, wire_cases};
 use ecr_conformance::model::Profile;
-use ecr_conformance::runner::{self, Endpoint, RunConfig, SigningKeys, transcript};
+use ecr_conformance::runner::{self, Endpoint, Keys, RunConfig, transcript};
 use ecr_conformance::wire;
 use serde_json::{Value, json};
 
@@ -31,7 +31,7 @@ fn every_catalog_scenario_against_the_fake() {
     let endpoint = Endpoint::new(
         &fake.uri(),
         "us-east-1",
-        SigningKeys::test(),
+        Keys::test(),
         Duration::from_secs(30),
     );
     settings().bind(|| {
@@ -79,9 +79,9 @@ fn every_wire_fixture_request_and_answer() {
             let mut r = case.registry().expect("setup");
             let body = case.request_body().expect("request");
             let op = case.operation;
-            let answer = wire::encode_outcome(&r.apply(&wire::decode_request(Some(&op.target()), &body)));
+            let answer = wire::encode_outcome(&r.apply(&wire::decode_request(Some(&op.x_amz_target()), &body)));
             let shown = json!({
-                "request": {"target": op.target(), "body": summarize(serde_json::from_slice(&body).expect("JSON"))},
+                "request": {"target": op.x_amz_target(), "body": summarize(serde_json::from_slice(&body).expect("JSON"))},
                 "answer": {"status": answer.status, "body": serde_json::from_slice::<Value>(&answer.body).expect("JSON")},
             });
             insta::assert_json_snapshot!("wire", shown);

@@ -28,9 +28,10 @@ fn every_wire_fixture_gets_its_recorded_answer() {
     for case in cases() {
         let mut r = case.registry().expect("setup");
         let body = case.request_body().expect("request");
-        let answer = wire::encode_outcome(
-            &r.apply(&wire::decode_request(Some(&case.operation.target()), &body)),
-        );
+        let answer = wire::encode_outcome(&r.apply(&wire::decode_request(
+            Some(&case.operation.x_amz_target()),
+            &body,
+        )));
         let got: Value = serde_json::from_slice(&answer.body).expect("answer is JSON");
         let want = case.response_json().expect("response");
         assert_eq!(got, want, "{}", case.stem.display());
@@ -47,7 +48,7 @@ fn the_seed_example_replays_through_the_model_with_its_ids() {
         .expect("seed case");
     let mut r = seed.registry().expect("setup");
     let body = seed.request_body().expect("request");
-    let request = wire::decode_request(Some(&Operation::UploadLayerPart.target()), &body);
+    let request = wire::decode_request(Some(&Operation::UploadLayerPart.x_amz_target()), &body);
     match &request {
         ecr_conformance::model::Request::UploadLayerPart(p) => {
             assert_eq!(p.layer_part_blob.as_ref().map(|b| b.len()), Some(8_323_315));

@@ -97,7 +97,7 @@ proptest! {
             let request = step.concretize(&registry, &[], &["r0".to_owned(), "r1".to_owned(), "r2".to_owned()]);
             match wire::encode_request(&request) {
                 Some((op, body)) => {
-                    prop_assert_eq!(wire::decode_request(Some(&op.target()), &body), request)
+                    prop_assert_eq!(wire::decode_request(Some(&op.x_amz_target()), &body), request)
                 }
                 None => {
                     let undecodable = matches!(request, Request::Malformed { .. } | Request::UnknownOperation { .. });
@@ -145,7 +145,7 @@ proptest! {
         body in prop::collection::vec(any::<u8>(), 0..256),
         op in 0usize..6,
     ) {
-        let target = Operation::ALL[op].target();
+        let target = Operation::ALL[op].x_amz_target();
         let _ = wire::decode_request(Some(&target), &body);
     }
 }

@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use ecr_conformance::call::{CallSettings, call};
-use ecr_conformance::fake::{FakeEcr, Fault, SigV4Keys};
+use ecr_conformance::fake::{FakeEcr, Fault};
 use ecr_conformance::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use ecr_conformance::model::{Profile, RULES};
-use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError, SigningKeys};
+use ecr_conformance::protocol::Keys;
+use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError};
 
 /// Conformance and fuzz test harness for the Amazon ECR layer-upload API.
 #[derive(Debug, Parser)]
@@ -436,7 +437,7 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
             (fake.uri(), "embedded fake".to_owned())
         }
     };
-    let keys = SigningKeys::from_env().unwrap_or_else(SigningKeys::test);
+    let keys = Keys::from_env().unwrap_or_else(Keys::test);
     let endpoint = Endpoint::new(&url, &region, keys, Duration::from_secs(args.timeout))
         .with_retries(args.retries);
     stop_on_ctrl_c(stop);
@@ -494,33 +495,16 @@ impl std::fmt::Debug for ServeArgs {
 
 /// The keys `serve --require-sigv4` checks signatures with: the options, else the
 /// standard environment variables.
-fn sigv4_keys(args: &ServeArgs) -> Result<SigV4Keys, String> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let from_env = args.access_key_id.is_none() && args.secret_access_key.is_none();
-    let id = args
-        .access_key_id
-        .clone()
-        .or_else(|| env("AWS_ACCESS_KEY_ID"));
-    let secret = args
-        .secret_access_key
-        .clone()
-        .or_else(|| env("AWS_SECRET_ACCESS_KEY"));
-    let (Some(id), Some(secret)) = (id, secret) else {
-        return Err(
-            "--require-sigv4 needs --access-key-id and --secret-access-key (or \
-                    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
-                .to_owned(),
-        );
-    };
-    let token = match &args.session_token {
-        Some(t) => Some(t.clone()),
-        None if from_env => env("AWS_SESSION_TOKEN"),
-        None => None,
-    };
-    let keys = SigV4Keys::new(&id, &secret);
-    Ok(match token {
-        Some(t) => keys.with_session_token(&t),
-        None => keys,
+fn sigv4_keys(args: &ServeArgs) -> Result<Keys, String> {
+    Keys::from_options_or_env(
+        args.access_key_id.as_deref(),
+        args.secret_access_key.as_deref(),
+        args.session_token.as_deref(),
+    )
+    .ok_or_else(|| {
+        "--require-sigv4 needs --access-key-id and --secret-access-key (or \
+         AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+            .to_owned()
     })
 }
 
@@ -608,7 +592,7 @@ fn main() -> ExitCode {
             let settings = CallSettings {
                 endpoint: env("AWS_ENDPOINT_URL_ECR").or_else(|| env("AWS_ENDPOINT_URL")),
                 region: env_region(),
-                keys: SigningKeys::from_env(),
+                keys: Keys::from_env(),
                 timeout: None,
             };
             let out = call(&args, &settings);

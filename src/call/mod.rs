@@ -43,7 +43,7 @@ use std::time::Duration;
 
 use self::args::Skeleton;
 use self::shape::OPERATIONS;
-use crate::runner::SigningKeys;
+use crate::runner::Keys;
 
 /// What `call` prints and its exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub struct CallSettings {
     /// The region when `--region` is not given (`AWS_REGION`, `AWS_DEFAULT_REGION`).
     pub region: Option<String>,
     /// Credentials to sign with (the environment's); the embedded fake takes any.
-    pub keys: Option<SigningKeys>,
+    pub keys: Option<Keys>,
     /// Per-request timeout.
     pub timeout: Option<Duration>,
 }

@@ -15,7 +15,7 @@ use super::{CallOutput, CallSettings, Failure, Result};
 use crate::fake::FakeEcr;
 use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
 use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
-use crate::runner::{Endpoint, SigningKeys};
+use crate::runner::{Endpoint, Keys};
 use crate::wire::CONTENT_TYPE;
 
 /// Sends the request and prints the answer as the AWS CLI does.
@@ -51,7 +51,7 @@ pub(super) fn send(
     let url = url.unwrap_or_else(|| fake.as_ref().map(FakeEcr::uri).unwrap_or_default());
     let keys = match (&settings.keys, &fake) {
         (Some(keys), _) => keys.clone(),
-        (None, Some(_)) => SigningKeys::test(),
+        (None, Some(_)) => Keys::test(),
         (None, None) => {
             return Err(Failure::Fatal(
                 "Unable to locate credentials. Set AWS_ACCESS_KEY_ID and \
@@ -62,7 +62,7 @@ pub(super) fn send(
     };
     let endpoint = Endpoint::new(&url, &region, keys, timeout);
     let request = Json::Obj(body.to_vec()).compact();
-    let target = shape.op.target();
+    let target = shape.op.x_amz_target();
     let (observed, _) = endpoint
         .send(Some(&target), Some(CONTENT_TYPE), request.as_bytes())
         .map_err(|e| {

@@ -10,9 +10,9 @@ use super::fault::Fault;
 use super::quirk::Quirk;
 use super::responder::Responder;
 use super::server::{Limits, serve};
-use super::sigv4::SigV4Keys;
 use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use crate::model::{CreateRepository, Profile, Registry, Request};
+use crate::protocol::Keys;
 
 /// The largest body the fake reads: a 20 MiB part is 27,962,028 bytes of base64 plus a
 /// small envelope; JSON escaping of `/` can add up to 1/64 more. 32 MiB leaves headroom.
@@ -51,7 +51,7 @@ pub struct FakeEcrBuilder {
     port: u16,
     id_seed: Option<u64>,
     limits: Limits,
-    sigv4: Option<SigV4Keys>,
+    sigv4: Option<Keys>,
     record: bool,
     layers: Vec<(String, bytes::Bytes)>,
 }
@@ -181,7 +181,7 @@ impl FakeEcrBuilder {
     /// UnrecognizedClientException, a bad signature or a stale date
     /// InvalidSignatureException, a malformed Authorization header
     /// IncompleteSignatureException.
-    pub fn require_sigv4(mut self, keys: SigV4Keys) -> Self {
+    pub fn require_sigv4(mut self, keys: Keys) -> Self {
         self.sigv4 = Some(keys);
         self
     }

@@ -13,12 +13,12 @@ mod log;
 mod quirk;
 mod responder;
 mod server;
-mod sigv4;
 mod transport;
 
+pub use crate::protocol::Keys;
+pub use crate::protocol::sigv4::{MAX_CLOCK_SKEW, Refusal, Signed};
 pub use builder::{FakeEcr, FakeEcrBuilder, FakeError, MAX_BODY_BYTES};
 pub use fault::{Fault, FaultKind, FaultSpecError};
 pub use log::{LoggedRequest, MAX_LOGGED_REQUESTS};
 pub use quirk::Quirk;
 pub use responder::{HttpAnswer, HttpRequest, Responder};
-pub use sigv4::{MAX_CLOCK_SKEW, Refusal, SigV4Keys, Signed};

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use super::fault::{Fault, FaultKind};
 use super::log::{LoggedRequest, RequestLog};
 use super::quirk::{Quirk, Shaped};
-use super::sigv4::{SigV4Keys, Signed};
 use crate::model::{EcrError, Registry, Request, Response};
+use crate::protocol::Keys;
+use crate::protocol::sigv4::Signed;
 use crate::wire::{self, Operation};
 
 /// An HTTP request as the responder needs it.
@@ -29,7 +30,7 @@ pub struct HttpRequest<'a> {
     /// The `Content-Type` header.
     pub content_type: Option<&'a str>,
     /// The `X-Amz-Target` header.
-    pub target: Option<&'a str>,
+    pub x_amz_target: Option<&'a str>,
     /// The body.
     pub body: &'a [u8],
     /// The request already decoded from the body as it arrived (the fake's own server does
@@ -69,7 +70,7 @@ struct Inner {
     calls: Mutex<HashMap<Operation, u64>>,
     requests: AtomicU64,
     request_id_seed: u64,
-    sigv4: Option<(SigV4Keys, String)>,
+    sigv4: Option<(Keys, String)>,
     /// The request log, when recording was asked for.
     log: Option<Mutex<RequestLog>>,
 }
@@ -118,7 +119,7 @@ impl Responder {
 
     /// Refuses requests not signed with `keys` for `region` (before anything reaches the
     /// model). Only on a responder not yet shared.
-    pub(crate) fn with_sigv4(mut self, keys: SigV4Keys, region: &str) -> Self {
+    pub(crate) fn with_sigv4(mut self, keys: Keys, region: &str) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.sigv4 = Some((keys, region.to_owned()));
         }
@@ -241,7 +242,7 @@ impl Responder {
             };
             if let Err(r) = keys.verify(&signed, region, std::time::SystemTime::now()) {
                 let mut answer = self.refuse(r.status, r.name, &r.message);
-                answer.operation = req.target.and_then(Operation::from_target);
+                answer.operation = req.x_amz_target.and_then(Operation::from_x_amz_target);
                 return answer;
             }
         }
@@ -252,12 +253,17 @@ impl Responder {
         let request = match req.decoded {
             Some(r) => r,
             None => {
-                decoded_here =
-                    wire::decode_http(req.method, req.path, req.content_type, req.target, req.body);
+                decoded_here = wire::decode_http(
+                    req.method,
+                    req.path,
+                    req.content_type,
+                    req.x_amz_target,
+                    req.body,
+                );
                 &decoded_here
             }
         };
-        let operation = operation_of(request, req.target);
+        let operation = operation_of(request, req.x_amz_target);
         if let Some(e) = entry.as_deref_mut() {
             *e = LoggedRequest::of_request(Some(request), operation, e.arrived);
         }
@@ -423,7 +429,7 @@ fn operation_of(request: &Request, target: Option<&str>) -> Option<Operation> {
         Request::CompleteLayerUpload(_) => Some(Operation::CompleteLayerUpload),
         Request::BatchCheckLayerAvailability(_) => Some(Operation::BatchCheckLayerAvailability),
         // A malformed body of a known operation still counts as a call of it.
-        Request::Malformed { .. } => target.and_then(Operation::from_target),
+        Request::Malformed { .. } => target.and_then(Operation::from_x_amz_target),
         Request::UnknownOperation { .. } => None,
     }
 }
@@ -442,7 +448,7 @@ impl wiremock::Respond for Responder {
             query: request.url.query().unwrap_or_default(),
             headers: &headers,
             content_type: header("content-type"),
-            target: header("x-amz-target"),
+            x_amz_target: header("x-amz-target"),
             body: &request.body,
             decoded: None,
         });

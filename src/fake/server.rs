@@ -67,7 +67,7 @@ async fn answer(
     // checked over the whole body first); any other request is read whole.
     let streaming = parts.method == hyper::Method::POST
         && parts.uri.path() == "/"
-        && header(&parts, "x-amz-target").and_then(Operation::from_target)
+        && header(&parts, "x-amz-target").and_then(Operation::from_x_amz_target)
             == Some(Operation::UploadLayerPart)
         && wire::is_awsjson(header(&parts, "content-type"))
         && !responder.verifies_signatures();
@@ -137,7 +137,7 @@ async fn answer(
                 query: parts.uri.query().unwrap_or_default(),
                 headers: &headers,
                 content_type: header(&parts, "content-type"),
-                target: header(&parts, "x-amz-target"),
+                x_amz_target: header(&parts, "x-amz-target"),
                 body: &body,
                 decoded: decoded.as_ref(),
             },

@@ -7,12 +7,12 @@ use crate::protocol::{Observed, Transport, TransportError, observe};
 impl Transport for Responder {
     fn send(
         &self,
-        target: Option<&str>,
+        x_amz_target: Option<&str>,
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(Observed, u32), TransportError> {
         let mut headers = Vec::new();
-        if let Some(t) = target {
+        if let Some(t) = x_amz_target {
             headers.push(("x-amz-target", t));
         }
         if let Some(c) = content_type {
@@ -24,7 +24,7 @@ impl Transport for Responder {
             query: "",
             headers: &headers,
             content_type,
-            target,
+            x_amz_target,
             body,
             decoded: None,
         });

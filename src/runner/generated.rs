@@ -229,9 +229,9 @@ fn regression_scenario(
     for (request, opened) in sent {
         let wire = WireRequest::of(request);
         let op = wire
-            .target
+            .x_amz_target
             .as_deref()
-            .and_then(crate::wire::Operation::from_target);
+            .and_then(crate::wire::Operation::from_x_amz_target);
         let mut step = match (op, request) {
             (Some(op), r)
                 if !matches!(
@@ -253,7 +253,7 @@ fn regression_scenario(
                 op: None,
                 body: None,
                 raw: Some(RawStep {
-                    target: wire.target.clone(),
+                    x_amz_target: wire.x_amz_target.clone(),
                     content_type: wire.content_type.clone(),
                     body: String::from_utf8_lossy(&wire.body).into_owned(),
                 }),

@@ -23,10 +23,11 @@ mod session;
 mod target;
 pub mod transcript;
 
+pub use crate::protocol::Keys;
 pub use crate::protocol::{Observed, Transport, TransportError, WireRequest, observe};
 pub use compare::{Divergence, IdMap, compare};
 pub use config::{RunConfig, RunError};
-pub use endpoint::{Endpoint, MAX_ANSWER_BYTES, SigningKeys};
+pub use endpoint::{Endpoint, MAX_ANSWER_BYTES};
 pub use judge::{CaseLog, Verdict};
 pub use report::{CaseResult, GeneratedResult, Report, RuleResult};
 pub use run::{list, run};

@@ -29,7 +29,7 @@ pub struct Recorded {
 impl Transport for Recorded {
     fn send(
         &self,
-        _target: Option<&str>,
+        _x_amz_target: Option<&str>,
         _content_type: Option<&str>,
         _body: &[u8],
     ) -> Result<(Observed, u32), TransportError> {
@@ -203,7 +203,7 @@ fn replay_case(
             .transpose()
             .map_err(|id| bad(name, i, format!("checks names no rule: {id}")))?;
         let wire = |body| WireRequest {
-            target: target.clone(),
+            x_amz_target: target.clone(),
             content_type: content_type.clone(),
             body,
         };

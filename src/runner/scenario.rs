@@ -71,9 +71,10 @@ pub struct ScenarioStep {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawStep {
-    /// `X-Amz-Target`; an operation name is prefixed with the service's.
-    #[serde(default)]
-    pub target: Option<String>,
+    /// `X-Amz-Target` (`target` in the catalog); an operation name is prefixed with the
+    /// service's.
+    #[serde(default, rename = "target")]
+    pub x_amz_target: Option<String>,
     /// `Content-Type` (default the awsJson one; `""` sends none).
     #[serde(default)]
     pub content_type: Option<String>,
@@ -239,7 +240,7 @@ impl Bindings {
                     body = body.replace(&token, &v);
                 }
             }
-            let target = raw.target.as_ref().map(|t| {
+            let target = raw.x_amz_target.as_ref().map(|t| {
                 if t.contains('.') || t.is_empty() {
                     t.clone()
                 } else {
@@ -252,7 +253,7 @@ impl Bindings {
                 Some(c) => Some(c.to_owned()),
             };
             return Ok(WireRequest {
-                target,
+                x_amz_target: target,
                 content_type,
                 body: body.into_bytes(),
             });

@@ -26,9 +26,9 @@ pub struct StepRecord {
     /// Every rule the step's answer shows (the first is `rule`).
     #[serde(deserialize_with = "super::compare::rule_ids::list")]
     pub checked: Vec<&'static str>,
-    /// The `X-Amz-Target` sent, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
+    /// The `X-Amz-Target` sent, if any (`target` in reports).
+    #[serde(default, rename = "target", skip_serializing_if = "Option::is_none")]
+    pub x_amz_target: Option<String>,
     /// The `Content-Type` sent, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
@@ -140,11 +140,11 @@ fn actual_json(o: &Observed) -> Value {
 impl Transport for Endpoint {
     fn send(
         &self,
-        target: Option<&str>,
+        x_amz_target: Option<&str>,
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(Observed, u32), TransportError> {
-        Endpoint::send(self, target, content_type, body)
+        Endpoint::send(self, x_amz_target, content_type, body)
     }
 
     fn region(&self) -> &str {
@@ -208,7 +208,7 @@ impl<'a> Session<'a> {
             "POST",
             "/",
             to_model.content_type.as_deref(),
-            to_model.target.as_deref(),
+            to_model.x_amz_target.as_deref(),
             &to_model.body,
         );
         self.exchange_decoded(request, &to_model.body, to_target, attribute)
@@ -223,7 +223,7 @@ impl<'a> Session<'a> {
         attribute: Option<&'static str>,
     ) -> Result<&StepRecord, TransportError> {
         let sent = self.endpoint.send(
-            to_target.target.as_deref(),
+            to_target.x_amz_target.as_deref(),
             to_target.content_type.as_deref(),
             &to_target.body,
         );
@@ -239,7 +239,7 @@ impl<'a> Session<'a> {
                     operation: operation_name(to_target),
                     rule,
                     checked: vec![rule],
-                    target: to_target.target.clone(),
+                    x_amz_target: to_target.x_amz_target.clone(),
                     content_type: to_target.content_type.clone(),
                     request: summarize_body(&to_target.body),
                     expected: expected_json(&expected, &self.state.ids),
@@ -281,7 +281,7 @@ impl<'a> Session<'a> {
             operation: operation_name(to_target),
             rule,
             checked,
-            target: to_target.target.clone(),
+            x_amz_target: to_target.x_amz_target.clone(),
             content_type: to_target.content_type.clone(),
             request: summarize_body(&to_target.body),
             expected: expected_json(&judged.expected, &self.state.ids),
@@ -328,11 +328,11 @@ impl<'a> Session<'a> {
 /// The operation a request names, or its `X-Amz-Target` as sent.
 fn operation_name(to_target: &WireRequest) -> String {
     to_target
-        .target
+        .x_amz_target
         .as_deref()
-        .and_then(wire::Operation::from_target)
+        .and_then(wire::Operation::from_x_amz_target)
         .map_or_else(
-            || to_target.target.clone().unwrap_or_default(),
+            || to_target.x_amz_target.clone().unwrap_or_default(),
             |o| o.name().to_owned(),
         )
 }

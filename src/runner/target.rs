@@ -48,7 +48,11 @@ fn learn_registry_id(endpoint: &dyn Transport, repository: &str) -> Result<Strin
     let send = |request: &Request| {
         let w = WireRequest::of(request);
         endpoint
-            .send(w.target.as_deref(), w.content_type.as_deref(), &w.body)
+            .send(
+                w.x_amz_target.as_deref(),
+                w.content_type.as_deref(),
+                &w.body,
+            )
             .map(|(observed, _)| observed)
             .map_err(|e| RunError::Target(format!("the target cannot be reached: {e}")))
     };
@@ -124,7 +128,7 @@ impl<'a> Target<'a> {
         let req = WireRequest::of(&create(&probe));
         let (observed, _) = endpoint
             .send(
-                req.target.as_deref(),
+                req.x_amz_target.as_deref(),
                 req.content_type.as_deref(),
                 &req.body,
             )
@@ -147,7 +151,11 @@ impl<'a> Target<'a> {
             )));
         };
         let d = delete_force(&probe);
-        let _ = endpoint.send(d.target.as_deref(), d.content_type.as_deref(), &d.body);
+        let _ = endpoint.send(
+            d.x_amz_target.as_deref(),
+            d.content_type.as_deref(),
+            &d.body,
+        );
         Ok(Target::new(endpoint, registry_id, run_id))
     }
 
@@ -221,9 +229,11 @@ impl<'a> Target<'a> {
         let extra = repos.first().map(|r| scenario::oci_name(r));
         for r in repos.iter().chain(&extra) {
             let d = delete_force(r);
-            let sent = self
-                .endpoint
-                .send(d.target.as_deref(), d.content_type.as_deref(), &d.body);
+            let sent = self.endpoint.send(
+                d.x_amz_target.as_deref(),
+                d.content_type.as_deref(),
+                &d.body,
+            );
             if sent.is_err() {
                 break; // a target that does not answer is not asked again
             }

@@ -84,7 +84,7 @@ pub fn of(case: &CaseResult) -> Value {
         .iter()
         .map(|s| {
             let mut request = json!({"body": s.request});
-            if let Some(t) = &s.target {
+            if let Some(t) = &s.x_amz_target {
                 request["target"] = t.clone().into();
             }
             if let Some(c) = &s.content_type {

@@ -53,10 +53,10 @@ where
 /// Decodes a request from its `X-Amz-Target` header and body. Never fails: what cannot be
 /// decoded becomes [`Request::UnknownOperation`] (WIRE-1) or [`Request::Malformed`]
 /// (WIRE-2), which the model answers.
-pub fn decode_request(target: Option<&str>, body: &[u8]) -> Request {
-    let Some(op) = target.and_then(Operation::from_target) else {
+pub fn decode_request(x_amz_target: Option<&str>, body: &[u8]) -> Request {
+    let Some(op) = x_amz_target.and_then(Operation::from_x_amz_target) else {
         return Request::UnknownOperation {
-            target: target.unwrap_or_default().to_owned(),
+            target: x_amz_target.unwrap_or_default().to_owned(),
         };
     };
     decode_operation(op, body)
@@ -76,7 +76,7 @@ pub fn decode_http(
     method: &str,
     path: &str,
     content_type: Option<&str>,
-    target: Option<&str>,
+    x_amz_target: Option<&str>,
     body: &[u8],
 ) -> Request {
     if method != "POST" || path != "/" {
@@ -84,9 +84,9 @@ pub fn decode_http(
             target: format!("{method} {path}"),
         };
     }
-    let Some(op) = target.and_then(Operation::from_target) else {
+    let Some(op) = x_amz_target.and_then(Operation::from_x_amz_target) else {
         return Request::UnknownOperation {
-            target: target.unwrap_or_default().to_owned(),
+            target: x_amz_target.unwrap_or_default().to_owned(),
         };
     };
     if !is_awsjson(content_type) {

@@ -61,12 +61,12 @@ impl Operation {
     }
 
     /// The full `X-Amz-Target` value.
-    pub fn target(self) -> String {
+    pub fn x_amz_target(self) -> String {
         format!("{TARGET_PREFIX}{}", self.name())
     }
 
     /// The operation an `X-Amz-Target` value names, if it names one of ours.
-    pub fn from_target(target: &str) -> Option<Operation> {
+    pub fn from_x_amz_target(target: &str) -> Option<Operation> {
         let name = target.strip_prefix(TARGET_PREFIX)?;
         Operation::ALL.into_iter().find(|op| op.name() == name)
     }
@@ -92,12 +92,12 @@ mod tests {
     #[test]
     fn every_target_maps_back_to_its_operation() {
         for op in Operation::ALL {
-            assert_eq!(Operation::from_target(&op.target()), Some(op));
+            assert_eq!(Operation::from_x_amz_target(&op.x_amz_target()), Some(op));
             assert_eq!(Operation::from_name(op.snake_name()), Some(op));
         }
-        assert_eq!(Operation::from_target("UploadLayerPart"), None);
+        assert_eq!(Operation::from_x_amz_target("UploadLayerPart"), None);
         assert_eq!(
-            Operation::from_target("AmazonEC2ContainerRegistry_V20150921.PutImage"),
+            Operation::from_x_amz_target("AmazonEC2ContainerRegistry_V20150921.PutImage"),
             None
         );
     }

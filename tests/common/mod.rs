@@ -115,11 +115,11 @@ pub fn run_against(
     fake: &ecr_conformance::fake::FakeEcr,
     config: &ecr_conformance::runner::RunConfig,
 ) -> ecr_conformance::runner::Report {
-    use ecr_conformance::runner::{self, Endpoint, SigningKeys};
+    use ecr_conformance::runner::{self, Endpoint, Keys};
     let endpoint = Endpoint::new(
         &fake.uri(),
         "us-east-1",
-        SigningKeys::test(),
+        Keys::test(),
         std::time::Duration::from_secs(30),
     );
     runner::run(&endpoint, "test", config).expect("run")

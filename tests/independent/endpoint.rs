@@ -676,7 +676,7 @@ enum Kind {
 }
 
 impl Op {
-    fn from_target(target: &str) -> Option<Op> {
+    fn from_x_amz_target(target: &str) -> Option<Op> {
         Some(match target.strip_prefix(TARGET_PREFIX)? {
             "CreateRepository" => Op::CreateRepository,
             "DeleteRepository" => Op::DeleteRepository,
@@ -935,7 +935,7 @@ impl Logic {
 
     fn call(&self, target: Option<&str>, body: &[u8]) -> Answer {
         // WIRE-1
-        let Some(op) = target.and_then(Op::from_target) else {
+        let Some(op) = target.and_then(Op::from_x_amz_target) else {
             return Err(Refusal::new(
                 "UnknownOperationException",
                 format!("unknown operation {:?}", target.unwrap_or("(none)")),

@@ -3,6 +3,10 @@
 //! where requests go ([`Transport`]: an HTTP endpoint, the fake's responder in process, a
 //! recording being replayed).
 
+pub mod sigv4;
+
+pub use sigv4::Keys;
+
 use crate::model::Request;
 use crate::model::limits::DEFAULT_REGION;
 use crate::wire::{self, CONTENT_TYPE, ErrorBody};
@@ -73,7 +77,7 @@ pub fn observe(
 #[derive(Debug, Clone)]
 pub struct WireRequest {
     /// `X-Amz-Target` (absent when `None`).
-    pub target: Option<String>,
+    pub x_amz_target: Option<String>,
     /// `Content-Type` (absent when `None`).
     pub content_type: Option<String>,
     /// The body.
@@ -84,7 +88,7 @@ impl WireRequest {
     /// A well-formed call of an operation with this body.
     pub fn call(op: wire::Operation, body: Vec<u8>) -> Self {
         WireRequest {
-            target: Some(op.target()),
+            x_amz_target: Some(op.x_amz_target()),
             content_type: Some(CONTENT_TYPE.to_owned()),
             body,
         }
@@ -97,7 +101,7 @@ impl WireRequest {
             Some((op, body)) => WireRequest::call(op, body),
             None => match request {
                 Request::UnknownOperation { target } => WireRequest {
-                    target: Some(target.clone()),
+                    x_amz_target: Some(target.clone()),
                     content_type: Some(CONTENT_TYPE.to_owned()),
                     body: b"{}".to_vec(),
                 },
@@ -112,7 +116,7 @@ pub trait Transport {
     /// Sends one request; the answer and the retries it took, or why there was none.
     fn send(
         &self,
-        target: Option<&str>,
+        x_amz_target: Option<&str>,
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(Observed, u32), TransportError>;

@@ -1,15 +1,18 @@
-//! Signature Version 4 checking, for a fake that refuses what ECR would refuse: unsigned
-//! requests, unknown keys, bad signatures and stale dates. Off unless asked for
-//! ([`FakeEcrBuilder::require_sigv4`](super::FakeEcrBuilder::require_sigv4)).
+//! Signature Version 4, both ways: [`Keys`] (the one credentials type, with the one reader
+//! of the standard environment variables), [`sign`] (what the runner's HTTP endpoint puts
+//! on every request) and [`Keys::verify`] (what a fake that refuses what ECR would refuse
+//! checks: unsigned requests, unknown keys, bad signatures and stale dates; off unless
+//! asked for, see `FakeEcrBuilder::require_sigv4`).
 //!
-//! The fake does not canonicalize requests itself. It reads the received `Authorization`
-//! header (the credential scope, the list of signed headers, the signature), has
-//! `aws-sigv4` sign the same request again (method, path and query, the signed headers
-//! with their values as received, the body) with the one key it knows, at the request's
-//! own `X-Amz-Date`, and compares the two signatures in constant time. What it checks
-//! itself is what a signer has no say in: the key and the session token, the clock, the
-//! scope, and which headers must be signed. Refusals name what was wrong without repeating
-//! any secret: never the secret key, the session token or the signature itself.
+//! Neither side canonicalizes requests by hand: `aws-sigv4` signs. To verify, the received
+//! `Authorization` header is read (the credential scope, the list of signed headers, the
+//! signature), the same request is signed again (method, path and query, the signed
+//! headers with their values as received, the body) with the one key known, at the
+//! request's own `X-Amz-Date`, and the two signatures are compared in constant time. What
+//! is checked by hand is what a signer has no say in: the key and the session token, the
+//! clock, the scope, and which headers must be signed. Refusals name what was wrong
+//! without repeating any secret: never the secret key, the session token or the signature
+//! itself.
 //!
 //! It is not a whole SigV4 service: a signature in the query string (a presigned URL)
 //! counts as none, and chunked `STREAMING-…` payloads and SigV4a are refused.
@@ -18,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign,
+    PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign as aws_sign,
 };
 use aws_sigv4::sign::v4;
 use sha2::{Digest, Sha256};
@@ -29,38 +32,146 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const SERVICE: &str = "ecr";
 
-/// The one set of credentials a signature-checking fake accepts.
+/// AWS credentials: what the runner signs with, and the one key pair a signature-checking
+/// fake accepts. `Debug` shows the access key id only.
 #[derive(Clone)]
-pub struct SigV4Keys {
+pub struct Keys {
     access_key_id: String,
     secret_access_key: String,
+    /// Signing: sent as `X-Amz-Security-Token`. Verifying: required; `None` accepts any
+    /// token or none.
     session_token: Option<String>,
 }
 
-impl std::fmt::Debug for SigV4Keys {
+impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The secret and the token never reach a log.
-        f.debug_struct("SigV4Keys")
+        // The secret and the token never reach a log or a report.
+        f.debug_struct("Keys")
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()
     }
 }
 
-impl SigV4Keys {
-    /// Accepts requests signed with this key pair (with any session token, or none).
+/// The standard environment variable `name`, when set and not empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Keys {
+    /// This key pair, without a session token.
     pub fn new(access_key_id: &str, secret_access_key: &str) -> Self {
-        SigV4Keys {
+        Keys {
             access_key_id: access_key_id.to_owned(),
             secret_access_key: secret_access_key.to_owned(),
             session_token: None,
         }
     }
 
-    /// Also requires this session token (`X-Amz-Security-Token`, signed).
+    /// With this session token (`X-Amz-Security-Token`, signed).
+    #[must_use]
     pub fn with_session_token(mut self, token: &str) -> Self {
         self.session_token = Some(token.to_owned());
         self
     }
+
+    /// Fixed test credentials, for targets that accept any (the fake, moto).
+    pub fn test() -> Self {
+        Keys::new("AKIAIOSFODNN7EXAMPLE", "ecr-conformance-test-secret")
+    }
+
+    /// The standard environment credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_SESSION_TOKEN`), or `None` when the key pair is not set.
+    pub fn from_env() -> Option<Self> {
+        Self::from_options_or_env(None, None, None)
+    }
+
+    /// Credentials given as options, each missing part of the key pair taken from the
+    /// environment; the session token comes from the environment only when neither part of
+    /// the pair was given. `None` when the pair is incomplete. This is the one place the
+    /// environment is read for credentials.
+    pub fn from_options_or_env(
+        access_key_id: Option<&str>,
+        secret_access_key: Option<&str>,
+        session_token: Option<&str>,
+    ) -> Option<Self> {
+        let given = access_key_id.is_some() || secret_access_key.is_some();
+        let id = access_key_id.map_or_else(|| env("AWS_ACCESS_KEY_ID"), |v| Some(v.to_owned()))?;
+        let secret = secret_access_key
+            .map_or_else(|| env("AWS_SECRET_ACCESS_KEY"), |v| Some(v.to_owned()))?;
+        let token = match session_token {
+            Some(t) => Some(t.to_owned()),
+            None if !given => env("AWS_SESSION_TOKEN"),
+            None => None,
+        };
+        let keys = Keys::new(&id, &secret);
+        Some(match token {
+            Some(t) => keys.with_session_token(&t),
+            None => keys,
+        })
+    }
+
+    fn identity(&self) -> Credentials {
+        Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.clone(),
+            None,
+            "ecr-conformance",
+        )
+    }
+}
+
+/// The headers of a signed awsJson call to `url` (`http[s]://host[:port]`, no path) for
+/// `region` at `time`: `host`, the content type and `X-Amz-Target` as given, then what the
+/// signature adds (`x-amz-date`, the session token, `authorization`).
+pub fn sign(
+    keys: &Keys,
+    region: &str,
+    url: &str,
+    x_amz_target: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+    time: SystemTime,
+) -> Result<Vec<(String, String)>, String> {
+    let host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut headers: Vec<(String, String)> = vec![("host".into(), host)];
+    if let Some(ct) = content_type {
+        headers.push(("content-type".into(), ct.to_owned()));
+    }
+    if let Some(t) = x_amz_target {
+        headers.push(("x-amz-target".into(), t.to_owned()));
+    }
+    let identity = keys.identity().into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(SERVICE)
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| format!("cannot sign: {e}"))?
+        .into();
+    let url = format!("{}/", url.trim_end_matches('/'));
+    let signable = SignableRequest::new(
+        "POST",
+        &url,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| format!("cannot sign: {e}"))?;
+    let (instructions, _signature) = aws_sign(signable, &params)
+        .map_err(|e| format!("cannot sign: {e}"))?
+        .into_parts();
+    for (name, value) in instructions.headers() {
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    Ok(headers)
 }
 
 /// Why a request's signature was refused: the awsJson error name, its HTTP status and a
@@ -234,7 +345,7 @@ fn hex(bytes: &[u8]) -> String {
 /// settings: a request handed to it must not carry them.
 const ADDED_BY_SIGNER: [&str; 3] = ["x-amz-date", "x-amz-security-token", "x-amz-content-sha256"];
 
-impl SigV4Keys {
+impl Keys {
     /// Checks `request`'s signature for `region` at time `now`.
     pub fn verify(
         &self,
@@ -377,7 +488,7 @@ impl SigV4Keys {
             &self.secret_access_key,
             token,
             None,
-            "fake-ecr",
+            "ecr-conformance",
         )
         .into();
         let params = v4::SigningParams::builder()
@@ -404,7 +515,7 @@ impl SigV4Keys {
             SignableBody::Bytes(request.body),
         )
         .map_err(|e| cannot(&e))?;
-        let output = sign(signable, &params).map_err(|e| cannot(&e))?;
+        let output = aws_sign(signable, &params).map_err(|e| cannot(&e))?;
         Ok(output.signature().to_owned())
     }
 }
@@ -432,7 +543,7 @@ mod tests {
     /// off does not.
     #[test]
     fn the_documented_example_signature_is_reproduced() {
-        let keys = SigV4Keys::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let keys = Keys::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
         let authorization = |signature: &str| {
             format!(
                 "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, \
@@ -500,7 +611,7 @@ mod tests {
             SignableBody::Bytes(body),
         )
         .expect("signable");
-        let (instructions, _) = sign(request, &params).expect("sign").into_parts();
+        let (instructions, _) = aws_sign(request, &params).expect("sign").into_parts();
         let mut all: Vec<(String, String)> = headers
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -515,7 +626,7 @@ mod tests {
     /// spaces inside a value, a tab, a header given twice, a signed body hash and token.
     #[test]
     fn what_aws_sigv4_signs_verifies_and_a_changed_byte_does_not() {
-        let keys = SigV4Keys::new("AKIDTEST", "test-secret").with_session_token("tok");
+        let keys = Keys::new("AKIDTEST", "test-secret").with_session_token("tok");
         let now = SystemTime::now();
         let body = br#"{"repositoryName":"r1"}"#;
         let sent = [
