@@ -21,7 +21,7 @@ fn every_rule_id_has_a_test_named_after_it() {
     let sources = test_sources();
     let missing: Vec<&str> = RULES
         .iter()
-        .map(|r| r.id)
+        .map(|r| r.id.as_str())
         .filter(|id| {
             // A test: `#[test]` (or `#[tokio::test]`) on the line before `fn <id>_…`.
             let prefix = format!("fn {}_", id.to_lowercase().replace('-', "_"));
@@ -50,7 +50,7 @@ fn the_rules_command_lists_every_rule_with_its_sources() {
     let listed = listed.as_array().expect("array");
     assert_eq!(listed.len(), RULES.len());
     for (rule, item) in RULES.iter().zip(listed) {
-        assert_eq!(item["id"], rule.id);
+        assert_eq!(item["id"], rule.id.as_str());
         assert_eq!(item["statement"], rule.statement);
         assert!(!item["sources"].as_array().expect("sources").is_empty());
     }
@@ -62,7 +62,7 @@ fn the_rules_command_lists_every_rule_with_its_sources() {
     let text = String::from_utf8(text.stdout).expect("utf-8");
     for rule in RULES {
         assert!(
-            text.lines().any(|l| l.starts_with(rule.id)),
+            text.lines().any(|l| l.starts_with(rule.id.as_str())),
             "{} not printed",
             rule.id
         );

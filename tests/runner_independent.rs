@@ -66,7 +66,7 @@ fn failing(report: &Report) -> Vec<&'static str> {
         .rules
         .iter()
         .filter(|r| r.verdict == "FAIL")
-        .map(|r| r.id)
+        .map(|r| r.id.as_str())
         .collect()
 }
 
@@ -77,7 +77,7 @@ fn summary(label: &str, report: &Report) -> String {
             .rules
             .iter()
             .filter(|r| r.verdict == verdict)
-            .map(|r| r.id)
+            .map(|r| r.id.as_str())
             .collect::<Vec<_>>()
             .join(" ")
     };

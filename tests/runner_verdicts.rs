@@ -32,7 +32,15 @@ fn table(report: &Report) -> Vec<(String, &'static str, u32, u32, u32)> {
     report
         .rules
         .iter()
-        .map(|r| (r.id.to_owned(), r.verdict, r.fail, r.differs, r.consequence))
+        .map(|r| {
+            (
+                r.id.to_string(),
+                r.verdict,
+                r.fail,
+                r.differs,
+                r.consequence,
+            )
+        })
         .collect()
 }
 

@@ -6,6 +6,7 @@
 //! variants pass and every defect is flagged on its rule. Quirks change answers only,
 //! never the registry.
 
+use crate::model::RuleId;
 use serde_json::{Value, json};
 
 use crate::model::{EcrError, Outcome, PartProblem, Request, Response};
@@ -148,34 +149,34 @@ impl Quirk {
     ];
 
     /// The rule the quirk breaks; `None` for a legal variant.
-    pub fn breaks(self) -> Option<&'static str> {
+    pub fn breaks(self) -> Option<RuleId> {
         Some(match self {
             Quirk::NamespacedErrorType
             | Quirk::ErrorNameInHeaderOnly
             | Quirk::ErrorNameInCode
             | Quirk::ExtraFields => return None,
-            Quirk::UnknownOperationAs404 => "WIRE-1",
-            Quirk::BadBodyAsNotFound => "WIRE-2",
-            Quirk::LongsAsStrings => "WIRE-3",
-            Quirk::MissingAsSerialization => "VAL-1",
-            Quirk::ConstraintsAsNotFound => "VAL-2",
-            Quirk::NotFoundAsInvalidParameter => "REPO-1",
-            Quirk::CreateTwiceAccepted => "ADMIN-1",
-            Quirk::MalformedUploadIds => "INIT-1",
-            Quirk::TinyPartSize => "INIT-2",
-            Quirk::UnknownUploadAsInvalidPart => "PART-1",
-            Quirk::OversizeAsInvalidPart => "PART-2",
-            Quirk::OutOfOrderAccepted => "PART-3",
-            Quirk::RangeMismatchAccepted => "PART-4",
-            Quirk::NoLastValidByte => "PART-5",
-            Quirk::LastByteOffByOne => "PART-6",
-            Quirk::EmptyAsInvalidLayer => "DONE-2",
-            Quirk::ShortPartsAccepted => "DONE-3",
-            Quirk::WrongDigestAccepted => "DONE-4",
-            Quirk::ExistingLayerAccepted => "DONE-5",
-            Quirk::UpperCaseDigest => "DONE-6",
-            Quirk::StoredReportedMissing => "CHECK-1",
-            Quirk::InvalidDigestReportedMissing => "CHECK-2",
+            Quirk::UnknownOperationAs404 => RuleId::Wire1,
+            Quirk::BadBodyAsNotFound => RuleId::Wire2,
+            Quirk::LongsAsStrings => RuleId::Wire3,
+            Quirk::MissingAsSerialization => RuleId::Val1,
+            Quirk::ConstraintsAsNotFound => RuleId::Val2,
+            Quirk::NotFoundAsInvalidParameter => RuleId::Repo1,
+            Quirk::CreateTwiceAccepted => RuleId::Admin1,
+            Quirk::MalformedUploadIds => RuleId::Init1,
+            Quirk::TinyPartSize => RuleId::Init2,
+            Quirk::UnknownUploadAsInvalidPart => RuleId::Part1,
+            Quirk::OversizeAsInvalidPart => RuleId::Part2,
+            Quirk::OutOfOrderAccepted => RuleId::Part3,
+            Quirk::RangeMismatchAccepted => RuleId::Part4,
+            Quirk::NoLastValidByte => RuleId::Part5,
+            Quirk::LastByteOffByOne => RuleId::Part6,
+            Quirk::EmptyAsInvalidLayer => RuleId::Done2,
+            Quirk::ShortPartsAccepted => RuleId::Done3,
+            Quirk::WrongDigestAccepted => RuleId::Done4,
+            Quirk::ExistingLayerAccepted => RuleId::Done5,
+            Quirk::UpperCaseDigest => RuleId::Done6,
+            Quirk::StoredReportedMissing => RuleId::Check1,
+            Quirk::InvalidDigestReportedMissing => RuleId::Check2,
         })
     }
 

@@ -30,5 +30,5 @@ pub use request::{
     BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
     InitiateLayerUpload, PartBlob, PartSource, Request, UploadLayerPart,
 };
-pub use rules::{RULES, Rule, Source, rule_for, rules_checked};
+pub use rules::{RULES, Rule, RuleId, Source, rule_for, rules_checked};
 pub use upload::{SpeculativeHash, Upload};

@@ -3,6 +3,7 @@
 //! Errors are comparable values. Each variant is one ECR exception and carries the members
 //! the service model gives it, so a test can assert the exact error.
 
+use super::rules::RuleId;
 use std::fmt;
 
 /// One ECR exception, with the members the service model gives it.
@@ -142,11 +143,11 @@ pub enum PartProblem {
 
 impl PartProblem {
     /// The rule the problem breaks.
-    pub fn rule(&self) -> &'static str {
+    pub fn rule(&self) -> RuleId {
         match self {
-            PartProblem::Oversize { .. } => "PART-2",
-            PartProblem::WrongStart { .. } => "PART-3",
-            PartProblem::RangeMismatch { .. } => "PART-4",
+            PartProblem::Oversize { .. } => RuleId::Part2,
+            PartProblem::WrongStart { .. } => RuleId::Part3,
+            PartProblem::RangeMismatch { .. } => RuleId::Part4,
         }
     }
 }

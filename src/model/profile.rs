@@ -4,6 +4,7 @@
 //! makes each one selectable. A target that differs from the selected profile on a knob still
 //! diverges, but a report can name the knob and the value the target showed.
 
+use super::rules::RuleId;
 use serde::{Deserialize, Serialize};
 
 use super::limits::{MAX_PART_BYTES, SEEN_PART_SIZE};
@@ -152,7 +153,7 @@ pub struct Knob {
     /// The knob's name (the profile's field name in kebab case).
     pub name: &'static str,
     /// The rule ids the knob decides.
-    pub rules: &'static [&'static str],
+    pub rules: &'static [RuleId],
     /// The value, as it is written in a profile file.
     pub value: String,
 }
@@ -213,72 +214,72 @@ impl Profile {
         vec![
             Knob {
                 name: "repository-name-pattern",
-                rules: &["VAL-2"],
+                rules: &[RuleId::Val2],
                 value: kebab(&self.repository_name_pattern),
             },
             Knob {
                 name: "upload-id-case",
-                rules: &["PART-1", "DONE-1"],
+                rules: &[RuleId::Part1, RuleId::Done1],
                 value: kebab(&self.upload_id_case),
             },
             Knob {
                 name: "max-part-bytes",
-                rules: &["PART-2"],
+                rules: &[RuleId::Part2],
                 value: self.max_part_bytes.to_string(),
             },
             Knob {
                 name: "oversize-part-error",
-                rules: &["PART-2"],
+                rules: &[RuleId::Part2],
                 value: kebab(&self.oversize_part_error),
             },
             Knob {
                 name: "range-mismatch-error",
-                rules: &["PART-4"],
+                rules: &[RuleId::Part4],
                 value: kebab(&self.range_mismatch_error),
             },
             Knob {
                 name: "nothing-received-yet",
-                rules: &["PART-5"],
+                rules: &[RuleId::Part5],
                 value: kebab(&self.nothing_received_yet),
             },
             Knob {
                 name: "digest-list-meaning",
-                rules: &["DONE-4"],
+                rules: &[RuleId::Done4],
                 value: kebab(&self.digest_list_meaning),
             },
             Knob {
                 name: "advertised-part-size",
-                rules: &["INIT-2"],
+                rules: &[RuleId::Init2],
                 value: self.advertised_part_size.to_string(),
             },
             Knob {
                 name: "blob-padding",
-                rules: &["WIRE-2"],
+                rules: &[RuleId::Wire2],
                 value: kebab(&self.blob_padding),
             },
             Knob {
                 name: "malformed-request-error",
-                rules: &["WIRE-2"],
+                rules: &[RuleId::Wire2],
                 value: kebab(&self.malformed_request_error),
             },
             Knob {
                 name: "failed-completion",
-                rules: &["STATE-1"],
+                rules: &[RuleId::State1],
                 value: kebab(&self.failed_completion),
             },
             Knob {
                 name: "delete-with-layers-needs-force",
-                rules: &["ADMIN-2"],
+                rules: &[RuleId::Admin2],
                 value: self.delete_with_layers_needs_force.to_string(),
             },
             Knob {
                 name: "foreign-registry-error",
-                rules: &["REPO-1"],
+                rules: &[RuleId::Repo1],
                 value: kebab(&self.foreign_registry_error),
             },
             Knob {
                 name: "layer-lookup",
-                rules: &["CHECK-1", "CHECK-2"],
+                rules: &[RuleId::Check1, RuleId::Check2],
                 value: kebab(&self.layer_lookup),
             },
         ]

@@ -33,11 +33,119 @@ impl Source {
     }
 }
 
+/// Declares [`RuleId`] with one variant per rule of the catalog.
+macro_rules! rule_ids {
+    ($($variant:ident = $text:literal),* $(,)?) => {
+        /// A rule's id: one of the catalog's, so the compiler checks every id the code names.
+        /// It reads and writes as its text (`PART-3`), and orders as the text does.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RuleId {
+            $(
+                #[doc = $text]
+                $variant,
+            )*
+        }
+
+        impl RuleId {
+            /// Every id, in the catalog's order.
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant),*];
+
+            /// The id's text, e.g. `PART-3`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(RuleId::$variant => $text,)*
+                }
+            }
+
+            /// The id with this text.
+            pub fn parse(text: &str) -> Option<RuleId> {
+                match text {
+                    $($text => Some(RuleId::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+rule_ids! {
+    State1 = "STATE-1",
+    Wire1 = "WIRE-1",
+    Wire2 = "WIRE-2",
+    Wire3 = "WIRE-3",
+    Val1 = "VAL-1",
+    Val2 = "VAL-2",
+    Repo1 = "REPO-1",
+    Admin1 = "ADMIN-1",
+    Admin2 = "ADMIN-2",
+    Init1 = "INIT-1",
+    Init2 = "INIT-2",
+    Part1 = "PART-1",
+    Part2 = "PART-2",
+    Part3 = "PART-3",
+    Part4 = "PART-4",
+    Part5 = "PART-5",
+    Part6 = "PART-6",
+    Done1 = "DONE-1",
+    Done2 = "DONE-2",
+    Done3 = "DONE-3",
+    Done4 = "DONE-4",
+    Done5 = "DONE-5",
+    Done6 = "DONE-6",
+    Check1 = "CHECK-1",
+    Check2 = "CHECK-2",
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so that widths and alignment work as on the text.
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RuleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialEq<str> for RuleId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for RuleId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RuleId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        RuleId::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is no rule id")))
+    }
+}
+
 /// One rule of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Rule {
     /// The id, e.g. `PART-3`.
-    pub id: &'static str,
+    pub id: RuleId,
     /// What the rule says, in one line.
     pub statement: &'static str,
     /// Where it comes from.
@@ -49,127 +157,127 @@ use Source::{Chosen, Docs, Model, Seen};
 /// Every rule, in the order checks run.
 pub const RULES: &[Rule] = &[
     Rule {
-        id: "STATE-1",
+        id: RuleId::State1,
         statement: "A request that fails changes nothing: no bytes counted, no upload consumed, no layer stored.",
         sources: &[Chosen],
     },
     Rule {
-        id: "WIRE-1",
+        id: RuleId::Wire1,
         statement: "An unknown X-Amz-Target gets UnknownOperationException (400).",
         sources: &[Model, Docs],
     },
     Rule {
-        id: "WIRE-2",
+        id: RuleId::Wire2,
         statement: "A body that is not a JSON object of the operation's shape, or a blob that is not standard padded base64, gets SerializationException (400).",
         sources: &[Chosen],
     },
     Rule {
-        id: "WIRE-3",
+        id: RuleId::Wire3,
         statement: "Success is 200 with every modeled output member of its JSON type; errors are 400 (500 for ServerException) naming the error in __type, code or X-Amzn-Errortype.",
         sources: &[Model, Docs],
     },
     Rule {
-        id: "VAL-1",
+        id: RuleId::Val1,
         statement: "A missing required member gets InvalidParameterException.",
         sources: &[Model, Seen],
     },
     Rule {
-        id: "VAL-2",
+        id: RuleId::Val2,
         statement: "A member that breaks its constraint (pattern, length, >= 0, blob over 20971520 bytes) gets InvalidParameterException.",
         sources: &[Model, Seen],
     },
     Rule {
-        id: "REPO-1",
+        id: RuleId::Repo1,
         statement: "Another registry's id, or a repository that does not exist, gets RepositoryNotFoundException.",
         sources: &[Model],
     },
     Rule {
-        id: "ADMIN-1",
+        id: RuleId::Admin1,
         statement: "CreateRepository makes the repository; an existing name gets RepositoryAlreadyExistsException.",
         sources: &[Model],
     },
     Rule {
-        id: "ADMIN-2",
+        id: RuleId::Admin2,
         statement: "DeleteRepository removes the repository (force drops its uploads and layers); an absent one gets RepositoryNotFoundException.",
         sources: &[Model, Chosen],
     },
     Rule {
-        id: "INIT-1",
+        id: RuleId::Init1,
         statement: "InitiateLayerUpload opens a new upload bound to the repository, with a fresh uploadId in the UploadId pattern.",
         sources: &[Model],
     },
     Rule {
-        id: "INIT-2",
+        id: RuleId::Init2,
         statement: "partSize lies within 5242880..=20971520.",
         sources: &[Seen],
     },
     Rule {
-        id: "PART-1",
+        id: RuleId::Part1,
         statement: "An uploadId that is unknown, finished or of another repository gets UploadNotFoundException; ids compare exactly.",
         sources: &[Model, Chosen],
     },
     Rule {
-        id: "PART-2",
+        id: RuleId::Part2,
         statement: "A blob over 20971520 decoded bytes gets InvalidParameterException.",
         sources: &[Model, Docs, Chosen],
     },
     Rule {
-        id: "PART-3",
+        id: RuleId::Part3,
         statement: "partFirstByte other than the next expected byte (gap, overlap, re-send) gets InvalidLayerPartException.",
         sources: &[Model, Seen],
     },
     Rule {
-        id: "PART-4",
+        id: RuleId::Part4,
         statement: "partLastByte < partFirstByte, or a blob length other than partLastByte - partFirstByte + 1, gets InvalidLayerPartException.",
         sources: &[Chosen],
     },
     Rule {
-        id: "PART-5",
+        id: RuleId::Part5,
         statement: "InvalidLayerPartException carries registryId, repositoryName, uploadId and lastValidByteReceived (omitted before the first byte).",
         sources: &[Model, Chosen],
     },
     Rule {
-        id: "PART-6",
+        id: RuleId::Part6,
         statement: "An accepted part is appended; the answer echoes registryId, repositoryName, uploadId and lastByteReceived = partLastByte.",
         sources: &[Model, Seen],
     },
     Rule {
-        id: "DONE-1",
+        id: RuleId::Done1,
         statement: "An uploadId that is unknown, finished or of another repository gets UploadNotFoundException.",
         sources: &[Model],
     },
     Rule {
-        id: "DONE-2",
+        id: RuleId::Done2,
         statement: "Completing an upload that received no byte gets EmptyUploadException.",
         sources: &[Model, Seen],
     },
     Rule {
-        id: "DONE-3",
+        id: RuleId::Done3,
         statement: "A part other than the last under 5242880 bytes gets LayerPartTooSmallException.",
         sources: &[Model, Docs],
     },
     Rule {
-        id: "DONE-4",
+        id: RuleId::Done4,
         statement: "A listed digest other than sha256: + the hex SHA-256 of all bytes received gets InvalidLayerException.",
         sources: &[Model, Chosen],
     },
     Rule {
-        id: "DONE-5",
+        id: RuleId::Done5,
         statement: "A layer with that digest already in the repository gets LayerAlreadyExistsException (after DONE-4).",
         sources: &[Model, Seen],
     },
     Rule {
-        id: "DONE-6",
+        id: RuleId::Done6,
         statement: "Success stores the layer, finishes the upload, and answers layerDigest = sha256:<lower-case hex>.",
         sources: &[Model],
     },
     Rule {
-        id: "CHECK-1",
+        id: RuleId::Check1,
         statement: "A stored layer's digest is listed in layers with layerAvailability AVAILABLE and its layerSize.",
         sources: &[Model],
     },
     Rule {
-        id: "CHECK-2",
+        id: RuleId::Check2,
         statement: "A digest not in the LayerDigest pattern fails with InvalidLayerDigest; any other absent one with MissingLayerDigest.",
         sources: &[Model],
     },
@@ -177,46 +285,46 @@ pub const RULES: &[Rule] = &[
 
 /// The rule that decides `outcome` for `request`: the rule a target breaks when it answers
 /// this step otherwise.
-pub fn rule_for(request: &Request, outcome: &Outcome) -> &'static str {
+pub fn rule_for(request: &Request, outcome: &Outcome) -> RuleId {
     match outcome {
         Err(e) => match e {
-            EcrError::UnknownOperation { .. } => "WIRE-1",
-            EcrError::Serialization { .. } => "WIRE-2",
+            EcrError::UnknownOperation { .. } => RuleId::Wire1,
+            EcrError::Serialization { .. } => RuleId::Wire2,
             EcrError::InvalidParameter { member, problem } => match problem {
-                ParameterProblem::Missing => "VAL-1",
+                ParameterProblem::Missing => RuleId::Val1,
                 // The `malformed-request-error` knob's other value.
-                ParameterProblem::Constraint(_) if member == "body" => "WIRE-2",
-                ParameterProblem::Constraint(_) => "VAL-2",
+                ParameterProblem::Constraint(_) if member == "body" => RuleId::Wire2,
+                ParameterProblem::Constraint(_) => RuleId::Val2,
                 ParameterProblem::Part(p) => p.rule(),
             },
             EcrError::RepositoryNotFound { .. } => match request {
-                Request::DeleteRepository(_) => "ADMIN-2",
-                _ => "REPO-1",
+                Request::DeleteRepository(_) => RuleId::Admin2,
+                _ => RuleId::Repo1,
             },
-            EcrError::AccessDenied { .. } => "REPO-1",
-            EcrError::RepositoryAlreadyExists { .. } => "ADMIN-1",
-            EcrError::RepositoryNotEmpty { .. } => "ADMIN-2",
+            EcrError::AccessDenied { .. } => RuleId::Repo1,
+            EcrError::RepositoryAlreadyExists { .. } => RuleId::Admin1,
+            EcrError::RepositoryNotEmpty { .. } => RuleId::Admin2,
             EcrError::UploadNotFound { .. } => match request {
-                Request::CompleteLayerUpload(_) => "DONE-1",
-                _ => "PART-1",
+                Request::CompleteLayerUpload(_) => RuleId::Done1,
+                _ => RuleId::Part1,
             },
             EcrError::InvalidLayerPart { problem, .. } => problem.rule(),
-            EcrError::EmptyUpload { .. } => "DONE-2",
-            EcrError::LayerPartTooSmall { .. } => "DONE-3",
-            EcrError::InvalidLayer { .. } => "DONE-4",
-            EcrError::LayerAlreadyExists { .. } => "DONE-5",
-            EcrError::Throttling | EcrError::Server { .. } => "WIRE-3",
+            EcrError::EmptyUpload { .. } => RuleId::Done2,
+            EcrError::LayerPartTooSmall { .. } => RuleId::Done3,
+            EcrError::InvalidLayer { .. } => RuleId::Done4,
+            EcrError::LayerAlreadyExists { .. } => RuleId::Done5,
+            EcrError::Throttling | EcrError::Server { .. } => RuleId::Wire3,
         },
         Ok(response) => match response {
             Response::Repository(_) => match request {
-                Request::DeleteRepository(_) => "ADMIN-2",
-                _ => "ADMIN-1",
+                Request::DeleteRepository(_) => RuleId::Admin2,
+                _ => RuleId::Admin1,
             },
-            Response::UploadInitiated { .. } => "INIT-1",
-            Response::PartAccepted { .. } => "PART-6",
-            Response::LayerCompleted { .. } => "DONE-6",
-            Response::Availability { layers, .. } if !layers.is_empty() => "CHECK-1",
-            Response::Availability { .. } => "CHECK-2",
+            Response::UploadInitiated { .. } => RuleId::Init1,
+            Response::PartAccepted { .. } => RuleId::Part6,
+            Response::LayerCompleted { .. } => RuleId::Done6,
+            Response::Availability { layers, .. } if !layers.is_empty() => RuleId::Check1,
+            Response::Availability { .. } => RuleId::Check2,
         },
     }
 }
@@ -224,15 +332,15 @@ pub fn rule_for(request: &Request, outcome: &Outcome) -> &'static str {
 /// Every rule an answer to `request` shows: the deciding one ([`rule_for`]) first, then
 /// the rules about the answer's members (INIT-2 on a new upload, PART-5 on a refused part)
 /// and WIRE-3 on every answer.
-pub fn rules_checked(request: &Request, outcome: &Outcome) -> Vec<&'static str> {
+pub fn rules_checked(request: &Request, outcome: &Outcome) -> Vec<RuleId> {
     let mut out = vec![rule_for(request, outcome)];
     match outcome {
-        Ok(Response::UploadInitiated { .. }) => out.push("INIT-2"),
-        Err(EcrError::InvalidLayerPart { .. }) => out.push("PART-5"),
+        Ok(Response::UploadInitiated { .. }) => out.push(RuleId::Init2),
+        Err(EcrError::InvalidLayerPart { .. }) => out.push(RuleId::Part5),
         _ => {}
     }
-    if out[0] != "WIRE-3" {
-        out.push("WIRE-3");
+    if out[0] != RuleId::Wire3 {
+        out.push(RuleId::Wire3);
     }
     out
 }
@@ -242,13 +350,31 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
+/// The catalog's entry of this id.
+pub fn entry(id: RuleId) -> &'static Rule {
+    // Every id has its entry: `every_rule_id_has_an_entry` checks it.
+    RULES.iter().find(|r| r.id == id).unwrap_or(&RULES[0])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn every_rule_id_has_an_entry_in_catalog_order() {
+        let ids: Vec<RuleId> = RULES.iter().map(|r| r.id).collect();
+        assert_eq!(ids, RuleId::ALL);
+        for id in RuleId::ALL {
+            assert_eq!(RuleId::parse(id.as_str()), Some(*id));
+            assert_eq!(entry(*id).id, *id);
+        }
+        assert_eq!(RuleId::parse("PART-99"), None);
+        assert_eq!(format!("{:<8}|", RuleId::Part3), "PART-3  |");
+    }
+
+    #[test]
     fn rule_ids_are_unique() {
-        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
@@ -271,7 +397,7 @@ mod tests {
             },
         ];
         for e in errors {
-            assert!(rule(rule_for(&req, &Err(e))).is_some());
+            assert!(rule(rule_for(&req, &Err(e)).as_str()).is_some());
         }
     }
 
@@ -280,7 +406,7 @@ mod tests {
         for knob in crate::model::Profile::ecr().knobs() {
             for id in knob.rules {
                 assert!(
-                    rule(id).is_some(),
+                    rule(id.as_str()).is_some(),
                     "knob {} names unknown rule {id}",
                     knob.name
                 );

@@ -4,6 +4,7 @@
 //! the spec names, with their JSON types. Ignored: messages, unknown fields, the spelling
 //! of an error name (namespace, URI, header only). Server-chosen upload ids are mapped.
 
+use crate::model::RuleId;
 use std::collections::HashMap;
 
 use crate::wire::CONTENT_TYPE;
@@ -19,8 +20,7 @@ use crate::protocol::Observed;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Divergence {
     /// The rule broken.
-    #[serde(deserialize_with = "rule_ids::one")]
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// What differs: `answer`, `error`, `status`, or a member name.
     pub what: String,
     /// What the model expected.
@@ -30,50 +30,9 @@ pub struct Divergence {
 }
 
 /// Reading rule ids back from a JSON report (`merge-reports`): each must name a rule.
-pub(super) mod rule_ids {
-    use serde::{Deserialize, Deserializer, de::Error};
-
-    fn known<E: Error>(id: &str) -> Result<&'static str, E> {
-        crate::model::rules::rule(id)
-            .map(|r| r.id)
-            .ok_or_else(|| E::custom(format!("'{id}' is no rule id")))
-    }
-
-    /// One rule id.
-    pub(in crate::runner) fn one<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<&'static str, D::Error> {
-        known(&String::deserialize(d)?)
-    }
-
-    /// A rule id, or none.
-    pub(in crate::runner) fn optional<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<&'static str>, D::Error> {
-        Option::<String>::deserialize(d)?
-            .map(|id| known(&id))
-            .transpose()
-    }
-
-    /// A list of rule ids.
-    pub(in crate::runner) fn list<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<&'static str>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|id| known(id))
-            .collect()
-    }
-}
-
 impl Divergence {
     /// A divergence on `rule` of `what`.
-    pub fn new(
-        rule: &'static str,
-        what: &str,
-        expected: impl ToString,
-        actual: impl ToString,
-    ) -> Self {
+    pub fn new(rule: RuleId, what: &str, expected: impl ToString, actual: impl ToString) -> Self {
         Divergence {
             rule,
             what: what.to_owned(),
@@ -121,29 +80,23 @@ struct Findings {
 }
 
 impl Findings {
-    fn add(
-        &mut self,
-        rule: &'static str,
-        what: &str,
-        expected: impl ToString,
-        actual: impl ToString,
-    ) {
+    fn add(&mut self, rule: RuleId, what: &str, expected: impl ToString, actual: impl ToString) {
         self.out.push(Divergence::new(rule, what, expected, actual));
     }
 
-    fn string(&mut self, rule: &'static str, body: &Value, key: &str, want: &str) {
+    fn string(&mut self, rule: RuleId, body: &Value, key: &str, want: &str) {
         match body.get(key) {
             None | Some(Value::Null) => self.add(rule, key, want, "absent"),
             Some(Value::String(s)) if s == want => {}
             Some(Value::String(s)) => self.add(rule, key, want, s),
-            Some(other) => self.add("WIRE-3", key, "a JSON string", other),
+            Some(other) => self.add(RuleId::Wire3, key, "a JSON string", other),
         }
     }
 
     /// Compares a list member as rows of `fields`, in any order.
     fn rows(
         &mut self,
-        rule: &'static str,
+        rule: RuleId,
         body: &Value,
         key: &str,
         fields: &[&str],
@@ -163,7 +116,7 @@ impl Findings {
                         .collect()
                 })
                 .collect(),
-            Some(other) => return self.add("WIRE-3", key, "a JSON array", other),
+            Some(other) => return self.add(RuleId::Wire3, key, "a JSON array", other),
         };
         sort(&mut got);
         sort(&mut want);
@@ -172,12 +125,12 @@ impl Findings {
         }
     }
 
-    fn long(&mut self, rule: &'static str, body: &Value, key: &str, want: Option<i64>) {
+    fn long(&mut self, rule: RuleId, body: &Value, key: &str, want: Option<i64>) {
         match (body.get(key), want) {
             (None | Some(Value::Null), None) => {}
             (None | Some(Value::Null), Some(w)) => self.add(rule, key, w, "absent"),
             (Some(v), _) if !v.is_i64() && !v.is_u64() => {
-                self.add("WIRE-3", key, "a JSON integer", v)
+                self.add(RuleId::Wire3, key, "a JSON integer", v)
             }
             (Some(v), None) => self.add(rule, key, "absent", v),
             (Some(v), Some(w)) if v.as_i64() != Some(w) => self.add(rule, key, w, v),
@@ -211,13 +164,7 @@ pub fn compare(
     f.out
 }
 
-fn compare_error(
-    f: &mut Findings,
-    rule: &'static str,
-    e: &EcrError,
-    observed: &Observed,
-    ids: &IdMap,
-) {
+fn compare_error(f: &mut Findings, rule: RuleId, e: &EcrError, observed: &Observed, ids: &IdMap) {
     if (200..300).contains(&observed.status) && observed.error_name.is_none() {
         f.add(rule, "answer", e.name(), describe(observed));
         return;
@@ -236,7 +183,7 @@ fn compare_error(
         Some(_) => {}
     }
     if observed.status / 100 != e.status() / 100 {
-        f.add("WIRE-3", "status", e.status(), observed.status);
+        f.add(RuleId::Wire3, "status", e.status(), observed.status);
     }
     if let (
         EcrError::InvalidLayerPart {
@@ -252,31 +199,25 @@ fn compare_error(
         && name == e.name()
     {
         let last = *last_valid_byte_received;
-        f.long("PART-5", body, "lastValidByteReceived", last);
-        f.string("PART-5", body, "registryId", registry_id);
-        f.string("PART-5", body, "repositoryName", repository_name);
-        f.string("PART-5", body, "uploadId", ids.target(upload_id));
+        f.long(RuleId::Part5, body, "lastValidByteReceived", last);
+        f.string(RuleId::Part5, body, "registryId", registry_id);
+        f.string(RuleId::Part5, body, "repositoryName", repository_name);
+        f.string(RuleId::Part5, body, "uploadId", ids.target(upload_id));
     }
 }
 
-fn compare_success(
-    f: &mut Findings,
-    rule: &'static str,
-    r: &Response,
-    observed: &Observed,
-    ids: &IdMap,
-) {
+fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Observed, ids: &IdMap) {
     if observed.status != 200 || observed.error_name.is_some() {
         f.add(rule, "answer", "success (HTTP 200)", describe(observed));
         return;
     }
     let Some(body) = observed.body.as_ref().filter(|b| b.is_object()) else {
-        f.add("WIRE-3", "body", "a JSON object", describe(observed));
+        f.add(RuleId::Wire3, "body", "a JSON object", describe(observed));
         return;
     };
     if !crate::wire::is_awsjson(observed.content_type.as_deref()) {
         f.add(
-            "WIRE-3",
+            RuleId::Wire3,
             "Content-Type",
             CONTENT_TYPE,
             observed.content_type.as_deref().unwrap_or("absent"),
@@ -291,22 +232,25 @@ fn compare_success(
         Response::UploadInitiated { .. } => {
             match body.get("uploadId") {
                 Some(Value::String(id)) if is_upload_id(id) => {}
-                Some(Value::String(id)) => {
-                    f.add("INIT-1", "uploadId", "an id in the UploadId pattern", id)
-                }
-                Some(other) => f.add("WIRE-3", "uploadId", "a JSON string", other),
-                None => f.add("INIT-1", "uploadId", "an upload id", "absent"),
+                Some(Value::String(id)) => f.add(
+                    RuleId::Init1,
+                    "uploadId",
+                    "an id in the UploadId pattern",
+                    id,
+                ),
+                Some(other) => f.add(RuleId::Wire3, "uploadId", "a JSON string", other),
+                None => f.add(RuleId::Init1, "uploadId", "an upload id", "absent"),
             }
             match body.get("partSize") {
                 Some(v) if v.as_u64().is_some_and(|n| PART_SIZE_RANGE.contains(&n)) => {}
                 Some(v) if v.is_u64() || v.is_i64() => f.add(
-                    "INIT-2",
+                    RuleId::Init2,
                     "partSize",
                     format!("{}..={}", PART_SIZE_RANGE.start(), PART_SIZE_RANGE.end()),
                     v,
                 ),
-                Some(v) => f.add("WIRE-3", "partSize", "a JSON integer", v),
-                None => f.add("INIT-2", "partSize", "a part size", "absent"),
+                Some(v) => f.add(RuleId::Wire3, "partSize", "a JSON integer", v),
+                None => f.add(RuleId::Init2, "partSize", "a part size", "absent"),
             }
         }
         Response::PartAccepted {
@@ -343,7 +287,7 @@ fn compare_success(
                 })
                 .collect();
             let layer_fields = ["layerDigest", "layerAvailability", "layerSize"];
-            f.rows("CHECK-1", body, "layers", &layer_fields, want_layers);
+            f.rows(RuleId::Check1, body, "layers", &layer_fields, want_layers);
             let want_failures = failures
                 .iter()
                 .map(|x| {
@@ -354,7 +298,7 @@ fn compare_success(
                 })
                 .collect();
             f.rows(
-                "CHECK-2",
+                RuleId::Check2,
                 body,
                 "failures",
                 &["layerDigest", "failureCode"],

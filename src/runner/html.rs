@@ -141,7 +141,7 @@ impl Report {
         );
         for r in &self.rules {
             let sources: Vec<&str> = r.sources.iter().map(|s| s.as_str()).collect();
-            let statement = rules::rule(r.id).map_or("", |x| x.statement);
+            let statement = rules::entry(r.id).statement;
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

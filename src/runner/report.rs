@@ -2,6 +2,7 @@
 //! Reports hold request bodies and answers, never headers: no credential or signature can
 //! reach them.
 
+use crate::model::RuleId;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -13,15 +14,15 @@ use super::session::StepRecord;
 use crate::model::{Profile, RULES, Source};
 
 /// The rules the knobs of `explanations` (`knob=value, knob=value` each) decide.
-fn rules_of_knobs(explanations: &[String]) -> Vec<&'static str> {
+fn rules_of_knobs(explanations: &[String]) -> Vec<RuleId> {
     let knobs = Profile::ecr().knobs();
-    let mut out: Vec<&'static str> = Vec::new();
+    let mut out: Vec<RuleId> = Vec::new();
     for pair in explanations.iter().flat_map(|e| e.split(", ")) {
         let name = pair.split('=').next().unwrap_or_default();
         for knob in knobs.iter().filter(|k| k.name == name) {
             for rule in knob.rules {
                 if !out.contains(rule) {
-                    out.push(rule);
+                    out.push(*rule);
                 }
             }
         }
@@ -31,8 +32,6 @@ fn rules_of_knobs(explanations: &[String]) -> Vec<&'static str> {
 
 /// A scenario's or a generated case's result.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-// Rule ids read back are the catalog's own `&'static str`s (see `rule_ids`).
-#[serde(bound(deserialize = "'de: 'static"))]
 pub struct CaseResult {
     /// The scenario name, or `generated`.
     pub name: String,
@@ -97,7 +96,7 @@ pub struct GeneratedResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
     /// The rule id.
-    pub id: &'static str,
+    pub id: RuleId,
     /// `pass`, `FAIL`, `differs` or `unseen` (never exercised).
     pub verdict: &'static str,
     /// Its sources.
@@ -178,7 +177,7 @@ impl Report {
         not_run: Vec<String>,
         inferred_profile: Profile,
     ) -> Self {
-        let mut by_rule: BTreeMap<&'static str, RuleResult> = RULES
+        let mut by_rule: BTreeMap<RuleId, RuleResult> = RULES
             .iter()
             .map(|r| {
                 (
@@ -216,10 +215,10 @@ impl Report {
                 }
                 // Each rule the step diverges on, once; a step that differs counts against
                 // the rules of the knobs that explain it.
-                let mut seen: Vec<&'static str> = Vec::new();
+                let mut seen: Vec<RuleId> = Vec::new();
                 let knob_rules = rules_of_knobs(&step.knobs);
                 for d in &step.divergences {
-                    let rules: Vec<&'static str> = if knob_rules.is_empty() {
+                    let rules: Vec<RuleId> = if knob_rules.is_empty() {
                         vec![d.rule]
                     } else {
                         knob_rules.clone()
@@ -229,7 +228,7 @@ impl Report {
                             continue;
                         }
                         seen.push(rule);
-                        let Some(r) = by_rule.get_mut(rule) else {
+                        let Some(r) = by_rule.get_mut(&rule) else {
                             continue;
                         };
                         match step.verdict {
@@ -273,7 +272,7 @@ impl Report {
             profile: selected.name.clone(),
             selected_profile: selected.clone(),
             strict: false,
-            rules: RULES.iter().filter_map(|r| by_rule.remove(r.id)).collect(),
+            rules: RULES.iter().filter_map(|r| by_rule.remove(&r.id)).collect(),
             inferred,
             inferred_profile,
             scenarios,

@@ -2,6 +2,7 @@
 //! (with the target's own upload ids and the scratch repository names), and the target's
 //! answer is compared with the model's.
 
+use crate::model::RuleId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -21,11 +22,9 @@ pub struct StepRecord {
     /// The operation, or the `X-Amz-Target` sent when it names none.
     pub operation: String,
     /// The rule the step exercises.
-    #[serde(deserialize_with = "super::compare::rule_ids::one")]
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// Every rule the step's answer shows (the first is `rule`).
-    #[serde(deserialize_with = "super::compare::rule_ids::list")]
-    pub checked: Vec<&'static str>,
+    pub checked: Vec<RuleId>,
     /// The `X-Amz-Target` sent, if any (`target` in reports).
     #[serde(default, rename = "target", skip_serializing_if = "Option::is_none")]
     pub x_amz_target: Option<String>,
@@ -49,12 +48,8 @@ pub struct StepRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follows_from: Option<usize>,
     /// The rule the catalog says the step checks (`checks`), if it names one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::compare::rule_ids::optional"
-    )]
-    pub checks: Option<&'static str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<RuleId>,
     /// Tries beyond the first (only with `--retries`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub retries: u32,
@@ -202,7 +197,7 @@ impl<'a> Session<'a> {
         &mut self,
         to_model: &WireRequest,
         to_target: &WireRequest,
-        attribute: Option<&'static str>,
+        attribute: Option<RuleId>,
     ) -> Result<&StepRecord, TransportError> {
         let request = wire::decode_http(
             "POST",
@@ -220,7 +215,7 @@ impl<'a> Session<'a> {
         request: Request,
         model_body: &[u8],
         to_target: &WireRequest,
-        attribute: Option<&'static str>,
+        attribute: Option<RuleId>,
     ) -> Result<&StepRecord, TransportError> {
         let sent = self.endpoint.send(
             to_target.x_amz_target.as_deref(),

@@ -98,7 +98,7 @@ pub fn of(case: &CaseResult) -> Value {
             }
             let mut step = json!({"operation": s.operation, "request": request, "answer": answer});
             if let Some(rule) = s.checks {
-                step["checks"] = rule.into();
+                step["checks"] = rule.as_str().into();
             }
             names.walk(&mut step);
             step

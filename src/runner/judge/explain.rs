@@ -1,6 +1,7 @@
 //! Explaining divergences: replaying a case under other knob values (no request is sent
 //! again) to tell differs from FAIL, and searching the knob space for the inferred profile.
 
+use crate::model::RuleId;
 use std::collections::BTreeMap;
 
 use super::{CaseState, Exchange, Judged, Verdict, judge_step, target_succeeded};
@@ -33,9 +34,9 @@ pub struct StepVerdict {
 fn alternatives(
     base: &Profile,
     log: &[Exchange],
-    pairs_for: Option<&[&str]>,
+    pairs_for: Option<&[RuleId]>,
 ) -> Vec<(Vec<(&'static str, String)>, Profile)> {
-    let mut singles: Vec<(&'static str, String, Vec<&'static str>)> = Vec::new();
+    let mut singles: Vec<(&'static str, String, Vec<RuleId>)> = Vec::new();
     for knob in base.knobs() {
         let mut values: Vec<String> = Profile::candidate_values(knob.name)
             .iter()
@@ -162,7 +163,7 @@ pub fn judge_case(
                 }
             };
         search(&mut explained, alternatives(selected, log, None));
-        let unexplained: Vec<&'static str> = primaries
+        let unexplained: Vec<RuleId> = primaries
             .iter()
             .filter(|i| !explained.contains_key(i))
             .flat_map(|&i| judged[i].divergences.iter().map(|d| d.rule))
@@ -273,7 +274,7 @@ pub fn infer(selected: &Profile, cases: &[CaseLog]) -> Profile {
         .collect();
     let mut score = agreeing(cases, &counted, &current);
     let all: Vec<Exchange> = cases.iter().flat_map(|c| c.log.iter().cloned()).collect();
-    let rules: Vec<&str> = crate::model::RULES.iter().map(|r| r.id).collect();
+    let rules: Vec<RuleId> = crate::model::RULES.iter().map(|r| r.id).collect();
     for _ in 0..current.knobs().len() {
         let mut best: Option<(usize, Profile)> = None;
         // One knob at a time; two together only when no single one helps.

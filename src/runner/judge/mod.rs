@@ -15,6 +15,7 @@
 //! [`infer`] searches the knob space for the profile that explains the most steps of the
 //! run's diverging cases: the inferred profile.
 
+use crate::model::RuleId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -64,7 +65,7 @@ pub struct Exchange {
     /// The target's answer.
     pub answer: Observed,
     /// The rule the step checks when the catalog names one (`checks`).
-    pub attribute: Option<&'static str>,
+    pub attribute: Option<RuleId>,
     /// The repository names and (model) upload ids the request touches.
     pub entities: Vec<String>,
 }
@@ -75,7 +76,7 @@ impl Exchange {
     pub fn new(
         request: Request,
         answer: Observed,
-        attribute: Option<&'static str>,
+        attribute: Option<RuleId>,
         model_body: &[u8],
     ) -> Self {
         let entities = entities_of(&request, model_body);
@@ -128,13 +129,26 @@ fn upload_entity(id: &str) -> String {
 }
 
 /// Rules whose answer depends on a repository's state.
-const REPO_STATE_RULES: &[&str] = &[
-    "REPO-1", "ADMIN-1", "ADMIN-2", "DONE-5", "CHECK-1", "CHECK-2", "STATE-1",
+const REPO_STATE_RULES: &[RuleId] = &[
+    RuleId::Repo1,
+    RuleId::Admin1,
+    RuleId::Admin2,
+    RuleId::Done5,
+    RuleId::Check1,
+    RuleId::Check2,
+    RuleId::State1,
 ];
 
 /// Rules whose answer depends on an upload's state.
-const UPLOAD_STATE_RULES: &[&str] = &[
-    "PART-1", "PART-3", "PART-5", "DONE-1", "DONE-2", "DONE-3", "DONE-4", "STATE-1",
+const UPLOAD_STATE_RULES: &[RuleId] = &[
+    RuleId::Part1,
+    RuleId::Part3,
+    RuleId::Part5,
+    RuleId::Done1,
+    RuleId::Done2,
+    RuleId::Done3,
+    RuleId::Done4,
+    RuleId::State1,
 ];
 
 /// A case's model and what the judge learned while stepping through it.
@@ -184,7 +198,7 @@ pub struct Judged {
 
 /// Whether a rule's answer depends on what earlier steps left behind (a repository's or
 /// an upload's state).
-fn is_state_rule(rule: &str) -> bool {
+fn is_state_rule(rule: RuleId) -> bool {
     REPO_STATE_RULES.contains(&rule) || UPLOAD_STATE_RULES.contains(&rule)
 }
 
@@ -232,8 +246,11 @@ fn reveals_state(
 }
 
 /// Rules whose answer follows from the request alone.
-fn is_stateless(rule: &str) -> bool {
-    matches!(rule, "WIRE-1" | "WIRE-2" | "VAL-1" | "VAL-2" | "PART-2")
+fn is_stateless(rule: RuleId) -> bool {
+    matches!(
+        rule,
+        RuleId::Wire1 | RuleId::Wire2 | RuleId::Val1 | RuleId::Val2 | RuleId::Part2
+    )
 }
 
 pub(super) fn target_succeeded(answer: &Observed) -> bool {
@@ -254,7 +271,7 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
         if let Some(t) = answer_string(answer, "uploadId").filter(|_| target_succeeded(answer)) {
             if state.ids.has_target(t) {
                 divergences.push(Divergence::new(
-                    "INIT-1",
+                    RuleId::Init1,
                     "uploadId",
                     "a fresh id",
                     format!("{t}, answered before"),
@@ -295,7 +312,7 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
     // Which kinds of state the divergence depends on: the rule deciding the model's answer,
     // the rules of the divergences, and the target's error.
     let deciding = rule_for(&ex.request, &expected);
-    let rules: Vec<&str> = std::iter::once(deciding)
+    let rules: Vec<RuleId> = std::iter::once(deciding)
         .chain(divergences.iter().map(|d| d.rule))
         .collect();
     let error = answer.error_name.as_deref();
@@ -346,7 +363,7 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
     {
         for d in &mut divergences {
             if is_state_rule(d.rule) || d.what == "answer" || d.what == "error" {
-                d.rule = "STATE-1";
+                d.rule = RuleId::State1;
             }
         }
     }
