@@ -15,10 +15,11 @@ mod responder;
 mod server;
 mod transport;
 
+pub use crate::protocol::HttpRequest;
 pub use crate::protocol::Keys;
-pub use crate::protocol::sigv4::{MAX_CLOCK_SKEW, Refusal, Signed};
+pub use crate::protocol::sigv4::{MAX_CLOCK_SKEW, Refusal};
 pub use builder::{FakeEcr, FakeEcrBuilder, FakeError, MAX_BODY_BYTES};
 pub use fault::{Fault, FaultKind, FaultSpecError};
 pub use log::{LoggedRequest, MAX_LOGGED_REQUESTS};
 pub use quirk::Quirk;
-pub use responder::{HttpAnswer, HttpRequest, Responder};
+pub use responder::{HttpAnswer, Responder};

@@ -11,32 +11,9 @@ use super::fault::{Fault, FaultKind};
 use super::log::{LoggedRequest, RequestLog};
 use super::quirk::{Quirk, Shaped};
 use crate::model::{EcrError, Registry, Request, Response};
+use crate::protocol::HttpRequest;
 use crate::protocol::Keys;
-use crate::protocol::sigv4::Signed;
 use crate::wire::{self, Operation};
-
-/// An HTTP request as the responder needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpRequest<'a> {
-    /// The method, e.g. `POST`.
-    pub method: &'a str,
-    /// The path, e.g. `/`.
-    pub path: &'a str,
-    /// The query string, without `?` (empty for awsJson).
-    pub query: &'a str,
-    /// Every header as received (for signature checking); `content_type` and `target`
-    /// repeat two of them.
-    pub headers: &'a [(&'a str, &'a str)],
-    /// The `Content-Type` header.
-    pub content_type: Option<&'a str>,
-    /// The `X-Amz-Target` header.
-    pub x_amz_target: Option<&'a str>,
-    /// The body.
-    pub body: &'a [u8],
-    /// The request already decoded from the body as it arrived (the fake's own server does
-    /// this for layer parts); `body` is then empty and not decoded again.
-    pub decoded: Option<&'a Request>,
-}
 
 /// An HTTP answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,19 +209,12 @@ impl Responder {
         req: HttpRequest<'_>,
         mut entry: Option<&mut LoggedRequest>,
     ) -> HttpAnswer {
-        if let Some((keys, region)) = &self.inner.sigv4 {
-            let signed = Signed {
-                method: req.method,
-                path: req.path,
-                query: req.query,
-                headers: req.headers,
-                body: req.body,
-            };
-            if let Err(r) = keys.verify(&signed, region, std::time::SystemTime::now()) {
-                let mut answer = self.refuse(r.status, r.name, &r.message);
-                answer.operation = req.x_amz_target.and_then(Operation::from_x_amz_target);
-                return answer;
-            }
+        if let Some((keys, region)) = &self.inner.sigv4
+            && let Err(r) = keys.verify(&req, region, std::time::SystemTime::now())
+        {
+            let mut answer = self.refuse(r.status, r.name, &r.message);
+            answer.operation = req.x_amz_target.and_then(Operation::from_x_amz_target);
+            return answer;
         }
         // JSON is decoded outside the lock, so requests decode in parallel. A layer part
         // read by the fake's own server arrives decoded, its bytes already hashed on a clone

@@ -15,7 +15,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use super::responder::{HttpAnswer, HttpRequest, Responder};
+use super::responder::{HttpAnswer, Responder};
+use crate::protocol::HttpRequest;
 use crate::wire::stream::{Ingested, PartIngest};
 use crate::wire::{self, Operation};
 

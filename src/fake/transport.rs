@@ -1,7 +1,8 @@
 //! The fake's responder as a [`Transport`]: the runner's requests reach the model in
 //! process, with no socket, through the same `handle` the server and wiremock call.
 
-use super::responder::{HttpRequest, Responder};
+use super::responder::Responder;
+use crate::protocol::HttpRequest;
 use crate::protocol::{Observed, Transport, TransportError, observe};
 
 impl Transport for Responder {

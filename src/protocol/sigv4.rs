@@ -26,6 +26,8 @@ use aws_sigv4::http_request::{
 use aws_sigv4::sign::v4;
 use sha2::{Digest, Sha256};
 
+use super::HttpRequest;
+
 /// How far a request's `X-Amz-Date` may be from the fake's clock (AWS allows 15 minutes).
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 
@@ -219,22 +221,7 @@ fn invalid(message: String) -> Refusal {
     }
 }
 
-/// The parts of a request a signature covers.
-#[derive(Debug, Clone, Copy)]
-pub struct Signed<'a> {
-    /// The method.
-    pub method: &'a str,
-    /// The path as sent (`/`).
-    pub path: &'a str,
-    /// The query string without `?` (empty for awsJson).
-    pub query: &'a str,
-    /// Every header, names in any case, in the order received.
-    pub headers: &'a [(&'a str, &'a str)],
-    /// The body.
-    pub body: &'a [u8],
-}
-
-impl Signed<'_> {
+impl HttpRequest<'_> {
     /// Every value of the header `name` (in any case), each without the whitespace around
     /// it, joined with `,`; `None` when the request has no such header.
     fn header(&self, name: &str) -> Option<String> {
@@ -349,7 +336,7 @@ impl Keys {
     /// Checks `request`'s signature for `region` at time `now`.
     pub fn verify(
         &self,
-        request: &Signed<'_>,
+        request: &HttpRequest<'_>,
         region: &str,
         now: SystemTime,
     ) -> Result<(), Refusal> {
@@ -360,7 +347,7 @@ impl Keys {
     /// example is for `iam`).
     fn verify_for_service(
         &self,
-        request: &Signed<'_>,
+        request: &HttpRequest<'_>,
         region: &str,
         service: &str,
         now: SystemTime,
@@ -457,7 +444,7 @@ impl Keys {
     /// it signed it: only the headers it lists, with their values as received.
     fn signature(
         &self,
-        request: &Signed<'_>,
+        request: &HttpRequest<'_>,
         names: &[String],
         token: Option<String>,
         time: SystemTime,
@@ -561,12 +548,15 @@ mod tests {
                 ("X-Amz-Date", "20150830T123600Z"),
                 ("Authorization", authorization),
             ];
-            let request = Signed {
+            let request = HttpRequest {
                 method: "GET",
                 path: "/",
                 query: "Action=ListUsers&Version=2010-05-08",
                 headers: &headers,
+                content_type: None,
+                x_amz_target: None,
                 body: b"",
+                decoded: None,
             };
             keys.verify_for_service(&request, "us-east-1", "iam", at)
                 .map_err(|r| r.name)
@@ -649,12 +639,15 @@ mod tests {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
             let check = |body: &[u8]| {
-                let request = Signed {
+                let request = HttpRequest {
                     method: "POST",
                     path: "/",
                     query: "",
                     headers: &pairs,
+                    content_type: None,
+                    x_amz_target: None,
                     body,
+                    decoded: None,
                 };
                 keys.verify(&request, "us-east-1", now).map_err(|r| r.name)
             };
