@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use ecr_conformance::fake::FakeEcr;
 use ecr_conformance::model::{PartBlob, Profile, Registry, Request, UploadLayerPart};
-use ecr_conformance::runner::{self, Endpoint, Keys, RunConfig};
+use ecr_conformance::protocol::{Endpoint, Keys};
+use ecr_conformance::runner::{self, RunConfig};
 use ecr_conformance::strategy::fill;
 use ecr_conformance::wire::{self, Operation};
 use sha2::{Digest, Sha256};

@@ -43,7 +43,7 @@ use std::time::Duration;
 
 use self::args::Skeleton;
 use self::shape::OPERATIONS;
-use crate::runner::Keys;
+use crate::protocol::Keys;
 
 /// What `call` prints and its exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use super::{CallOutput, CallSettings, Failure, Result};
 use crate::fake::FakeEcr;
 use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
 use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
-use crate::runner::{Endpoint, Keys};
+use crate::protocol::{Endpoint, Keys};
 use crate::wire::CONTENT_TYPE;
 
 /// Sends the request and prints the answer as the AWS CLI does.

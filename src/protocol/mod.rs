@@ -3,8 +3,10 @@
 //! where requests go ([`Transport`]: an HTTP endpoint, the fake's responder in process, a
 //! recording being replayed).
 
+mod endpoint;
 pub mod sigv4;
 
+pub use endpoint::{Endpoint, MAX_ANSWER_BYTES};
 pub use sigv4::Keys;
 
 use crate::model::Request;

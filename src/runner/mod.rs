@@ -6,11 +6,10 @@
 //! The rooms: `config` (what to run), `target` (the endpoint under test and its scratch
 //! repositories), `run` (the catalog and the generated sequences), `session` (one case in
 //! lock step), `judge` (verdicts), `compare`, `scenario`, `generated`, `replay`, `merge`,
-//! the reports (`report`, `html`, `transcript`) and `endpoint` (HTTP with SigV4).
+//! the reports (`report`, `html`, `transcript`). The HTTP client it drives targets with (`Endpoint`, SigV4-signed) lives in `protocol`.
 
 mod compare;
 mod config;
-mod endpoint;
 mod generated;
 pub mod html;
 pub mod judge;
@@ -24,10 +23,10 @@ mod target;
 pub mod transcript;
 
 pub use crate::protocol::Keys;
+pub use crate::protocol::{Endpoint, MAX_ANSWER_BYTES};
 pub use crate::protocol::{Observed, Transport, TransportError, WireRequest, observe};
 pub use compare::{Divergence, IdMap, compare};
 pub use config::{RunConfig, RunError};
-pub use endpoint::{Endpoint, MAX_ANSWER_BYTES};
 pub use judge::{CaseLog, Verdict};
 pub use report::{CaseResult, GeneratedResult, Report, RuleResult};
 pub use run::{list, run};

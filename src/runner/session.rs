@@ -2,14 +2,12 @@
 //! (with the target's own upload ids and the scratch repository names), and the target's
 //! answer is compared with the model's.
 
-use crate::model::RuleId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::compare::{Divergence, IdMap};
-use super::endpoint::Endpoint;
 use super::judge::{self, CaseLog, CaseState, Exchange, Judged, Verdict};
-use crate::model::{Outcome, Profile, Registry, Request, rule_for, rules_checked};
+use crate::model::{Outcome, Profile, Registry, Request, RuleId, rule_for, rules_checked};
 use crate::protocol::{Observed, TransportError};
 pub(super) use crate::protocol::{Transport, WireRequest};
 use crate::wire;
@@ -130,21 +128,6 @@ fn actual_json(o: &Observed) -> Value {
         _ => {}
     }
     v
-}
-
-impl Transport for Endpoint {
-    fn send(
-        &self,
-        x_amz_target: Option<&str>,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Result<(Observed, u32), TransportError> {
-        Endpoint::send(self, x_amz_target, content_type, body)
-    }
-
-    fn region(&self) -> &str {
-        Endpoint::region(self)
-    }
 }
 
 /// A model and a target in lock step.

@@ -1,12 +1,13 @@
-//! A target endpoint: where requests go, how they are signed, and how answers are read.
+//! An endpoint over HTTP: where requests go, how they are signed, and how answers are read
+//! (the runner's targets, `call`, the benches).
 //!
 //! Every request is SigV4-signed (signing name `ecr`). Answers are read with a size cap and
 //! a per-request timeout, and nothing is retried unless the user asked for retries.
 
 use std::time::{Duration, SystemTime};
 
-use crate::protocol::sigv4::{self, Keys};
-use crate::protocol::{Observed, TransportError, observe};
+use super::sigv4::{self, Keys};
+use super::{Observed, Transport, TransportError, observe};
 use crate::wire;
 
 /// The largest answer read: legal answers are a few KiB; anything past this is cut.
@@ -128,5 +129,20 @@ impl Endpoint {
             error_header.as_deref(),
             &bytes,
         ))
+    }
+}
+
+impl Transport for Endpoint {
+    fn send(
+        &self,
+        x_amz_target: Option<&str>,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(Observed, u32), TransportError> {
+        Endpoint::send(self, x_amz_target, content_type, body)
+    }
+
+    fn region(&self) -> &str {
+        Endpoint::region(self)
     }
 }
