@@ -11,7 +11,7 @@ use ecr_conformance::call::{CallSettings, call};
 use ecr_conformance::fake::{FakeEcr, Fault};
 use ecr_conformance::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use ecr_conformance::model::{Profile, RULES};
-use ecr_conformance::protocol::Keys;
+use ecr_conformance::protocol::{AwsEnvironment, Keys};
 use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError};
 
 /// Conformance and fuzz test harness for the Amazon ECR layer-upload API.
@@ -31,9 +31,9 @@ enum Command {
         json: bool,
     },
     /// Run the conformance suite (the catalog, then generated sequences) against a target:
-    /// --endpoint, else AWS_ENDPOINT_URL, else the embedded fake. Every step is pass,
-    /// differs (another legal choice on a profile knob), consequence (follows from an
-    /// earlier divergence) or FAIL. Exit status: 0 nothing FAILs, 1 something FAILs (or
+    /// --endpoint, else AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL, else the embedded fake.
+    /// Every step is pass, differs (another legal choice on a profile knob), consequence
+    /// (follows from an earlier divergence) or FAIL. Exit status: 0 nothing FAILs, 1 something FAILs (or
     /// differs, with --strict), 2 usage error or unusable target.
     Run(Box<RunArgs>),
     /// Judge transcripts recorded with `run --record DIR` offline, under any --profile:
@@ -112,7 +112,8 @@ struct ServeArgs {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// The target's URL (default: AWS_ENDPOINT_URL, else the embedded fake).
+    /// The target's URL (default: AWS_ENDPOINT_URL_ECR, else AWS_ENDPOINT_URL, else the
+    /// embedded fake).
     #[arg(long)]
     endpoint: Option<String>,
     /// The signing region (default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1).
@@ -309,29 +310,14 @@ struct ReplayArgs {
 /// Prints the summary and writes the reports `out` asks for.
 fn write_reports(report: &runner::Report, out: &Outputs) -> Result<(), RunError> {
     print!("{}", report.text());
-    let write = |path: &PathBuf, text: String| {
-        std::fs::write(path, text).map_err(|e| RunError::Usage(format!("{}: {e}", path.display())))
+    let files = runner::ReportFiles {
+        json: out.report_json.clone(),
+        junit: out.junit.clone(),
+        html: out.report_html.clone(),
+        markdown: out.report_markdown.clone(),
+        profile: out.write_profile.clone(),
     };
-    if let Some(path) = &out.report_json {
-        let text =
-            serde_json::to_string_pretty(report).map_err(|e| RunError::Usage(e.to_string()))?;
-        write(path, text + "\n")?;
-    }
-    if let Some(path) = &out.junit {
-        write(path, report.junit())?;
-    }
-    if let Some(path) = &out.report_html {
-        write(path, report.html())?;
-    }
-    if let Some(path) = &out.report_markdown {
-        write(path, report.markdown())?;
-    }
-    if let Some(path) = &out.write_profile {
-        let text = serde_json::to_string_pretty(&report.inferred_profile)
-            .map_err(|e| RunError::Usage(e.to_string()))?;
-        write(path, text + "\n")?;
-    }
-    Ok(())
+    report.write_files(&files).map_err(RunError::Usage)
 }
 
 fn replay(args: &ReplayArgs) -> Result<bool, RunError> {
@@ -352,13 +338,6 @@ fn default_scenarios() -> PathBuf {
     }
 }
 
-/// The region from the environment, as the AWS CLI reads it.
-fn env_region() -> Option<String> {
-    ["AWS_REGION", "AWS_DEFAULT_REGION"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|r| !r.is_empty()))
-}
-
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000
@@ -369,16 +348,21 @@ fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
     let _ = std::thread::Builder::new()
         .name("ctrl-c".into())
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(rt) = runtime
-                && rt.block_on(tokio::signal::ctrl_c()).is_ok()
-            {
+            if wait_for_ctrl_c().is_ok() {
                 eprintln!("ecr-conformance: interrupted; cleaning up");
                 stop.store(true, Ordering::Relaxed);
             }
         });
+}
+
+/// Blocks until Ctrl-C (the one place the binary waits for it).
+fn wait_for_ctrl_c() -> Result<(), String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(tokio::signal::ctrl_c())
+        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
 }
 
 fn run(args: RunArgs) -> Result<bool, RunError> {
@@ -416,15 +400,13 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         }
         return Ok(true);
     }
+    let environment = AwsEnvironment::read();
     let region = args
         .region
         .clone()
-        .or_else(env_region)
+        .or(environment.region)
         .unwrap_or_else(|| DEFAULT_REGION.to_owned());
-    let url = args
-        .endpoint
-        .clone()
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+    let url = args.endpoint.clone().or(environment.endpoint_url);
     let fake;
     let (url, label) = match url {
         Some(u) => (u.clone(), u),
@@ -437,7 +419,7 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
             (fake.uri(), "embedded fake".to_owned())
         }
     };
-    let keys = Keys::from_env().unwrap_or_else(Keys::test);
+    let keys = environment.keys.unwrap_or_else(Keys::test);
     let endpoint = Endpoint::new(&url, &region, keys, Duration::from_secs(args.timeout))
         .with_retries(args.retries);
     stop_on_ctrl_c(stop);
@@ -536,13 +518,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     println!("{}", fake.uri());
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime
-        .block_on(tokio::signal::ctrl_c())
-        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    wait_for_ctrl_c()?;
     eprintln!(
         "ecr-conformance: stopping after {} requests",
         fake.responder().requests_handled()
@@ -588,11 +564,11 @@ fn main() -> ExitCode {
         Command::Rules { json } => done_exit(print_rules(json)),
         Command::Serve(args) => done_exit(serve(&args)),
         Command::Call { args } => {
-            let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+            let environment = AwsEnvironment::read();
             let settings = CallSettings {
-                endpoint: env("AWS_ENDPOINT_URL_ECR").or_else(|| env("AWS_ENDPOINT_URL")),
-                region: env_region(),
-                keys: Keys::from_env(),
+                endpoint: environment.endpoint_url,
+                region: environment.region,
+                keys: environment.keys,
                 timeout: None,
             };
             let out = call(&args, &settings);

@@ -4,9 +4,11 @@
 //! recording being replayed).
 
 mod endpoint;
+mod environment;
 pub mod sigv4;
 
 pub use endpoint::{Endpoint, MAX_ANSWER_BYTES};
+pub use environment::AwsEnvironment;
 pub use sigv4::Keys;
 
 use crate::model::Request;

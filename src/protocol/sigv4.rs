@@ -54,10 +54,7 @@ impl std::fmt::Debug for Keys {
     }
 }
 
-/// The standard environment variable `name`, when set and not empty.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
+use super::environment::var as env;
 
 impl Keys {
     /// This key pair, without a session token.

@@ -500,3 +500,47 @@ impl Report {
             .unwrap_or_else(|e| format!("<!-- the JUnit report could not be written: {e} -->\n"))
     }
 }
+
+/// Where a run's reports go; each is written only when its path is given.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFiles {
+    /// The full report as JSON.
+    pub json: Option<std::path::PathBuf>,
+    /// JUnit XML.
+    pub junit: Option<std::path::PathBuf>,
+    /// The self-contained HTML report.
+    pub html: Option<std::path::PathBuf>,
+    /// The Markdown summary.
+    pub markdown: Option<std::path::PathBuf>,
+    /// The inferred profile, as a profile file.
+    pub profile: Option<std::path::PathBuf>,
+}
+
+impl Report {
+    /// Writes the reports `files` asks for; the error names the file that could not be
+    /// written.
+    pub fn write_files(&self, files: &ReportFiles) -> Result<(), String> {
+        let write = |path: &std::path::Path, text: String| {
+            std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+        };
+        if let Some(path) = &files.json {
+            let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+            write(path, text + "\n")?;
+        }
+        if let Some(path) = &files.junit {
+            write(path, self.junit())?;
+        }
+        if let Some(path) = &files.html {
+            write(path, self.html())?;
+        }
+        if let Some(path) = &files.markdown {
+            write(path, self.markdown())?;
+        }
+        if let Some(path) = &files.profile {
+            let text =
+                serde_json::to_string_pretty(&self.inferred_profile).map_err(|e| e.to_string())?;
+            write(path, text + "\n")?;
+        }
+        Ok(())
+    }
+}
