@@ -300,9 +300,9 @@ pub fn streamed_and_whole_agree_on(body: &[u8], frames: &[bytes::Bytes]) -> Stre
     let whole = wire::decode_http("POST", "/", ct, Some(&target), body);
     let mut ingest = wire::stream::PartIngest::new(true);
     for frame in frames {
-        ingest.push(frame.clone(), &mut |id| streamed_registry.speculate(id));
+        ingest.push(frame, &mut |id| streamed_registry.speculate(id));
     }
-    let (streamed, path) = match ingest.finish() {
+    let (streamed, path) = match ingest.finish(bytes::Bytes::copy_from_slice(body)) {
         wire::stream::Ingested::Decoded(r) => {
             let r = *r;
             let speculated = matches!(&r, Request::UploadLayerPart(p)

@@ -7,6 +7,7 @@
 //! mounts on a wiremock `MockServer` through [`Responder`], which implements
 //! `wiremock::Respond`.
 
+mod buffer;
 mod builder;
 mod fault;
 mod log;

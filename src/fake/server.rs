@@ -47,6 +47,7 @@ async fn answer(
     responder: Responder,
     limits: Arc<Limits>,
     budget: Arc<Semaphore>,
+    pool: Arc<super::buffer::Pool>,
 ) -> HttpAnswer {
     let arrived = Instant::now();
     let (parts, body) = req.into_parts();
@@ -77,14 +78,17 @@ async fn answer(
         limits.body_timeout,
         read_body(
             Limited::new(body, limits.max_body),
+            declared,
+            &pool,
             &mut ingest,
             &responder,
             limits.body_idle_timeout,
         ),
     )
     .await;
-    match collected {
-        Ok(Ok(())) => {}
+    let body = match collected {
+        Ok(Ok(Body::Mapped(map, len))) => super::buffer::freeze(map, len, &pool),
+        Ok(Ok(Body::Heap(v))) => Bytes::from(v),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return responder.refuse(
                 413,
@@ -119,7 +123,7 @@ async fn answer(
                 ),
             );
         }
-    }
+    };
     let on_panic = responder.clone();
     let handled = tokio::task::spawn_blocking(move || {
         let headers: Vec<(&str, &str)> = parts
@@ -127,7 +131,7 @@ async fn answer(
             .iter()
             .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
             .collect();
-        let (body, decoded) = match ingest.finish() {
+        let (body, decoded) = match ingest.finish(body) {
             Ingested::Decoded(request) => (Bytes::new(), Some(*request)),
             Ingested::Whole(body) => (body, None),
         };
@@ -153,22 +157,52 @@ async fn answer(
     }
 }
 
-/// Reads a body frame by frame into `ingest` (which decodes and hashes a layer part as it
-/// comes, asking the responder for the upload's running hash). Each frame must come within
-/// `idle`.
+/// A request body as kept: on the heap, or (when large and declared) in a mapping of its
+/// own that goes back to the system when the request is done.
+enum Body {
+    Heap(Vec<u8>),
+    Mapped(memmap2::MmapMut, usize),
+}
+
+/// Reads a body frame by frame: each frame goes to `ingest` (which decodes and hashes a
+/// layer part as it comes, asking the responder for the upload's running hash) and is
+/// copied into one buffer sized up front, so hyper's read buffers are free again at once
+/// and the body's memory is returned whole when the request ends. Each frame must come
+/// within `idle`.
 async fn read_body(
     mut body: Limited<Incoming>,
+    declared: Option<usize>,
+    pool: &super::buffer::Pool,
     ingest: &mut PartIngest,
     responder: &Responder,
     idle: Duration,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<Body, Box<dyn std::error::Error + Send + Sync>> {
+    let mapped = declared
+        .filter(|n| *n >= super::buffer::MAPPED_BODY_BYTES)
+        .and_then(|n| pool.take(n));
+    let mut out = match mapped {
+        Some(m) => Body::Mapped(m, 0),
+        None => Body::Heap(Vec::with_capacity(declared.unwrap_or(64 * KIB))),
+    };
     while let Some(frame) = tokio::time::timeout(idle, body.frame()).await? {
         let Ok(data) = frame?.into_data() else {
             continue;
         };
-        ingest.push(data, &mut |id| responder.speculate(id));
+        ingest.push(&data, &mut |id| responder.speculate(id));
+        match &mut out {
+            Body::Heap(v) => v.extend_from_slice(&data),
+            Body::Mapped(m, len) => {
+                // hyper holds a body to its Content-Length; more is a protocol error.
+                let end = *len + data.len();
+                let Some(room) = m.get_mut(*len..end) else {
+                    return Err("the body is longer than its Content-Length".into());
+                };
+                room.copy_from_slice(&data);
+                *len = end;
+            }
+        }
     }
-    Ok(())
+    Ok(out)
 }
 
 fn to_hyper(answer: HttpAnswer) -> hyper::Response<Full<Bytes>> {
@@ -192,6 +226,16 @@ pub(crate) async fn serve(
         u32::try_from(limits.memory_budget.div_ceil(KIB)).unwrap_or(u32::MAX) as usize,
     ));
     let limits = Arc::new(limits);
+    let pool = Arc::new(super::buffer::Pool::default());
+    let trimmed = Arc::downgrade(&pool);
+    tokio::spawn(async move {
+        // Idle body mappings go back to the system; the task ends with the server.
+        while let Some(pool) = trimmed.upgrade() {
+            pool.trim();
+            drop(pool);
+            tokio::time::sleep(super::buffer::IDLE).await;
+        }
+    });
     loop {
         let (stream, peer): (_, SocketAddr) = tokio::select! {
             biased;
@@ -203,15 +247,24 @@ pub(crate) async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let (responder, limits, budget) = (responder.clone(), limits.clone(), budget.clone());
+        let (responder, limits, budget, pool) = (
+            responder.clone(),
+            limits.clone(),
+            budget.clone(),
+            pool.clone(),
+        );
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
-                let (responder, limits, budget) =
-                    (responder.clone(), limits.clone(), budget.clone());
+                let (responder, limits, budget, pool) = (
+                    responder.clone(),
+                    limits.clone(),
+                    budget.clone(),
+                    pool.clone(),
+                );
                 async move {
                     let log = limits.log;
-                    let a = answer(req, responder, limits, budget).await;
+                    let a = answer(req, responder, limits, budget, pool).await;
                     if log {
                         let op = a.operation.map_or("-", |o| o.name());
                         eprintln!("{peer} {op} {} {}", a.status, a.error_name().unwrap_or("-"));

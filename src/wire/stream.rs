@@ -7,7 +7,7 @@
 //! the model) and feeds the string's text through the one-pass base64 [`Decoder`] into it.
 //! Everything but the blob's text is kept as a *skeleton* (the body with `""` for the
 //! blob), which serde decodes as usual at the end; the blob then becomes a [`PartBlob`]
-//! whose bytes are read from the frames again only if they are needed (the upload moved on,
+//! whose bytes are read from the body again only if they are needed (the upload moved on,
 //! or no upload was known when the blob began).
 //!
 //! The answer is exactly what [`super::decode_http`] gives for the whole body. The fast
@@ -220,7 +220,6 @@ struct Scan {
 
 /// An `UploadLayerPart` body being received. See the module documentation.
 pub struct PartIngest {
-    frames: Vec<Bytes>,
     seen: usize,
     scan: Option<Scan>,
 }
@@ -237,7 +236,6 @@ pub enum Ingested {
 impl std::fmt::Debug for PartIngest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PartIngest")
-            .field("frames", &self.frames.len())
             .field("seen", &self.seen)
             .field("streaming", &self.scan.is_some())
             .finish()
@@ -249,11 +247,10 @@ fn is_ws(b: u8) -> bool {
 }
 
 impl PartIngest {
-    /// A body about to arrive. With `streaming` false the frames are only kept (for a
+    /// A body about to arrive. With `streaming` false the frames are only counted (for a
     /// request the fast path does not serve).
     pub fn new(streaming: bool) -> Self {
         PartIngest {
-            frames: Vec::new(),
             seen: 0,
             scan: streaming.then(|| Scan {
                 state: State::Start,
@@ -283,46 +280,34 @@ impl PartIngest {
         self.scan.is_some()
     }
 
-    /// Takes the next frame. `speculate` is asked, when the blob starts after an `uploadId`,
-    /// for that upload's running hash.
+    /// Takes the next frame (the caller keeps the body: see [`PartIngest::finish`]).
+    /// `speculate` is asked, when the blob starts after an `uploadId`, for that upload's
+    /// running hash.
     pub fn push(
         &mut self,
-        frame: Bytes,
+        frame: &Bytes,
         speculate: &mut dyn FnMut(&str) -> Option<SpeculativeHash>,
     ) {
         let base = self.seen;
         self.seen += frame.len();
         if let Some(scan) = &mut self.scan
-            && scan.feed(&frame, base, speculate).is_err()
+            && scan.feed(frame, base, speculate).is_err()
         {
             self.scan = None;
         }
-        if !frame.is_empty() {
-            self.frames.push(frame);
-        }
     }
 
-    /// The body has ended: the request decoded on the way, or the whole body.
-    pub fn finish(self) -> Ingested {
-        let PartIngest { frames, scan, .. } = self;
-        match scan.and_then(|s| s.finish(&frames)) {
+    /// The body has ended; `body` is all of it (the frames pushed, in order, as the caller
+    /// kept them). Gives the request decoded on the way, or the body for the whole-body
+    /// decoder. A blob decoded on the way stays a slice of `body`, read again only if the
+    /// model needs its bytes.
+    pub fn finish(self, body: Bytes) -> Ingested {
+        if body.len() != self.seen {
+            return Ingested::Whole(body);
+        }
+        match self.scan.and_then(|s| s.finish(&body)) {
             Some(request) => Ingested::Decoded(Box::new(request)),
-            None => Ingested::Whole(concat(&frames)),
-        }
-    }
-}
-
-/// The frames as one buffer (no copy when there is one frame).
-fn concat(frames: &[Bytes]) -> Bytes {
-    match frames {
-        [] => Bytes::new(),
-        [one] => one.clone(),
-        many => {
-            let mut out = Vec::with_capacity(many.iter().map(Bytes::len).sum());
-            for f in many {
-                out.extend_from_slice(f);
-            }
-            out.into()
+            None => Ingested::Whole(body),
         }
     }
 }
@@ -527,7 +512,7 @@ impl Scan {
     }
 
     /// The request, when the fast path provably agrees with the whole-body decoder.
-    fn finish(self, frames: &[Bytes]) -> Option<Request> {
+    fn finish(self, body: &Bytes) -> Option<Request> {
         if self.state != State::End {
             return None;
         }
@@ -542,7 +527,10 @@ impl Scan {
             return None;
         }
         let decoded = span.outcome.wait()?;
-        let source = FramedText::new(frames, span.start, span.end, decoded.len);
+        let source = BlobText {
+            text: body.slice(span.start..span.end),
+            len: decoded.len,
+        };
         let mut blob = PartBlob::from_source(Arc::new(source), decoded.padded);
         if let Some(hash) = decoded.hash {
             blob = blob.with_speculation(hash);
@@ -552,42 +540,23 @@ impl Scan {
     }
 }
 
-/// A blob's base64 text as it lies in a body's frames, checked to decode to `len` bytes:
-/// read (decoded a piece at a time) only when the model needs the bytes again.
-struct FramedText {
-    frames: Vec<Bytes>,
+/// A blob's base64 text as it lies in the body, checked to decode to `len` bytes: read
+/// (decoded a piece at a time) only when the model needs the bytes again.
+struct BlobText {
+    text: Bytes,
     len: usize,
 }
 
-impl FramedText {
-    fn new(frames: &[Bytes], start: usize, end: usize, len: usize) -> Self {
-        let mut kept = Vec::new();
-        let mut offset = 0;
-        for f in frames {
-            let (from, to) = (offset, offset + f.len());
-            offset = to;
-            let (a, b) = (start.max(from), end.min(to));
-            if a < b {
-                kept.push(f.slice(a - from..b - from));
-            }
-        }
-        FramedText { frames: kept, len }
-    }
-}
-
-impl PartSource for FramedText {
+impl PartSource for BlobText {
     fn len(&self) -> usize {
         self.len
     }
 
     fn for_each_chunk(&self, f: &mut dyn FnMut(&[u8])) {
         let mut decoder = Decoder::new();
-        for text in &self.frames {
-            // Checked as it arrived: it decodes.
-            if decoder.push(text, f).is_err() {
-                return;
-            }
+        // Checked as it arrived: it decodes.
+        if decoder.push(&self.text, f).is_ok() {
+            let _ = decoder.finish(f);
         }
-        let _ = decoder.finish(f);
     }
 }

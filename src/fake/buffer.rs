@@ -1,0 +1,86 @@
+//! Large request bodies in anonymous memory mappings, so that their memory goes back to the
+//! system whatever the global allocator keeps. Mappings are reused while a client pushes
+//! part after part (a fresh mapping costs a page fault per 4 KiB, which on 20 MiB parts is
+//! as much as hashing them), and unmapped once they have been idle for [`IDLE`].
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use memmap2::MmapMut;
+
+/// Bodies of this many bytes or more get a mapping: a fake that takes 20 MiB parts from 32
+/// clients would otherwise keep the allocator's high-water mark.
+pub(crate) const MAPPED_BODY_BYTES: usize = 1024 * 1024;
+
+/// How long an unused mapping is kept for the next body.
+pub(crate) const IDLE: Duration = Duration::from_millis(500);
+
+/// Mappings kept for reuse at most.
+const KEPT: usize = 2;
+
+/// Mappings free for the next large body.
+#[derive(Debug, Default)]
+pub(crate) struct Pool {
+    free: Mutex<Vec<(MmapMut, Instant)>>,
+}
+
+impl Pool {
+    /// A writable buffer of at least `len` bytes: a kept mapping that is large enough, or a
+    /// new one; `None` when the system refuses the mapping (callers fall back to the heap).
+    pub(crate) fn take(&self, len: usize) -> Option<MmapMut> {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = free.iter().position(|(m, _)| m.len() >= len) {
+            return Some(free.swap_remove(i).0);
+        }
+        drop(free);
+        memmap2::MmapOptions::new().len(len.max(1)).map_anon().ok()
+    }
+
+    /// Takes a mapping back for reuse.
+    fn give(&self, map: MmapMut) {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        if free.len() < KEPT {
+            free.push((map, Instant::now()));
+        }
+    }
+
+    /// Unmaps what has been idle for [`IDLE`]; returns how many mappings are still kept.
+    pub(crate) fn trim(&self) -> usize {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        free.retain(|(_, since)| since.elapsed() < IDLE);
+        free.len()
+    }
+}
+
+/// A filled mapping lent out as [`Bytes`]; it goes back to the pool when the last slice of
+/// it is dropped.
+struct Lent {
+    map: Option<MmapMut>,
+    len: usize,
+    pool: Arc<Pool>,
+}
+
+impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+        self.map.as_ref().map_or(&[], |m| &m[..self.len])
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let Some(map) = self.map.take() {
+            self.pool.give(map);
+        }
+    }
+}
+
+/// The first `len` bytes of `map` as [`Bytes`]; the mapping returns to `pool` afterwards.
+pub(crate) fn freeze(map: MmapMut, len: usize, pool: &Arc<Pool>) -> Bytes {
+    let len = len.min(map.len());
+    Bytes::from_owner(Lent {
+        map: Some(map),
+        len,
+        pool: pool.clone(),
+    })
+}
