@@ -259,7 +259,7 @@ pub fn cut_frames(body: &[u8], sizes: &[usize]) -> Vec<bytes::Bytes> {
     frames
 }
 
-/// How a body went through [`streamed_agrees_with_whole`].
+/// How a body went through [`streamed_and_whole_agree_on`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamPath {
     /// Decoded as it arrived, the upload's hash carried over the blob on the way.

@@ -265,21 +265,6 @@ impl PartIngest {
         }
     }
 
-    /// Bytes received so far.
-    pub fn len(&self) -> usize {
-        self.seen
-    }
-
-    /// Whether nothing has been received.
-    pub fn is_empty(&self) -> bool {
-        self.seen == 0
-    }
-
-    /// Whether the body is still read on the fast path.
-    pub fn is_streaming(&self) -> bool {
-        self.scan.is_some()
-    }
-
     /// Takes the next frame (the caller keeps the body: see [`PartIngest::finish`]).
     /// `speculate` is asked, when the blob starts after an `uploadId`, for that upload's
     /// running hash.
