@@ -59,7 +59,8 @@ async fn answer(
             &format!("The request body is over {} bytes", limits.max_body),
         );
     }
-    // Reserve room for the body, and for one copy of it should it be decoded whole.
+    // Reserve room for the body, and for what decoding holds beside it: hyper's frames
+    // waiting for the hashing thread, or a blob decoded whole on the fallback path.
     let reserve = declared.unwrap_or(limits.max_body).saturating_mul(2);
     let permits = u32::try_from(reserve.div_ceil(KIB)).unwrap_or(u32::MAX);
     let Ok(_permit) = budget.acquire_many(permits).await else {

@@ -92,11 +92,6 @@ impl PartBlob {
         self.len() == 0
     }
 
-    /// Whether the bytes are held in memory (not read from a source when needed).
-    pub fn is_in_memory(&self) -> bool {
-        matches!(self.data, BlobData::Bytes(_))
-    }
-
     /// The bytes (read whole now, when the blob has a source).
     pub fn bytes(&self) -> Bytes {
         match &self.data {

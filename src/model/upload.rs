@@ -34,11 +34,6 @@ impl SpeculativeHash {
         self.hasher.update(bytes);
         self.bytes += bytes.len() as u64;
     }
-
-    /// Bytes hashed so far.
-    pub fn bytes(&self) -> u64 {
-        self.bytes
-    }
 }
 
 impl std::fmt::Debug for SpeculativeHash {

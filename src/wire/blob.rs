@@ -67,20 +67,14 @@ fn refusal(text: &[u8]) -> BlobError {
 /// and decodes (SIMD); the last quantum's padding and unused bits are judged apart.
 pub fn decode(text: &str) -> Result<Blob, BlobError> {
     let text = text.as_bytes();
-    let split = before_last_quantum(text.len());
-    let (body, tail) = text.split_at(split);
-    let mut out = vec![0u8; body.len() / 4 * 3 + 3];
-    let n = base64_simd::STANDARD_NO_PAD
-        .decode(
-            body,
-            base64_simd::Out::from_slice(&mut out[..body.len() / 4 * 3]),
-        )
-        .map(|d| d.len())
+    let (body, tail) = text.split_at(before_last_quantum(text.len()));
+    let mut out = Vec::with_capacity(body.len() / 4 * 3 + 3);
+    base64_simd::STANDARD_NO_PAD
+        .decode_append(body, &mut out)
         .map_err(|_| refusal(text))?;
     let mut last = [0u8; 3];
     let m = decode_last_quantum(tail, text.len(), &mut last).ok_or_else(|| refusal(text))?;
-    out[n..n + m].copy_from_slice(&last[..m]);
-    out.truncate(n + m);
+    out.extend_from_slice(&last[..m]);
     Ok(Blob::with_padding(out, text.len().is_multiple_of(4)))
 }
 

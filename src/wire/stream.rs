@@ -97,24 +97,21 @@ struct Decoded {
     hash: Option<SpeculativeHash>,
 }
 
+/// Where decoded bytes go: into the speculative hash, or nowhere (the text is only checked).
+fn into_hash(hash: &mut Option<SpeculativeHash>) -> impl FnMut(&[u8]) + '_ {
+    move |bytes| {
+        if let Some(h) = hash {
+            h.update(bytes);
+        }
+    }
+}
+
 fn decode_piece(decoder: &mut Decoder, hash: &mut Option<SpeculativeHash>, text: &[u8]) -> bool {
-    decoder
-        .push(text, &mut |b| {
-            if let Some(h) = hash {
-                h.update(b);
-            }
-        })
-        .is_ok()
+    decoder.push(text, &mut into_hash(hash)).is_ok()
 }
 
 fn decode_end(decoder: Decoder, mut hash: Option<SpeculativeHash>) -> Option<Decoded> {
-    let (len, padded) = decoder
-        .finish(&mut |b| {
-            if let Some(h) = &mut hash {
-                h.update(b);
-            }
-        })
-        .ok()?;
+    let (len, padded) = decoder.finish(&mut into_hash(&mut hash)).ok()?;
     Some(Decoded { len, padded, hash })
 }
 
