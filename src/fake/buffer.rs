@@ -16,6 +16,9 @@ pub(crate) const MAPPED_BODY_BYTES: usize = 1024 * 1024;
 /// How long an unused mapping is kept for the next body.
 pub(crate) const IDLE: Duration = Duration::from_millis(500);
 
+/// Mapping sizes are multiples of this.
+const ROUND: usize = 1024 * 1024;
+
 /// Mappings kept for reuse at most.
 const KEPT: usize = 2;
 
@@ -34,7 +37,10 @@ impl Pool {
             return Some(free.swap_remove(i).0);
         }
         drop(free);
-        memmap2::MmapOptions::new().len(len.max(1)).map_anon().ok()
+        // Rounded up, so that the next part (whose body is a few bytes longer when its
+        // offsets gain a digit) fits the same mapping.
+        let rounded = len.max(1).div_ceil(ROUND) * ROUND;
+        memmap2::MmapOptions::new().len(rounded).map_anon().ok()
     }
 
     /// Takes a mapping back for reuse.
@@ -83,4 +89,36 @@ pub(crate) fn freeze(map: MmapMut, len: usize, pool: &Arc<Pool>) -> Bytes {
         len,
         pool: pool.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_parts_slightly_longer_body_reuses_the_mapping_of_the_last() {
+        let pool = Arc::new(Pool::default());
+        let len = 20 * 1024 * 1024 * 4 / 3 + 150;
+        let map = pool.take(len).expect("a mapping");
+        let first = map.as_ptr();
+        drop(freeze(map, len, &pool)); // the request is done: back to the pool
+        // The next part's offsets have one more digit.
+        let again = pool.take(len + 2).expect("a mapping");
+        assert_eq!(
+            again.as_ptr(),
+            first,
+            "a fresh mapping faults in every page again"
+        );
+        assert!(pool.take(len + ROUND).is_some_and(|m| m.as_ptr() != first));
+    }
+
+    #[test]
+    fn idle_mappings_are_unmapped() {
+        let pool = Arc::new(Pool::default());
+        let map = pool.take(MAPPED_BODY_BYTES).expect("a mapping");
+        drop(freeze(map, 10, &pool));
+        assert_eq!(pool.trim(), 1, "kept while fresh");
+        std::thread::sleep(IDLE + Duration::from_millis(50));
+        assert_eq!(pool.trim(), 0);
+    }
 }
