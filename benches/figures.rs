@@ -334,16 +334,36 @@ fn runner() {
         prefix: "bench".into(),
         ..RunConfig::new(Profile::ecr())
     };
-    let t = Instant::now();
-    let report = runner::run(&endpoint, "bench", &config).expect("run");
-    let all = t.elapsed().as_secs_f64();
     let only = RunConfig {
         filter: Some(regex::Regex::new("^generated$").expect("regex")),
-        ..config
+        ..config.clone()
     };
     let t = Instant::now();
     runner::run(&endpoint, "bench", &only).expect("run");
     let generated = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let report = runner::run(&endpoint, "bench", &config).expect("run");
+    let all = t.elapsed().as_secs_f64();
+    let catalog = RunConfig {
+        cases: 0,
+        ..RunConfig::new(Profile::ecr())
+    };
+    let t = Instant::now();
+    runner::run(&endpoint, "bench", &catalog).expect("run");
+    let scenarios = t.elapsed().as_secs_f64();
+    // The baseline: hashing the catalog's blob bytes once, here and now.
+    let blob_bytes = catalog_blob_bytes();
+    let block = fill(MIB, 1);
+    let t = Instant::now();
+    let mut left = blob_bytes;
+    let mut h = Sha256::new();
+    while left > 0 {
+        let n = left.min(MIB);
+        h.update(&block[..n]);
+        left -= n;
+    }
+    std::hint::black_box(h.finalize());
+    let hash_once = t.elapsed().as_secs_f64();
     println!(
         "runner     default run (11 scenarios + 256 cases) {all:.1} s (goal < 60 s), {}; generated alone {:.0} cases/s",
         if report.passed() {
@@ -353,6 +373,32 @@ fn runner() {
         },
         256.0 / generated
     );
+    println!(
+        "catalog    11 scenarios alone {scenarios:.2} s, {:.0} MiB of blobs: {:.1}x the time to SHA-256 them once ({hash_once:.3} s)",
+        blob_bytes as f64 / MIB as f64,
+        scenarios / hash_once
+    );
+}
+
+/// The bytes of every `$blob` in the catalog.
+fn catalog_blob_bytes() -> usize {
+    fn walk(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(m) => match m.get("$blob") {
+                Some(spec) => spec["length"].as_u64().unwrap_or(0) as usize,
+                None => m.values().map(walk).sum(),
+            },
+            serde_json::Value::Array(items) => items.iter().map(walk).sum(),
+            _ => 0,
+        }
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios");
+    std::fs::read_dir(dir)
+        .expect("the catalog")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .filter_map(|text| serde_json::from_str(&text).ok())
+        .map(|v: serde_json::Value| walk(&v))
+        .sum()
 }
 
 fn main() {

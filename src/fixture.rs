@@ -45,33 +45,94 @@ pub fn expand_blobs(value: &mut Value) -> Result<(), FixtureError> {
     expand_blobs_once(value, &mut BlobTexts::default())
 }
 
-/// Base64 texts of `$blob`s already expanded, by length and seed: a request built for the
-/// model and again for the target fills and encodes each blob once.
+/// `$blob`s already made, by length and seed: a request built for the model and again for
+/// the target fills, encodes and summarizes each blob once.
 #[derive(Debug, Default)]
-pub struct BlobTexts(std::collections::HashMap<(u64, u64), String>);
+pub struct BlobTexts(std::collections::HashMap<(u64, u64), KnownBlob>);
+
+/// A `$blob` made: its base64 text, and how a report shows it ([`blob_summary`]).
+#[derive(Debug)]
+struct KnownBlob {
+    text: String,
+    summary: Value,
+}
+
+impl BlobTexts {
+    /// The text of `fill(length, seed)`, made on first use.
+    fn text(&mut self, length: u64, seed: u64) -> &str {
+        let known = self.0.entry((length, seed)).or_insert_with(|| {
+            let bytes = fill(length as usize, seed);
+            let text = wire::blob::encode(&bytes);
+            // What `blob_summary` gives, without filling again to find the seed.
+            let summary = summary_with(&bytes, true, &text, (bytes.len() >= 8).then_some(seed | 1));
+            KnownBlob { text, summary }
+        });
+        &known.text
+    }
+
+    /// The report summary of a blob whose text is `text`, if it is one of these.
+    pub fn summary_of(&self, text: &str) -> Option<&Value> {
+        self.0
+            .values()
+            .find(|k| k.text.len() == text.len() && k.text == text)
+            .map(|k| &k.summary)
+    }
+}
+
+/// Blobs up to this many bytes that no seed describes are kept whole in reports, so that
+/// a recording can be replayed.
+pub const KEPT_BLOB_BYTES: usize = 4096;
+
+/// How a report shows a blob of `bytes` (decoded from `text`): `{length, sha256}` plus what
+/// rebuilds it: the [`fill`] seed (and `unpadded` when its text was), else the text itself
+/// when short.
+pub fn blob_summary(bytes: &[u8], padded: bool, text: &str) -> Value {
+    summary_with(bytes, padded, text, crate::strategy::fill_seed(bytes))
+}
+
+/// [`blob_summary`] with the seed that made `bytes`, if one did.
+fn summary_with(bytes: &[u8], padded: bool, text: &str, seed: Option<u64>) -> Value {
+    let mut s = serde_json::json!({
+        "length": bytes.len(),
+        "sha256": crate::model::digest::digest_of(bytes),
+    });
+    if let Some(seed) = seed {
+        s["seed"] = seed.into();
+        if !padded {
+            s["unpadded"] = true.into();
+        }
+    } else if text.len() <= KEPT_BLOB_BYTES * 4 / 3 + 4 {
+        s["base64"] = text.to_owned().into();
+    }
+    s
+}
+
+/// The `(length, seed)` of a `$blob` description, checked.
+fn blob_spec(map: &serde_json::Map<String, Value>) -> Result<Option<(u64, u64)>, FixtureError> {
+    let Some(spec) = map.get("$blob") else {
+        return Ok(None);
+    };
+    if map.len() != 1 {
+        return Err(FixtureError(
+            "a $blob object must have no other keys".into(),
+        ));
+    }
+    let length = spec.get("length").and_then(Value::as_u64);
+    let seed = spec.get("seed").and_then(Value::as_u64).unwrap_or(0);
+    let Some(length) = length.filter(|l| *l <= MAX_BLOB_LENGTH) else {
+        return Err(FixtureError(format!(
+            "$blob needs a length of at most {MAX_BLOB_LENGTH}: {spec}"
+        )));
+    };
+    Ok(Some((length, seed)))
+}
 
 /// [`expand_blobs`], taking texts from (and adding them to) `texts`.
 pub fn expand_blobs_once(value: &mut Value, texts: &mut BlobTexts) -> Result<(), FixtureError> {
     match value {
         Value::Object(map) => {
-            if let Some(spec) = map.get("$blob") {
-                if map.len() != 1 {
-                    return Err(FixtureError(
-                        "a $blob object must have no other keys".into(),
-                    ));
-                }
-                let length = spec.get("length").and_then(Value::as_u64);
-                let seed = spec.get("seed").and_then(Value::as_u64).unwrap_or(0);
-                let Some(length) = length.filter(|l| *l <= MAX_BLOB_LENGTH) else {
-                    return Err(FixtureError(format!(
-                        "$blob needs a length of at most {MAX_BLOB_LENGTH}: {spec}"
-                    )));
-                };
-                let text = texts
-                    .0
-                    .entry((length, seed))
-                    .or_insert_with(|| wire::blob::encode(&fill(length as usize, seed)));
-                *value = Value::String(text.clone());
+            if let Some((length, seed)) = blob_spec(map)? {
+                *value = Value::String(texts.text(length, seed).to_owned());
                 return Ok(());
             }
             map.values_mut()
@@ -89,10 +150,74 @@ pub fn body_bytes(value: Value) -> Result<Vec<u8>, FixtureError> {
     body_bytes_once(value, &mut BlobTexts::default())
 }
 
-/// [`body_bytes`], with blob texts from (and added to) `texts`.
-pub fn body_bytes_once(mut value: Value, texts: &mut BlobTexts) -> Result<Vec<u8>, FixtureError> {
-    expand_blobs_once(&mut value, texts)?;
-    serde_json::to_vec(&value).map_err(|e| FixtureError(e.to_string()))
+/// [`body_bytes`], with blob texts from (and added to) `texts`. The bytes are what
+/// `serde_json::to_vec` gives for the expanded value; each blob's text is copied in once,
+/// without the escaping pass (base64 has nothing to escape).
+pub fn body_bytes_once(value: Value, texts: &mut BlobTexts) -> Result<Vec<u8>, FixtureError> {
+    let mut size = 0;
+    make_blobs(&value, texts, &mut size)?;
+    let mut out = Vec::with_capacity(size + 1024);
+    write_json(&value, texts, &mut out)?;
+    Ok(out)
+}
+
+/// Makes the texts of the `$blob`s in `value`, adding their lengths to `size`.
+fn make_blobs(value: &Value, texts: &mut BlobTexts, size: &mut usize) -> Result<(), FixtureError> {
+    match value {
+        Value::Object(map) => {
+            if let Some((length, seed)) = blob_spec(map)? {
+                *size += texts.text(length, seed).len() + 2;
+                return Ok(());
+            }
+            map.values().try_for_each(|v| make_blobs(v, texts, size))
+        }
+        Value::Array(items) => items.iter().try_for_each(|v| make_blobs(v, texts, size)),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `value` as compact JSON (as `serde_json::to_vec` does), each `$blob` as its text.
+fn write_json(value: &Value, texts: &mut BlobTexts, out: &mut Vec<u8>) -> Result<(), FixtureError> {
+    match value {
+        Value::Object(map) => {
+            if let Some((length, seed)) = blob_spec(map)? {
+                out.push(b'"');
+                out.extend_from_slice(texts.text(length, seed).as_bytes());
+                out.push(b'"');
+                return Ok(());
+            }
+            out.push(b'{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_scalar(out, k)?;
+                out.push(b':');
+                write_json(v, texts, out)?;
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(v, texts, out)?;
+            }
+            out.push(b']');
+        }
+        scalar => write_scalar(out, scalar)?,
+    }
+    Ok(())
+}
+
+/// A key or scalar, written by `serde_json` itself.
+fn write_scalar<T: serde::Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    v: &T,
+) -> Result<(), FixtureError> {
+    serde_json::to_writer(out, v).map_err(|e| FixtureError(e.to_string()))
 }
 
 /// One wire case: `fixtures/wire/<operation>/<case>.request.json` and its neighbours.
@@ -189,11 +314,66 @@ pub fn wire_cases(fixtures_dir: &Path) -> Result<Vec<WireCase>, FixtureError> {
 mod tests {
     use super::*;
 
+    fn json_in_a_body(v: Value) -> Value {
+        serde_json::json!({"uploadId": "u", "layerPartBlob": v})
+    }
+
     #[test]
     fn blob_descriptions_expand_to_the_base64_of_their_fill() {
         let mut v = serde_json::json!({"a": [{"$blob": {"length": 5, "seed": 3}}]});
         expand_blobs(&mut v).expect("expands");
         assert_eq!(v["a"][0], Value::String(wire::blob::encode(&fill(5, 3))));
+    }
+
+    /// JSON values with `$blob` descriptions (short ones, so that many cases run) among
+    /// members and items whose keys and strings need escaping.
+    fn fixture_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+            (0u64..40, any::<u64>())
+                .prop_map(|(l, s)| serde_json::json!({"$blob": {"length": l, "seed": s}})),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map(".{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_bodies_are_byte_for_byte_what_serde_json_writes_for_the_expanded_value(
+            v in fixture_value()
+        ) {
+            let mut expanded = v.clone();
+            let mut texts = BlobTexts::default();
+            let expected = expand_blobs_once(&mut expanded, &mut texts)
+                .map(|()| serde_json::to_vec(&expanded).expect("JSON"));
+            // Made afresh, and again from texts already made.
+            proptest::prop_assert_eq!(&body_bytes(v.clone()), &expected);
+            proptest::prop_assert_eq!(&body_bytes_once(v, &mut texts), &expected);
+        }
+    }
+
+    #[test]
+    fn a_known_blob_has_the_summary_its_text_would_give() {
+        let mut texts = BlobTexts::default();
+        for (length, seed) in [(0, 0), (7, 1), (7, 6), (8, 2), (9, 0), (5000, 3), (5000, 4)] {
+            let text = texts.text(length, seed).to_owned();
+            let blob = wire::blob::decode(&text).expect("base64");
+            let summary = texts.summary_of(&text).expect("known").clone();
+            assert_eq!(summary, blob_summary(&blob.bytes(), blob.padded, &text));
+        }
+        assert!(texts.summary_of("AAAA").is_none());
     }
 
     #[test]
@@ -205,6 +385,7 @@ mod tests {
         ] {
             let mut v = bad.clone();
             assert!(expand_blobs(&mut v).is_err(), "{bad}");
+            assert!(body_bytes(json_in_a_body(bad.clone())).is_err(), "{bad}");
         }
     }
 }

@@ -208,7 +208,12 @@ fn replay_case(
             body,
         };
         session
-            .exchange(&wire(to_model), &wire(to_target), attribute)
+            .exchange(
+                &wire(to_model),
+                &wire(to_target),
+                attribute,
+                &crate::fixture::BlobTexts::default(),
+            )
             .map_err(|e| bad(name, i, e))?;
     }
     let log = session.finish(profile);

@@ -78,7 +78,7 @@ fn run_scenario(
         };
         let attribute = step.checks.as_deref().and_then(rules::rule).map(|r| r.id);
         let minted = session.minted().len();
-        if let Err(e) = session.exchange(&to_model, &to_target, attribute) {
+        if let Err(e) = session.exchange(&to_model, &to_target, attribute, &texts) {
             error = Some(format!("{NO_ANSWER}: {e}"));
             break;
         }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::compare::{Divergence, IdMap};
 use super::judge::{self, CaseLog, CaseState, Exchange, Judged, Verdict};
+use crate::fixture::{BlobTexts, KEPT_BLOB_BYTES, blob_summary};
 use crate::model::{Outcome, Profile, Registry, Request, RuleId, rule_for, rules_checked};
 use crate::protocol::{Observed, TransportError};
 pub(super) use crate::protocol::{Transport, WireRequest};
@@ -57,40 +58,58 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
-/// Blobs up to this many bytes that no seed describes are kept whole in reports, so that
-/// a recording can be replayed.
-pub(super) const KEPT_BLOB_BYTES: usize = 4096;
+/// Summarizes a body for a report: JSON with each blob as [`blob_summary`] gives it; a body
+/// that is not a JSON object, as its text. A blob whose text is one of `known` (the step's
+/// own `$blob`s) takes the summary made with it, so the body's blob is not copied, decoded
+/// or hashed again.
+pub(super) fn summarize_body(body: &[u8], known: &BlobTexts) -> Value {
+    // The members unparsed first: a multi-MiB blob stays a slice of the body.
+    if let Ok(members) = serde_json::from_slice::<
+        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+    >(body)
+    {
+        let mut v = serde_json::Map::new();
+        for (key, raw) in members {
+            let known_text = (key == "layerPartBlob")
+                .then(|| raw.get())
+                .and_then(|t| t.strip_prefix('"')?.strip_suffix('"'))
+                .filter(|t| !t.contains('\\'))
+                .and_then(|t| known.summary_of(t));
+            let value = match known_text {
+                Some(summary) => summary.clone(),
+                None => match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(Value::String(text)) if key == "layerPartBlob" => summarize_text(&text),
+                    Ok(other) => other,
+                    Err(_) => return summarize_whole(body),
+                },
+            };
+            v.insert(key, value);
+        }
+        return Value::Object(v);
+    }
+    summarize_whole(body)
+}
 
-/// Summarizes a body for a report: JSON with each blob as `{length, sha256}` plus what
-/// rebuilds it (the [`crate::strategy::fill`] seed, else its text when short); a body
-/// that is not a JSON object, as its text.
-pub(super) fn summarize_body(body: &[u8]) -> Value {
+/// A blob's text as a report shows it: decoded and summarized, or why it does not decode.
+fn summarize_text(text: &str) -> Value {
+    match wire::blob::decode(text) {
+        Ok(b) => blob_summary(&b.bytes(), b.padded, text),
+        Err(e) => {
+            let mut s = json!({"invalid": e.to_string(), "textLength": text.len()});
+            if text.len() <= KEPT_BLOB_BYTES * 4 / 3 + 4 {
+                s["text"] = text.to_owned().into();
+            }
+            s
+        }
+    }
+}
+
+/// [`summarize_body`] the plain way: the body parsed whole.
+fn summarize_whole(body: &[u8]) -> Value {
     match serde_json::from_slice::<Value>(body) {
         Ok(mut v) if v.is_object() => {
             if let Some(Value::String(text)) = v.get("layerPartBlob") {
-                let summary = match wire::blob::decode(text) {
-                    Ok(b) => {
-                        let bytes = b.bytes();
-                        let mut s = json!({"length": b.len(), "sha256": crate::model::digest::digest_of(&bytes)});
-                        if let Some(seed) = crate::strategy::fill_seed(&bytes) {
-                            s["seed"] = seed.into();
-                            if !b.padded {
-                                s["unpadded"] = true.into();
-                            }
-                        } else if text.len() <= KEPT_BLOB_BYTES * 4 / 3 + 4 {
-                            s["base64"] = text.clone().into();
-                        }
-                        s
-                    }
-                    Err(e) => {
-                        let mut s = json!({"invalid": e.to_string(), "textLength": text.len()});
-                        if text.len() <= KEPT_BLOB_BYTES * 4 / 3 + 4 {
-                            s["text"] = text.clone().into();
-                        }
-                        s
-                    }
-                };
-                v["layerPartBlob"] = summary;
+                v["layerPartBlob"] = summarize_text(text);
             }
             v
         }
@@ -176,11 +195,13 @@ impl<'a> Session<'a> {
     /// Sends `to_target` to the target and applies `to_model` to the model (the same
     /// request, with model ids), compares, and records the step. With `attribute`, the
     /// step's divergences count against that rule (a step that checks an earlier one).
+    /// `known` holds the `$blob`s the two bodies were made with, for the report.
     pub fn exchange(
         &mut self,
         to_model: &WireRequest,
         to_target: &WireRequest,
         attribute: Option<RuleId>,
+        known: &BlobTexts,
     ) -> Result<&StepRecord, TransportError> {
         let request = wire::decode_http(
             "POST",
@@ -189,7 +210,7 @@ impl<'a> Session<'a> {
             to_model.x_amz_target.as_deref(),
             &to_model.body,
         );
-        self.exchange_decoded(request, &to_model.body, to_target, attribute)
+        self.exchange_decoded(request, &to_model.body, to_target, attribute, known)
     }
 
     /// [`Session::exchange`] with the model's request already decoded.
@@ -199,6 +220,7 @@ impl<'a> Session<'a> {
         model_body: &[u8],
         to_target: &WireRequest,
         attribute: Option<RuleId>,
+        known: &BlobTexts,
     ) -> Result<&StepRecord, TransportError> {
         let sent = self.endpoint.send(
             to_target.x_amz_target.as_deref(),
@@ -219,7 +241,7 @@ impl<'a> Session<'a> {
                     checked: vec![rule],
                     x_amz_target: to_target.x_amz_target.clone(),
                     content_type: to_target.content_type.clone(),
-                    request: summarize_body(&to_target.body),
+                    request: summarize_body(&to_target.body, known),
                     expected: expected_json(&expected, &self.state.ids),
                     actual: json!({ "noAnswer": e.0 }),
                     divergences: vec![Divergence::new(
@@ -261,7 +283,7 @@ impl<'a> Session<'a> {
             checked,
             x_amz_target: to_target.x_amz_target.clone(),
             content_type: to_target.content_type.clone(),
-            request: summarize_body(&to_target.body),
+            request: summarize_body(&to_target.body, known),
             expected: expected_json(&judged.expected, &self.state.ids),
             actual: actual_json(&exchange.answer),
             divergences: judged.divergences.clone(),
@@ -281,7 +303,8 @@ impl<'a> Session<'a> {
     /// tested property), so the blob is encoded once, for the target only.
     pub fn exchange_request(&mut self, request: &Request) -> Result<&StepRecord, TransportError> {
         let to_target = WireRequest::of(&translate_ids(request, &self.state.ids));
-        self.exchange_decoded(request.clone(), &to_target.body, &to_target, None)
+        let none = BlobTexts::default();
+        self.exchange_decoded(request.clone(), &to_target.body, &to_target, None, &none)
     }
 
     /// Judges the whole case under `selected` (spec §8): sets every step's verdict, and
@@ -327,4 +350,52 @@ pub(super) fn translate_ids(request: &Request, ids: &IdMap) -> Request {
         *v = ids.target(v).to_owned();
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_from_known_blobs_equals_the_summary_of_the_body_parsed_whole() {
+        let mut known = BlobTexts::default();
+        let body = crate::fixture::body_bytes_once(
+            json!({"uploadId": "u", "layerPartBlob": {"$blob": {"length": 6000, "seed": 9}}}),
+            &mut known,
+        )
+        .expect("body");
+        let text = wire::blob::encode(&crate::strategy::fill(6000, 9));
+        let other = wire::blob::encode(&[1, 2, 3, 4]);
+        let escaped = text.replacen('/', "\\/", 1);
+        assert_ne!(escaped, text, "the fill has a '/' to escape");
+        let bodies: Vec<Vec<u8>> = vec![
+            body,
+            format!(r#"{{"layerPartBlob":"{other}","partFirstByte":0}}"#).into_bytes(),
+            format!(r#"{{"layerPartBlob":"{escaped}"}}"#).into_bytes(),
+            // Duplicates: the last one counts, both ways.
+            format!(r#"{{"layerPartBlob":"{text}","layerPartBlob":"{other}"}}"#).into_bytes(),
+            format!(r#"{{"layerPartBlob":"{other}","layerPartBlob":"{text}"}}"#).into_bytes(),
+            br#"{"layerPartBlob":"not base64!"}"#.to_vec(),
+            br#"{"layerPartBlob":12,"x":[1,{"y":null}]}"#.to_vec(),
+            format!(r#"{{"nested":{{"layerPartBlob":"{text}"}}}}"#).into_bytes(),
+            format!(r#"{{"layerPartBlob":"{text}""#).into_bytes(),
+            br#"["layerPartBlob"]"#.to_vec(),
+            vec![b'x'; 9000],
+            b"".to_vec(),
+        ];
+        for body in bodies {
+            let shown = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
+            assert_eq!(
+                summarize_body(&body, &known),
+                summarize_whole(&body),
+                "{shown}"
+            );
+        }
+        // The known summary is the one taken (a wrong one would show).
+        let body = format!(r#"{{"layerPartBlob":"{text}"}}"#);
+        assert_eq!(
+            summarize_body(body.as_bytes(), &known)["layerPartBlob"]["seed"],
+            json!(9)
+        );
+    }
 }

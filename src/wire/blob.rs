@@ -209,9 +209,9 @@ impl Decoder {
     }
 }
 
-/// Encodes bytes as standard padded base64.
+/// Encodes bytes as standard padded base64 (SIMD).
 pub fn encode(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
+    base64_simd::STANDARD.encode_to_string(bytes)
 }
 
 impl PartBlob {
@@ -219,9 +219,9 @@ impl PartBlob {
     pub fn to_base64(&self) -> String {
         let bytes = self.bytes();
         if self.padded {
-            STANDARD.encode(&bytes)
+            base64_simd::STANDARD.encode_to_string(&bytes)
         } else {
-            STANDARD_NO_PAD.encode(&bytes)
+            base64_simd::STANDARD_NO_PAD.encode_to_string(&bytes)
         }
     }
 }
@@ -278,6 +278,17 @@ mod tests {
             "aGk-", "a_k=", "aGk==", "a", "aGl=", "aG k=", "aGk=\n", "=aGk",
         ] {
             assert!(decode(text).is_err(), "{text:?} decoded");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn simd_encoding_is_the_reference_encoding_padded_and_unpadded(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)
+        ) {
+            proptest::prop_assert_eq!(encode(&bytes), STANDARD.encode(&bytes));
+            let unpadded = PartBlob::with_padding(bytes.clone(), false).to_base64();
+            proptest::prop_assert_eq!(unpadded, STANDARD_NO_PAD.encode(&bytes));
         }
     }
 }
