@@ -48,34 +48,49 @@ pub fn expand_blobs(value: &mut Value) -> Result<(), FixtureError> {
 /// `$blob`s already made, by length and seed: a request built for the model and again for
 /// the target fills, encodes and summarizes each blob once.
 #[derive(Debug, Default)]
-pub struct BlobTexts(std::collections::HashMap<(u64, u64), KnownBlob>);
+pub struct BlobTexts {
+    made: std::collections::HashMap<(u64, u64), KnownBlob>,
+    summarize: bool,
+}
 
 /// A `$blob` made: its base64 text, and how a report shows it ([`blob_summary`]).
 #[derive(Debug)]
 struct KnownBlob {
     text: String,
-    summary: Value,
+    summary: Option<Value>,
 }
 
 impl BlobTexts {
+    /// Texts that also keep each blob's report summary ([`BlobTexts::summary_of`]), made
+    /// while its bytes are at hand.
+    pub fn summarizing() -> Self {
+        BlobTexts {
+            made: Default::default(),
+            summarize: true,
+        }
+    }
+
     /// The text of `fill(length, seed)`, made on first use.
     fn text(&mut self, length: u64, seed: u64) -> &str {
-        let known = self.0.entry((length, seed)).or_insert_with(|| {
+        let summarize = self.summarize;
+        let known = self.made.entry((length, seed)).or_insert_with(|| {
             let bytes = fill(length as usize, seed);
             let text = wire::blob::encode(&bytes);
             // What `blob_summary` gives, without filling again to find the seed.
-            let summary = summary_with(&bytes, true, &text, (bytes.len() >= 8).then_some(seed | 1));
+            let summary = summarize
+                .then(|| summary_with(&bytes, true, &text, (bytes.len() >= 8).then_some(seed | 1)));
             KnownBlob { text, summary }
         });
         &known.text
     }
 
-    /// The report summary of a blob whose text is `text`, if it is one of these.
+    /// The report summary of a blob whose text is `text`, if it is one of these and they
+    /// are [`BlobTexts::summarizing`].
     pub fn summary_of(&self, text: &str) -> Option<&Value> {
-        self.0
+        self.made
             .values()
             .find(|k| k.text.len() == text.len() && k.text == text)
-            .map(|k| &k.summary)
+            .and_then(|k| k.summary.as_ref())
     }
 }
 
@@ -366,7 +381,7 @@ mod tests {
 
     #[test]
     fn a_known_blob_has_the_summary_its_text_would_give() {
-        let mut texts = BlobTexts::default();
+        let mut texts = BlobTexts::summarizing();
         for (length, seed) in [(0, 0), (7, 1), (7, 6), (8, 2), (9, 0), (5000, 3), (5000, 4)] {
             let text = texts.text(length, seed).to_owned();
             let blob = wire::blob::decode(&text).expect("base64");
@@ -374,6 +389,9 @@ mod tests {
             assert_eq!(summary, blob_summary(&blob.bytes(), blob.padded, &text));
         }
         assert!(texts.summary_of("AAAA").is_none());
+        let mut plain = BlobTexts::default();
+        let text = plain.text(100, 1).to_owned();
+        assert!(plain.summary_of(&text).is_none(), "made without its hash");
     }
 
     #[test]

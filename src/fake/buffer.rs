@@ -33,7 +33,12 @@ impl Pool {
     /// new one; `None` when the system refuses the mapping (callers fall back to the heap).
     pub(crate) fn take(&self, len: usize) -> Option<MmapMut> {
         let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(i) = free.iter().position(|(m, _)| m.len() >= len) {
+        let fits = free
+            .iter()
+            .enumerate()
+            .filter(|(_, (m, _))| m.len() >= len)
+            .min_by_key(|(_, (m, _))| m.len());
+        if let Some((i, _)) = fits {
             return Some(free.swap_remove(i).0);
         }
         drop(free);
@@ -43,11 +48,18 @@ impl Pool {
         memmap2::MmapOptions::new().len(rounded).map_anon().ok()
     }
 
-    /// Takes a mapping back for reuse.
+    /// Takes a mapping back for reuse; when [`KEPT`] are kept already, it replaces the
+    /// smallest of them if it is larger (a client that moved on to larger parts would
+    /// otherwise fault in a fresh mapping for every part until the small ones go idle).
     fn give(&self, map: MmapMut) {
         let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
         if free.len() < KEPT {
             free.push((map, Instant::now()));
+            return;
+        }
+        let smallest = free.iter_mut().min_by_key(|(m, _)| m.len());
+        if let Some(slot) = smallest.filter(|(m, _)| m.len() < map.len()) {
+            *slot = (map, Instant::now());
         }
     }
 
@@ -110,6 +122,23 @@ mod tests {
             "a fresh mapping faults in every page again"
         );
         assert!(pool.take(len + ROUND).is_some_and(|m| m.as_ptr() != first));
+    }
+
+    #[test]
+    fn a_client_that_moves_on_to_larger_parts_gets_its_mapping_back_at_once() {
+        let pool = Arc::new(Pool::default());
+        let small = [pool.take(ROUND), pool.take(ROUND)].map(|m| m.expect("a mapping"));
+        for m in small {
+            drop(freeze(m, 10, &pool));
+        }
+        let large = 5 * ROUND;
+        let first = pool.take(large).expect("a mapping");
+        let at = first.as_ptr();
+        drop(freeze(first, large, &pool)); // replaces a small one
+        let again = pool.take(large).expect("a mapping");
+        assert_eq!(again.as_ptr(), at);
+        // And the small one left is the best fit for a small body.
+        assert!(pool.take(10).is_some_and(|m| m.len() == ROUND));
     }
 
     #[test]

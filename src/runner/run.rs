@@ -65,7 +65,7 @@ fn run_scenario(
             digests: digests.clone(),
             salt,
         };
-        let mut texts = crate::fixture::BlobTexts::default();
+        let mut texts = crate::fixture::BlobTexts::summarizing();
         let requests = side(false)
             .request_once(step, &mut texts)
             .and_then(|m| side(true).request_once(step, &mut texts).map(|t| (m, t)));

@@ -61,33 +61,74 @@ fn is_zero(n: &u32) -> bool {
 /// Summarizes a body for a report: JSON with each blob as [`blob_summary`] gives it; a body
 /// that is not a JSON object, as its text. A blob whose text is one of `known` (the step's
 /// own `$blob`s) takes the summary made with it, so the body's blob is not copied, decoded
-/// or hashed again.
+/// or hashed again. The answer is [`summarize_whole`]'s.
 pub(super) fn summarize_body(body: &[u8], known: &BlobTexts) -> Value {
-    // The members unparsed first: a multi-MiB blob stays a slice of the body.
-    if let Ok(members) = serde_json::from_slice::<
-        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
-    >(body)
-    {
-        let mut v = serde_json::Map::new();
-        for (key, raw) in members {
-            let known_text = (key == "layerPartBlob")
-                .then(|| raw.get())
-                .and_then(|t| t.strip_prefix('"')?.strip_suffix('"'))
-                .filter(|t| !t.contains('\\'))
-                .and_then(|t| known.summary_of(t));
-            let value = match known_text {
-                Some(summary) => summary.clone(),
-                None => match serde_json::from_str::<Value>(raw.get()) {
-                    Ok(Value::String(text)) if key == "layerPartBlob" => summarize_text(&text),
-                    Ok(other) => other,
-                    Err(_) => return summarize_whole(body),
-                },
-            };
-            v.insert(key, value);
-        }
-        return Value::Object(v);
+    let Ok(Members { mut map, blob }) = serde_json::from_slice::<Members<'_>>(body) else {
+        return summarize_whole(body);
+    };
+    if let Some(blob) = blob {
+        let summary = match blob {
+            BlobMember::Text(text) => known
+                .summary_of(text)
+                .cloned()
+                .unwrap_or_else(|| summarize_text(text)),
+            BlobMember::Other(Value::String(text)) => summarize_text(&text),
+            BlobMember::Other(other) => other,
+        };
+        map.insert("layerPartBlob".to_owned(), summary);
     }
-    summarize_whole(body)
+    Value::Object(map)
+}
+
+/// A body's top-level object as `serde_json::Value` reads it (members read by the same
+/// deserializer, so nesting limits, errors and repeated members come out the same), except
+/// that the last `layerPartBlob` is set apart, as a slice of the body when it is a string
+/// without escapes.
+struct Members<'a> {
+    map: serde_json::Map<String, Value>,
+    blob: Option<BlobMember<'a>>,
+}
+
+/// A `layerPartBlob` member's value.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum BlobMember<'a> {
+    Text(&'a str),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = Members<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut members: A,
+            ) -> Result<Members<'de>, A::Error> {
+                let mut out = Members {
+                    map: serde_json::Map::new(),
+                    blob: None,
+                };
+                while let Some(key) = members.next_key::<String>()? {
+                    if key == "layerPartBlob" {
+                        out.blob = Some(members.next_value()?);
+                        out.map.insert(key, Value::Null); // its place, filled in later
+                    } else {
+                        let value = members.next_value()?;
+                        out.map.insert(key, value);
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Object)
+    }
 }
 
 /// A blob's text as a report shows it: decoded and summarized, or why it does not decode.
@@ -358,7 +399,7 @@ mod tests {
 
     #[test]
     fn a_summary_from_known_blobs_equals_the_summary_of_the_body_parsed_whole() {
-        let mut known = BlobTexts::default();
+        let mut known = BlobTexts::summarizing();
         let body = crate::fixture::body_bytes_once(
             json!({"uploadId": "u", "layerPartBlob": {"$blob": {"length": 6000, "seed": 9}}}),
             &mut known,
@@ -379,6 +420,27 @@ mod tests {
             br#"{"layerPartBlob":12,"x":[1,{"y":null}]}"#.to_vec(),
             format!(r#"{{"nested":{{"layerPartBlob":"{text}"}}}}"#).into_bytes(),
             format!(r#"{{"layerPartBlob":"{text}""#).into_bytes(),
+            // Whatever fails the whole parse fails here too, even in a member a later
+            // duplicate replaces, and nesting counts from the body's top.
+            format!(r#"{{"a":1e400,"a":0,"layerPartBlob":"{text}"}}"#).into_bytes(),
+            br#"{"a":"\ud800","a":0}"#.to_vec(),
+            format!(r#"{{"layerPartBlob":"\udc00","layerPartBlob":"{text}"}}"#).into_bytes(),
+            format!(
+                r#"{{"a":{}{},"layerPartBlob":"{text}"}}"#,
+                "[".repeat(127),
+                "]".repeat(127)
+            )
+            .into_bytes(),
+            format!(
+                r#"{{"a":{}{},"layerPartBlob":"{text}"}}"#,
+                "[".repeat(126),
+                "]".repeat(126)
+            )
+            .into_bytes(),
+            format!(
+                r#"{{ "layerPartBlob" : "{text}" , "b" : [ 1.5 , -0 , 18446744073709551615 ] }}"#
+            )
+            .into_bytes(),
             br#"["layerPartBlob"]"#.to_vec(),
             vec![b'x'; 9000],
             b"".to_vec(),
