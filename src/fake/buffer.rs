@@ -121,7 +121,6 @@ mod tests {
             first,
             "a fresh mapping faults in every page again"
         );
-        assert!(pool.take(len + ROUND).is_some_and(|m| m.as_ptr() != first));
     }
 
     #[test]
