@@ -460,4 +460,95 @@ mod tests {
             json!(9)
         );
     }
+
+    /// Bodies made of JSON pieces in any order: most are not JSON, many are, some nearly.
+    fn body_of_pieces(text: String) -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::strategy::Strategy as _;
+        let quoted = format!("\"{text}\"");
+        let pieces: Vec<String> = [
+            "{",
+            "}",
+            "[",
+            "]",
+            ":",
+            ",",
+            " ",
+            "\"layerPartBlob\"",
+            "\"layerPart\\u0042lob\"",
+            "\"a\"",
+            "0",
+            "-1.5",
+            "1e400",
+            "18446744073709551616",
+            "null",
+            "true",
+            "\"\\ud800\"",
+            "\"\\u00e9\"",
+            "\"aGk=\"",
+            "\"aGk\"",
+            "\"a\\/Gk=\"",
+            "\"!\"",
+        ]
+        .iter()
+        .map(|p| (*p).to_owned())
+        .chain([quoted])
+        .collect();
+        proptest::collection::vec(proptest::sample::select(pieces), 0..24)
+            .prop_map(|ps| ps.concat().into_bytes())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn summarizing_with_known_blobs_equals_summarizing_the_body_parsed_whole(
+            body in body_of_pieces(wire::blob::encode(&crate::strategy::fill(300, 5)))
+        ) {
+            let mut known = BlobTexts::summarizing();
+            crate::fixture::body_bytes_once(
+                json!({"$blob": {"length": 300, "seed": 5}}),
+                &mut known,
+            )
+            .expect("made");
+            proptest::prop_assert_eq!(summarize_body(&body, &known), summarize_whole(&body));
+        }
+
+        #[test]
+        fn well_formed_bodies_with_known_blobs_summarize_as_when_parsed_whole(
+            members in proptest::collection::vec(
+                (proptest::sample::select(vec!["layerPartBlob", "uploadId", "a"]),
+                 proptest::sample::select(vec![0usize, 1, 2, 3, 4, 5])),
+                0..6,
+            )
+        ) {
+            let mut known = BlobTexts::summarizing();
+            let text = known_text(&mut known);
+            let values = [
+                format!("\"{text}\""),
+                "\"u\"".to_owned(),
+                "[1,{\"b\":null}]".to_owned(),
+                "\"aGk=\"".to_owned(),
+                "1e400".to_owned(),
+                "\"\\ud800\"".to_owned(),
+            ];
+            let body = format!(
+                "{{{}}}",
+                members
+                    .iter()
+                    .map(|(k, v)| format!("\"{k}\":{}", values[*v]))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            proptest::prop_assert_eq!(
+                summarize_body(body.as_bytes(), &known),
+                summarize_whole(body.as_bytes())
+            );
+        }
+    }
+
+    fn known_text(known: &mut BlobTexts) -> String {
+        let body =
+            crate::fixture::body_bytes_once(json!({"$blob": {"length": 300, "seed": 5}}), known)
+                .expect("made");
+        let text = String::from_utf8(body).expect("text");
+        text.trim_matches('"').to_owned()
+    }
 }
