@@ -269,7 +269,7 @@ fn diverged_steps(report: &Report) -> Vec<(String, String, String)> {
         .flat_map(|s| {
             s.divergences
                 .iter()
-                .map(|d| (s.operation.clone(), d.what.clone(), d.actual.clone()))
+                .map(|d| (s.operation.clone(), d.on.to_string(), d.actual.to_string()))
         })
         .collect()
 }

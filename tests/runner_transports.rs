@@ -32,7 +32,7 @@ fn table(report: &Report) -> Vec<(&'static str, &'static str, u32)> {
     report
         .rules
         .iter()
-        .map(|r| (r.id.as_str(), r.verdict, r.checked))
+        .map(|r| (r.id.as_str(), r.verdict.as_str(), r.checked))
         .collect()
 }
 

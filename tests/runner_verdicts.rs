@@ -35,7 +35,7 @@ fn table(report: &Report) -> Vec<(String, &'static str, u32, u32, u32)> {
         .map(|r| {
             (
                 r.id.to_string(),
-                r.verdict,
+                r.verdict.as_str(),
                 r.fail,
                 r.differs,
                 r.consequence,
@@ -61,7 +61,11 @@ fn a_legal_variant_differs_without_failing_and_its_inferred_profile_clears_every
     assert_eq!(report.fail, 0);
     assert!(report.differs > 0, "{}", report.text());
     assert_eq!(
-        report.inferred,
+        report
+            .inferred
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         [
             "nothing-received-yet=zero",
             "failed-completion=consumes-upload"
@@ -79,7 +83,7 @@ fn a_legal_variant_differs_without_failing_and_its_inferred_profile_clears_every
             differing += usize::from(differs);
             assert_eq!(differs, !step.knobs.is_empty(), "{step:?}");
             assert!(
-                step.knobs.iter().all(|k| k.contains('=')),
+                step.knobs.iter().all(|k| k.to_string().contains('=')),
                 "{:?}",
                 step.knobs
             );

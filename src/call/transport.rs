@@ -15,8 +15,7 @@ use super::{CallOutput, CallSettings, Failure, Result};
 use crate::fake::FakeEcr;
 use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
 use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
-use crate::protocol::{Endpoint, Keys};
-use crate::wire::CONTENT_TYPE;
+use crate::protocol::{Endpoint, Keys, WireRequest};
 
 /// Sends the request and prints the answer as the AWS CLI does.
 pub(super) fn send(
@@ -62,15 +61,13 @@ pub(super) fn send(
     };
     let endpoint = Endpoint::new(&url, &region, keys, timeout);
     let request = Json::Obj(body.to_vec()).compact();
-    let target = shape.op.x_amz_target();
-    let (observed, _) = endpoint
-        .send(Some(&target), Some(CONTENT_TYPE), request.as_bytes())
-        .map_err(|e| {
-            Failure::Fatal(format!(
-                "Could not connect to the endpoint URL: \"{}/\" ({e})",
-                url.trim_end_matches('/')
-            ))
-        })?;
+    let wire_request = WireRequest::call(shape.op, request.into_bytes());
+    let (observed, _) = endpoint.send(&wire_request).map_err(|e| {
+        Failure::Fatal(format!(
+            "Could not connect to the endpoint URL: \"{}/\" ({e})",
+            url.trim_end_matches('/')
+        ))
+    })?;
     if observed.status < 300 {
         let answer = observed
             .body
@@ -88,7 +85,7 @@ pub(super) fn send(
     let code = field("__type")
         .or_else(|| field("code"))
         .map(|t| crate::wire::error::sanitize_error_name(t).to_owned())
-        .or_else(|| observed.error_name.clone())
+        .or_else(|| observed.error.as_ref().map(ToString::to_string))
         .unwrap_or_else(|| observed.status.to_string());
     let message = field("message")
         .or_else(|| field("Message"))

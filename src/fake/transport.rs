@@ -3,15 +3,13 @@
 
 use super::responder::Responder;
 use crate::protocol::HttpRequest;
-use crate::protocol::{Observed, Transport, TransportError, observe};
+use crate::protocol::{Observed, Transport, TransportError, WireRequest, observe};
 
 impl Transport for Responder {
-    fn send(
-        &self,
-        x_amz_target: Option<&str>,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Result<(Observed, u32), TransportError> {
+    fn send(&self, request: &WireRequest) -> Result<(Observed, u32), TransportError> {
+        let x_amz_target = request.x_amz_target.as_deref();
+        let content_type = request.content_type.as_deref();
+        let body = &request.body[..];
         let mut headers = Vec::new();
         if let Some(t) = x_amz_target {
             headers.push(("x-amz-target", t));

@@ -5,6 +5,7 @@
 //! It hashes layer bytes as they arrive and never keeps them.
 
 pub mod digest;
+mod error_code;
 mod invariants;
 pub mod limits;
 mod outcome;
@@ -15,6 +16,7 @@ pub mod rules;
 mod upload;
 pub mod validate;
 
+pub use error_code::{ErrorCode, StateKind};
 pub use invariants::Invariants;
 pub use outcome::{
     EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, PartProblem,

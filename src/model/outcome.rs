@@ -225,6 +225,11 @@ impl EcrError {
         Self::NAMES[index]
     }
 
+    /// The exception as an error code, the value the judge compares.
+    pub fn code(&self) -> super::ErrorCode {
+        super::ErrorCode::from_name(self.name())
+    }
+
     /// The HTTP status ECR answers with: 500 for `ServerException`, else 400.
     pub fn status(&self) -> u16 {
         match self {

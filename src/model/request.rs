@@ -230,3 +230,65 @@ pub enum Request {
         detail: String,
     },
 }
+
+impl Request {
+    /// The operation's name (`UploadLayerPart`), or `None` for a request that names none
+    /// or could not be decoded.
+    pub fn operation(&self) -> Option<&'static str> {
+        Some(match self {
+            Request::CreateRepository(_) => "CreateRepository",
+            Request::DeleteRepository(_) => "DeleteRepository",
+            Request::InitiateLayerUpload(_) => "InitiateLayerUpload",
+            Request::UploadLayerPart(_) => "UploadLayerPart",
+            Request::CompleteLayerUpload(_) => "CompleteLayerUpload",
+            Request::BatchCheckLayerAvailability(_) => "BatchCheckLayerAvailability",
+            Request::UnknownOperation { .. } | Request::Malformed { .. } => return None,
+        })
+    }
+
+    /// `repositoryName`, as sent.
+    pub fn repository(&self) -> Option<&str> {
+        match self {
+            Request::CreateRepository(r) => r.repository_name.as_deref(),
+            Request::DeleteRepository(r) => r.repository_name.as_deref(),
+            Request::InitiateLayerUpload(r) => r.repository_name.as_deref(),
+            Request::UploadLayerPart(r) => r.repository_name.as_deref(),
+            Request::CompleteLayerUpload(r) => r.repository_name.as_deref(),
+            Request::BatchCheckLayerAvailability(r) => r.repository_name.as_deref(),
+            Request::UnknownOperation { .. } | Request::Malformed { .. } => None,
+        }
+    }
+
+    /// `registryId`, as sent.
+    pub fn registry_id(&self) -> Option<&str> {
+        match self {
+            Request::CreateRepository(r) => r.registry_id.as_deref(),
+            Request::DeleteRepository(r) => r.registry_id.as_deref(),
+            Request::InitiateLayerUpload(r) => r.registry_id.as_deref(),
+            Request::UploadLayerPart(r) => r.registry_id.as_deref(),
+            Request::CompleteLayerUpload(r) => r.registry_id.as_deref(),
+            Request::BatchCheckLayerAvailability(r) => r.registry_id.as_deref(),
+            Request::UnknownOperation { .. } | Request::Malformed { .. } => None,
+        }
+    }
+
+    /// `uploadId`, as sent (only the part and completion requests carry one).
+    pub fn upload_id(&self) -> Option<&str> {
+        match self {
+            Request::UploadLayerPart(r) => r.upload_id.as_deref(),
+            Request::CompleteLayerUpload(r) => r.upload_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// `layerDigests`, as sent (completion and availability checks).
+    pub fn layer_digests(&self) -> &[String] {
+        match self {
+            Request::CompleteLayerUpload(r) => r.layer_digests.as_deref().unwrap_or_default(),
+            Request::BatchCheckLayerAvailability(r) => {
+                r.layer_digests.as_deref().unwrap_or_default()
+            }
+            _ => &[],
+        }
+    }
+}

@@ -7,7 +7,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::sigv4::{self, Keys};
-use super::{Observed, Transport, TransportError, observe};
+use super::{Observed, Transport, TransportError, WireRequest, observe};
 use crate::wire;
 
 /// The largest answer read: legal answers are a few KiB; anything past this is cut.
@@ -55,15 +55,10 @@ impl Endpoint {
 
     /// Sends one request and reads the answer. A 429 or 5xx answer, or no answer, is tried
     /// again up to the configured retries; each try is signed anew.
-    pub fn send(
-        &self,
-        x_amz_target: Option<&str>,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Result<(Observed, u32), TransportError> {
+    pub fn send(&self, request: &WireRequest) -> Result<(Observed, u32), TransportError> {
         let mut tries = 0;
         loop {
-            let result = self.send_once(x_amz_target, content_type, body);
+            let result = self.send_once(request);
             let retry = match &result {
                 Ok(o) => o.status == 429 || o.status >= 500,
                 Err(_) => true,
@@ -82,19 +77,12 @@ impl Endpoint {
         }
     }
 
-    fn send_once(
-        &self,
-        x_amz_target: Option<&str>,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Result<Observed, TransportError> {
+    fn send_once(&self, wire_request: &WireRequest) -> Result<Observed, TransportError> {
         let headers = sigv4::sign(
             &self.keys,
             &self.region,
             &self.url,
-            x_amz_target,
-            content_type,
-            body,
+            wire_request,
             SystemTime::now(),
         )
         .map_err(TransportError)?;
@@ -105,7 +93,7 @@ impl Endpoint {
             }
         }
         let mut response = request
-            .send(body)
+            .send(&wire_request.body[..])
             .map_err(|e| TransportError(format!("{}: {e}", self.url)))?;
         let status = response.status().as_u16();
         let header = |name: &str| {
@@ -133,13 +121,8 @@ impl Endpoint {
 }
 
 impl Transport for Endpoint {
-    fn send(
-        &self,
-        x_amz_target: Option<&str>,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Result<(Observed, u32), TransportError> {
-        Endpoint::send(self, x_amz_target, content_type, body)
+    fn send(&self, request: &WireRequest) -> Result<(Observed, u32), TransportError> {
+        Endpoint::send(self, request)
     }
 
     fn region(&self) -> &str {

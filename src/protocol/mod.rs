@@ -11,8 +11,8 @@ pub use endpoint::{Endpoint, MAX_ANSWER_BYTES};
 pub use environment::AwsEnvironment;
 pub use sigv4::Keys;
 
-use crate::model::Request;
 use crate::model::limits::DEFAULT_REGION;
+use crate::model::{ErrorCode, Request};
 use crate::wire::{self, CONTENT_TYPE, ErrorBody};
 
 /// What the target answered to one request.
@@ -20,8 +20,8 @@ use crate::wire::{self, CONTENT_TYPE, ErrorBody};
 pub struct Observed {
     /// The HTTP status.
     pub status: u16,
-    /// The sanitized error name (header, `code`, then `__type`), if any.
-    pub error_name: Option<String>,
+    /// The error code (its name sanitized: header, `code`, then `__type`), if any.
+    pub error: Option<ErrorCode>,
     /// The body as JSON, if it was JSON.
     pub body: Option<serde_json::Value>,
     /// The body's first bytes as text, when it was not JSON.
@@ -59,7 +59,7 @@ pub fn observe(
         .and_then(|b| serde_json::from_value(b.clone()).ok())
         .unwrap_or_default();
     let error_name = if status >= 300 || error_header.is_some() || error_body.type_.is_some() {
-        wire::error_name(error_header, &error_body).map(str::to_owned)
+        wire::error_name(error_header, &error_body).map(ErrorCode::from_name)
     } else {
         None
     };
@@ -70,7 +70,7 @@ pub fn observe(
     };
     Observed {
         status,
-        error_name,
+        error: error_name,
         body,
         raw,
         content_type,
@@ -142,12 +142,7 @@ impl WireRequest {
 /// Where a session's requests go: an endpoint over HTTP, or a recording being replayed.
 pub trait Transport {
     /// Sends one request; the answer and the retries it took, or why there was none.
-    fn send(
-        &self,
-        x_amz_target: Option<&str>,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Result<(Observed, u32), TransportError>;
+    fn send(&self, request: &WireRequest) -> Result<(Observed, u32), TransportError>;
 
     /// The region the target signs and names its repositories in.
     fn region(&self) -> &str {

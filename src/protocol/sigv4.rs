@@ -127,11 +127,14 @@ pub fn sign(
     keys: &Keys,
     region: &str,
     url: &str,
-    x_amz_target: Option<&str>,
-    content_type: Option<&str>,
-    body: &[u8],
+    request: &super::WireRequest,
     time: SystemTime,
 ) -> Result<Vec<(String, String)>, String> {
+    let (x_amz_target, content_type) = (
+        request.x_amz_target.as_deref(),
+        request.content_type.as_deref(),
+    );
+    let body = &request.body[..];
     let host = url
         .split_once("://")
         .map_or(url, |(_, rest)| rest)

@@ -8,39 +8,15 @@ use crate::model::RuleId;
 use std::collections::HashMap;
 
 use crate::wire::CONTENT_TYPE;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::evidence::Divergence;
+use super::evidence::{Member, On, Shown};
+
 use crate::model::limits::PART_SIZE_RANGE;
-use crate::model::validate::is_upload_id;
+use crate::model::validate::{is_registry_id, is_upload_id};
 use crate::model::{EcrError, Outcome, Request, Response, rule_for};
 use crate::protocol::Observed;
-
-/// One way the target's answer differs from the model's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Divergence {
-    /// The rule broken.
-    pub rule: RuleId,
-    /// What differs: `answer`, `error`, `status`, or a member name.
-    pub what: String,
-    /// What the model expected.
-    pub expected: String,
-    /// What the target showed.
-    pub actual: String,
-}
-
-/// Reading rule ids back from a JSON report (`merge-reports`): each must name a rule.
-impl Divergence {
-    /// A divergence on `rule` of `what`.
-    pub fn new(rule: RuleId, what: &str, expected: impl ToString, actual: impl ToString) -> Self {
-        Divergence {
-            rule,
-            what: what.to_owned(),
-            expected: expected.to_string(),
-            actual: actual.to_string(),
-        }
-    }
-}
 
 /// Model upload ids to the target's.
 #[derive(Debug, Clone, Default)]
@@ -80,16 +56,37 @@ struct Findings {
 }
 
 impl Findings {
-    fn add(&mut self, rule: RuleId, what: &str, expected: impl ToString, actual: impl ToString) {
-        self.out.push(Divergence::new(rule, what, expected, actual));
+    fn add(&mut self, rule: RuleId, on: On, expected: Shown, actual: Shown) {
+        self.out.push(Divergence::new(rule, on, expected, actual));
     }
 
-    fn string(&mut self, rule: RuleId, body: &Value, key: &str, want: &str) {
-        match body.get(key) {
-            None | Some(Value::Null) => self.add(rule, key, want, "absent"),
+    fn member(&mut self, rule: RuleId, key: Member, expected: Shown, actual: Shown) {
+        self.add(rule, On::Member(key), expected, actual);
+    }
+
+    fn string(&mut self, rule: RuleId, body: &Value, key: Member, want: &str) {
+        let want_shown = || Shown::Json(want.into());
+        match body.get(key.as_str()) {
+            None | Some(Value::Null) => self.member(rule, key, want_shown(), Shown::Absent),
+            // A registry id out of its pattern is wrong whatever the model took it to be
+            // (the model learns the id from the target's first answers).
+            Some(Value::String(s)) if key == Member::RegistryId && !is_registry_id(s) => self
+                .member(
+                    RuleId::Wire3,
+                    key,
+                    Shown::text("a 12-digit registry id"),
+                    Shown::Json(s.as_str().into()),
+                ),
             Some(Value::String(s)) if s == want => {}
-            Some(Value::String(s)) => self.add(rule, key, want, s),
-            Some(other) => self.add(RuleId::Wire3, key, "a JSON string", other),
+            Some(Value::String(s)) => {
+                self.member(rule, key, want_shown(), Shown::Json(s.as_str().into()))
+            }
+            Some(other) => self.member(
+                RuleId::Wire3,
+                key,
+                Shown::text("a JSON string"),
+                Shown::Json(other.clone()),
+            ),
         }
     }
 
@@ -98,14 +95,14 @@ impl Findings {
         &mut self,
         rule: RuleId,
         body: &Value,
-        key: &str,
+        key: Member,
         fields: &[&str],
         mut want: Vec<Vec<Value>>,
     ) {
         let sort = |rows: &mut Vec<Vec<Value>>| {
             rows.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>())
         };
-        let mut got: Vec<Vec<Value>> = match body.get(key) {
+        let mut got: Vec<Vec<Value>> = match body.get(key.as_str()) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
@@ -116,36 +113,55 @@ impl Findings {
                         .collect()
                 })
                 .collect(),
-            Some(other) => return self.add(RuleId::Wire3, key, "a JSON array", other),
+            Some(other) => {
+                return self.member(
+                    RuleId::Wire3,
+                    key,
+                    Shown::text("a JSON array"),
+                    Shown::Json(other.clone()),
+                );
+            }
         };
         sort(&mut got);
         sort(&mut want);
         if got != want {
-            self.add(rule, key, Value::from(want), Value::from(got));
+            self.member(
+                rule,
+                key,
+                Shown::Json(Value::from(want)),
+                Shown::Json(Value::from(got)),
+            );
         }
     }
 
-    fn long(&mut self, rule: RuleId, body: &Value, key: &str, want: Option<i64>) {
-        match (body.get(key), want) {
+    fn long(&mut self, rule: RuleId, body: &Value, key: Member, want: Option<i64>) {
+        match (body.get(key.as_str()), want) {
             (None | Some(Value::Null), None) => {}
-            (None | Some(Value::Null), Some(w)) => self.add(rule, key, w, "absent"),
-            (Some(v), _) if !v.is_i64() && !v.is_u64() => {
-                self.add(RuleId::Wire3, key, "a JSON integer", v)
+            (None | Some(Value::Null), Some(w)) => {
+                self.member(rule, key, Shown::Json(w.into()), Shown::Absent)
             }
-            (Some(v), None) => self.add(rule, key, "absent", v),
-            (Some(v), Some(w)) if v.as_i64() != Some(w) => self.add(rule, key, w, v),
+            (Some(v), _) if !v.is_i64() && !v.is_u64() => self.member(
+                RuleId::Wire3,
+                key,
+                Shown::text("a JSON integer"),
+                Shown::Json(v.clone()),
+            ),
+            (Some(v), None) => self.member(rule, key, Shown::Absent, Shown::Json(v.clone())),
+            (Some(v), Some(w)) if v.as_i64() != Some(w) => {
+                self.member(rule, key, Shown::Json(w.into()), Shown::Json(v.clone()))
+            }
             _ => {}
         }
     }
 }
 
-fn describe(observed: &Observed) -> String {
-    match (&observed.error_name, &observed.body, &observed.raw) {
-        (Some(name), _, _) => format!("HTTP {} {name}", observed.status),
+fn describe(observed: &Observed) -> Shown {
+    Shown::Text(match (&observed.error, &observed.body, &observed.raw) {
+        (Some(code), _, _) => format!("HTTP {} {code}", observed.status),
         (None, Some(body), _) => format!("HTTP {} {body}", observed.status),
         (None, None, Some(raw)) => format!("HTTP {} {raw:?}", observed.status),
         (None, None, None) => format!("HTTP {} with no body", observed.status),
-    }
+    })
 }
 
 /// Every divergence of `observed` from `expected`, the model's answer to `request`.
@@ -165,25 +181,41 @@ pub fn compare(
 }
 
 fn compare_error(f: &mut Findings, rule: RuleId, e: &EcrError, observed: &Observed, ids: &IdMap) {
-    if (200..300).contains(&observed.status) && observed.error_name.is_none() {
-        f.add(rule, "answer", e.name(), describe(observed));
+    let want = e.code();
+    if (200..300).contains(&observed.status) && observed.error.is_none() {
+        f.add(
+            rule,
+            On::Answer,
+            Shown::Text(want.to_string()),
+            describe(observed),
+        );
         return;
     }
-    match &observed.error_name {
+    match &observed.error {
         None => f.add(
             rule,
-            "error",
-            e.name(),
-            format!(
+            On::Error,
+            Shown::Text(want.to_string()),
+            Shown::Text(format!(
                 "{} (no name in __type, code or X-Amzn-Errortype)",
                 describe(observed)
-            ),
+            )),
         ),
-        Some(name) if name != e.name() => f.add(rule, "error", e.name(), name),
+        Some(code) if *code != want => f.add(
+            rule,
+            On::Error,
+            Shown::Text(want.to_string()),
+            Shown::Text(code.to_string()),
+        ),
         Some(_) => {}
     }
     if observed.status / 100 != e.status() / 100 {
-        f.add(RuleId::Wire3, "status", e.status(), observed.status);
+        f.add(
+            RuleId::Wire3,
+            On::Status,
+            Shown::Json(e.status().into()),
+            Shown::Json(observed.status.into()),
+        );
     }
     if let (
         EcrError::InvalidLayerPart {
@@ -193,64 +225,101 @@ fn compare_error(f: &mut Findings, rule: RuleId, e: &EcrError, observed: &Observ
             last_valid_byte_received,
             ..
         },
-        Some(name),
+        Some(code),
         Some(body),
-    ) = (e, &observed.error_name, &observed.body)
-        && name == e.name()
+    ) = (e, &observed.error, &observed.body)
+        && *code == want
     {
         let last = *last_valid_byte_received;
-        f.long(RuleId::Part5, body, "lastValidByteReceived", last);
-        f.string(RuleId::Part5, body, "registryId", registry_id);
-        f.string(RuleId::Part5, body, "repositoryName", repository_name);
-        f.string(RuleId::Part5, body, "uploadId", ids.target(upload_id));
+        f.long(RuleId::Part5, body, Member::LastValidByteReceived, last);
+        f.string(RuleId::Part5, body, Member::RegistryId, registry_id);
+        f.string(RuleId::Part5, body, Member::RepositoryName, repository_name);
+        f.string(RuleId::Part5, body, Member::UploadId, ids.target(upload_id));
     }
 }
 
 fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Observed, ids: &IdMap) {
-    if observed.status != 200 || observed.error_name.is_some() {
-        f.add(rule, "answer", "success (HTTP 200)", describe(observed));
+    if observed.status != 200 || observed.error.is_some() {
+        f.add(
+            rule,
+            On::Answer,
+            Shown::text("success (HTTP 200)"),
+            describe(observed),
+        );
         return;
     }
     let Some(body) = observed.body.as_ref().filter(|b| b.is_object()) else {
-        f.add(RuleId::Wire3, "body", "a JSON object", describe(observed));
+        f.add(
+            RuleId::Wire3,
+            On::Body,
+            Shown::text("a JSON object"),
+            describe(observed),
+        );
         return;
     };
     if !crate::wire::is_awsjson(observed.content_type.as_deref()) {
         f.add(
             RuleId::Wire3,
-            "Content-Type",
-            CONTENT_TYPE,
-            observed.content_type.as_deref().unwrap_or("absent"),
+            On::ContentType,
+            Shown::text(CONTENT_TYPE),
+            observed
+                .content_type
+                .as_deref()
+                .map_or(Shown::Absent, Shown::text),
         );
     }
     match r {
         Response::Repository(info) => {
             let repo = body.get("repository").cloned().unwrap_or(Value::Null);
-            f.string(rule, &repo, "repositoryName", &info.repository_name);
-            f.string(rule, &repo, "registryId", &info.registry_id);
+            f.string(rule, &repo, Member::RepositoryName, &info.repository_name);
+            f.string(rule, &repo, Member::RegistryId, &info.registry_id);
         }
         Response::UploadInitiated { .. } => {
             match body.get("uploadId") {
                 Some(Value::String(id)) if is_upload_id(id) => {}
-                Some(Value::String(id)) => f.add(
+                Some(Value::String(id)) => f.member(
                     RuleId::Init1,
-                    "uploadId",
-                    "an id in the UploadId pattern",
-                    id,
+                    Member::UploadId,
+                    Shown::text("an id in the UploadId pattern"),
+                    Shown::Json(id.as_str().into()),
                 ),
-                Some(other) => f.add(RuleId::Wire3, "uploadId", "a JSON string", other),
-                None => f.add(RuleId::Init1, "uploadId", "an upload id", "absent"),
+                Some(other) => f.member(
+                    RuleId::Wire3,
+                    Member::UploadId,
+                    Shown::text("a JSON string"),
+                    Shown::Json(other.clone()),
+                ),
+                None => f.member(
+                    RuleId::Init1,
+                    Member::UploadId,
+                    Shown::text("an upload id"),
+                    Shown::Absent,
+                ),
             }
             match body.get("partSize") {
                 Some(v) if v.as_u64().is_some_and(|n| PART_SIZE_RANGE.contains(&n)) => {}
-                Some(v) if v.is_u64() || v.is_i64() => f.add(
+                Some(v) if v.is_u64() || v.is_i64() => f.member(
                     RuleId::Init2,
-                    "partSize",
-                    format!("{}..={}", PART_SIZE_RANGE.start(), PART_SIZE_RANGE.end()),
-                    v,
+                    Member::PartSize,
+                    Shown::Text(format!(
+                        "{}..={}",
+                        PART_SIZE_RANGE.start(),
+                        PART_SIZE_RANGE.end()
+                    )),
+                    Shown::Json(v.clone()),
                 ),
-                Some(v) => f.add(RuleId::Wire3, "partSize", "a JSON integer", v),
-                None => f.add(RuleId::Init2, "partSize", "a part size", "absent"),
+                Some(v) => f.member(
+                    RuleId::Wire3,
+                    Member::PartSize,
+                    Shown::text("a JSON integer"),
+                    Shown::Json(v.clone()),
+                ),
+                None => f.member(
+                    RuleId::Init2,
+                    Member::PartSize,
+                    Shown::text("a part size"),
+                    Shown::Absent,
+                ),
             }
         }
         Response::PartAccepted {
@@ -259,10 +328,11 @@ fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Obse
             upload_id,
             last_byte_received,
         } => {
-            f.long(rule, body, "lastByteReceived", Some(*last_byte_received));
-            f.string(rule, body, "registryId", registry_id);
-            f.string(rule, body, "repositoryName", repository_name);
-            f.string(rule, body, "uploadId", ids.target(upload_id));
+            let last = Some(*last_byte_received);
+            f.long(rule, body, Member::LastByteReceived, last);
+            f.string(rule, body, Member::RegistryId, registry_id);
+            f.string(rule, body, Member::RepositoryName, repository_name);
+            f.string(rule, body, Member::UploadId, ids.target(upload_id));
         }
         Response::LayerCompleted {
             registry_id,
@@ -270,10 +340,10 @@ fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Obse
             upload_id,
             layer_digest,
         } => {
-            f.string(rule, body, "layerDigest", layer_digest);
-            f.string(rule, body, "registryId", registry_id);
-            f.string(rule, body, "repositoryName", repository_name);
-            f.string(rule, body, "uploadId", ids.target(upload_id));
+            f.string(rule, body, Member::LayerDigest, layer_digest);
+            f.string(rule, body, Member::RegistryId, registry_id);
+            f.string(rule, body, Member::RepositoryName, repository_name);
+            f.string(rule, body, Member::UploadId, ids.target(upload_id));
         }
         Response::Availability { layers, failures } => {
             let want_layers = layers
@@ -287,7 +357,13 @@ fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Obse
                 })
                 .collect();
             let layer_fields = ["layerDigest", "layerAvailability", "layerSize"];
-            f.rows(RuleId::Check1, body, "layers", &layer_fields, want_layers);
+            f.rows(
+                RuleId::Check1,
+                body,
+                Member::Layers,
+                &layer_fields,
+                want_layers,
+            );
             let want_failures = failures
                 .iter()
                 .map(|x| {
@@ -300,7 +376,7 @@ fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Obse
             f.rows(
                 RuleId::Check2,
                 body,
-                "failures",
+                Member::Failures,
                 &["layerDigest", "failureCode"],
                 want_failures,
             );

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::evidence::{On, RuleVerdict};
 use super::judge::Verdict;
 use super::report::Report;
 use super::session::StepRecord;
@@ -70,11 +71,11 @@ pre{margin:0;font-size:12px;white-space:pre-wrap;word-break:break-all}mark{backg
 fn marked_keys(step: &StepRecord) -> Vec<String> {
     let mut keys = Vec::new();
     for d in &step.divergences {
-        match d.what.as_str() {
-            "answer" | "error" | "status" => {
+        match d.on {
+            On::Answer | On::Error | On::Status => {
                 keys.extend(["status", "__type", "errorName", "code"].map(str::to_owned))
             }
-            other => keys.push(other.to_owned()),
+            other => keys.push(other.as_str().to_owned()),
         }
     }
     keys
@@ -124,7 +125,7 @@ impl Report {
             if self.inferred.is_empty() {
                 "no knob differs".to_owned()
             } else {
-                e(&self.inferred.join(", "))
+                e(&super::report::join(&self.inferred, ", "))
             },
             if self.passed() { "pass" } else { "FAIL" },
             self.fail,
@@ -183,13 +184,13 @@ impl Report {
                         h,
                         "<li>{} <b>{}</b>: expected {}, got {}</li>",
                         d.rule,
-                        e(&d.what),
-                        e(&d.expected),
-                        e(&d.actual)
+                        e(d.on.as_str()),
+                        e(&d.expected.to_string()),
+                        e(&d.actual.to_string())
                     );
                 }
                 for k in &step.knobs {
-                    let _ = write!(h, "<li>another legal choice: {}</li>", e(k));
+                    let _ = write!(h, "<li>another legal choice: {}</li>", e(&k.to_string()));
                 }
                 h.push_str("</ul>");
                 let consequences: Vec<String> = case
@@ -245,7 +246,7 @@ impl Report {
             if self.inferred.is_empty() {
                 "no knob differs".to_owned()
             } else {
-                m(&self.inferred.join(", "))
+                m(&super::report::join(&self.inferred, ", "))
             }
         );
         if let Some(reason) = &self.stopped {
@@ -254,8 +255,8 @@ impl Report {
         s.push_str("| rule | verdict | checked | FAIL | differs | consequence |\n|---|---|---|---|---|---|\n");
         for r in &self.rules {
             let verdict = match r.verdict {
-                "FAIL" => "**FAIL**",
-                other => other,
+                RuleVerdict::Fail => "**FAIL**",
+                other => other.as_str(),
             };
             let _ = writeln!(
                 s,
@@ -277,9 +278,9 @@ impl Report {
                     m(&f.case),
                     f.step.index,
                     m(&f.step.operation),
-                    m(&d.what),
-                    m(&d.expected),
-                    m(&d.actual)
+                    m(d.on.as_str()),
+                    m(&d.expected.to_string()),
+                    m(&d.actual.to_string())
                 )
             })
             .collect();

@@ -10,6 +10,7 @@
 
 mod compare;
 mod config;
+pub mod evidence;
 mod generated;
 pub mod html;
 pub mod judge;
@@ -25,8 +26,9 @@ pub mod transcript;
 pub use crate::protocol::Keys;
 pub use crate::protocol::{Endpoint, MAX_ANSWER_BYTES};
 pub use crate::protocol::{Observed, Transport, TransportError, WireRequest, observe};
-pub use compare::{Divergence, IdMap, compare};
+pub use compare::{IdMap, compare};
 pub use config::{RunConfig, RunError};
+pub use evidence::{Divergence, Explanation, KnobChange, Member, On, RuleVerdict, Shown};
 pub use judge::{CaseLog, Verdict};
 pub use report::{CaseResult, GeneratedResult, Report, ReportFiles, RuleResult};
 pub use run::{list, run};

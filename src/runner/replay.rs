@@ -27,12 +27,7 @@ pub struct Recorded {
 }
 
 impl Transport for Recorded {
-    fn send(
-        &self,
-        _x_amz_target: Option<&str>,
-        _content_type: Option<&str>,
-        _body: &[u8],
-    ) -> Result<(Observed, u32), TransportError> {
+    fn send(&self, _request: &WireRequest) -> Result<(Observed, u32), TransportError> {
         self.answers
             .borrow_mut()
             .pop_front()
@@ -122,10 +117,10 @@ fn answer_of(recorded: &Value) -> Result<Observed, String> {
         .ok_or("the answer has no status (a step that got no answer cannot be replayed)")?;
     Ok(Observed {
         status,
-        error_name: recorded
+        error: recorded
             .get("errorName")
             .and_then(Value::as_str)
-            .map(str::to_owned),
+            .map(crate::model::ErrorCode::from_name),
         body: recorded.get("body").cloned(),
         raw: recorded
             .get("raw")

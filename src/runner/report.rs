@@ -8,26 +8,31 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::compare::Divergence;
+use super::evidence::{Divergence, Explanation, KnobChange, RuleVerdict};
 use super::judge::Verdict;
 use super::session::StepRecord;
 use crate::model::{Profile, RULES, Source};
 
-/// The rules the knobs of `explanations` (`knob=value, knob=value` each) decide.
-fn rules_of_knobs(explanations: &[String]) -> Vec<RuleId> {
-    let knobs = Profile::ecr().knobs();
+/// The rules the knobs of `explanations` decide.
+fn rules_of_knobs(explanations: &[Explanation]) -> Vec<RuleId> {
     let mut out: Vec<RuleId> = Vec::new();
-    for pair in explanations.iter().flat_map(|e| e.split(", ")) {
-        let name = pair.split('=').next().unwrap_or_default();
-        for knob in knobs.iter().filter(|k| k.name == name) {
-            for rule in knob.rules {
-                if !out.contains(rule) {
-                    out.push(*rule);
-                }
+    for change in explanations.iter().flat_map(|e| &e.0) {
+        for rule in change.rules() {
+            if !out.contains(&rule) {
+                out.push(rule);
             }
         }
     }
     out
+}
+
+/// Values rendered for people, joined.
+pub(super) fn join<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 /// A scenario's or a generated case's result.
@@ -97,8 +102,8 @@ pub struct GeneratedResult {
 pub struct RuleResult {
     /// The rule id.
     pub id: RuleId,
-    /// `pass`, `FAIL`, `differs` or `unseen` (never exercised).
-    pub verdict: &'static str,
+    /// The verdict over the run.
+    pub verdict: RuleVerdict,
     /// Its sources.
     pub sources: &'static [Source],
     /// Steps that exercised it.
@@ -140,8 +145,8 @@ pub struct Report {
     pub strict: bool,
     /// Per rule, in catalog order.
     pub rules: Vec<RuleResult>,
-    /// The inferred profile's knobs that differ from the selected one, as `knob=value`.
-    pub inferred: Vec<String>,
+    /// The inferred profile's knobs that differ from the selected one.
+    pub inferred: Vec<KnobChange>,
     /// The inferred profile, whole: the knob values that explain the most steps.
     pub inferred_profile: Profile,
     /// Every scenario run.
@@ -184,7 +189,7 @@ impl Report {
                     r.id,
                     RuleResult {
                         id: r.id,
-                        verdict: "unseen",
+                        verdict: RuleVerdict::Unseen,
                         sources: r.sources,
                         checked: 0,
                         fail: 0,
@@ -255,17 +260,17 @@ impl Report {
         }
         for r in by_rule.values_mut() {
             r.verdict = match (r.fail, r.differs, r.checked) {
-                (f, _, _) if f > 0 => "FAIL",
-                (_, d, _) if d > 0 => "differs",
-                (_, _, 0) => "unseen",
-                _ => "pass",
+                (f, _, _) if f > 0 => RuleVerdict::Fail,
+                (_, d, _) if d > 0 => RuleVerdict::Differs,
+                (_, _, 0) => RuleVerdict::Unseen,
+                _ => RuleVerdict::Pass,
             };
         }
         fail += scenarios.iter().filter(|c| c.error.is_some()).count() as u32;
         let inferred = selected
             .differences(&inferred_profile)
             .into_iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(knob, value)| KnobChange { knob, value })
             .collect();
         Report {
             target,
@@ -332,12 +337,12 @@ impl Report {
                 f.step.index,
                 f.step.operation
             );
-            let _ = writeln!(s, "  {}: expected {}, got {}", d.what, d.expected, d.actual);
+            let _ = writeln!(s, "  {}: expected {}, got {}", d.on, d.expected, d.actual);
             if !f.step.knobs.is_empty() {
                 let _ = writeln!(
                     s,
                     "  another legal choice: {} makes this step and its case agree",
-                    f.step.knobs.join(" or ")
+                    join(&f.step.knobs, " or ")
                 );
             }
             let _ = writeln!(s, "  request:  {}", f.step.request);
@@ -376,7 +381,7 @@ impl Report {
             if self.inferred.is_empty() {
                 format!("{} (no knob differs)", self.profile)
             } else {
-                format!("{} with {}", self.profile, self.inferred.join(", "))
+                format!("{} with {}", self.profile, join(&self.inferred, ", "))
             }
         );
         let passed = self
@@ -443,7 +448,7 @@ impl Report {
                                     st.operation,
                                     st.verdict.as_str(),
                                     d.rule,
-                                    d.what,
+                                    d.on,
                                     d.expected,
                                     d.actual
                                 )

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::compare::{Divergence, IdMap};
+use super::compare::IdMap;
+use super::evidence::{Divergence, Explanation, On, Shown};
 use super::judge::{self, CaseLog, CaseState, Exchange, Judged, Verdict};
 use crate::fixture::{BlobTexts, KEPT_BLOB_BYTES, blob_summary};
 use crate::model::{Outcome, Profile, Registry, Request, RuleId, rule_for, rules_checked};
@@ -42,7 +43,7 @@ pub struct StepRecord {
     pub verdict: Verdict,
     /// For `differs`: each set of knob values that makes this step and its case agree.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub knobs: Vec<String>,
+    pub knobs: Vec<Explanation>,
     /// For `consequence`: the step whose divergence this one follows from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follows_from: Option<usize>,
@@ -179,8 +180,8 @@ fn actual_json(o: &Observed) -> Value {
     if !wire::is_awsjson(o.content_type.as_deref()) {
         v["contentType"] = o.content_type.clone().unwrap_or_default().into();
     }
-    if let Some(n) = &o.error_name {
-        v["errorName"] = n.clone().into();
+    if let Some(n) = &o.error {
+        v["errorName"] = n.as_str().into();
     }
     match (&o.body, &o.raw) {
         (Some(b), _) => v["body"] = b.clone(),
@@ -263,11 +264,7 @@ impl<'a> Session<'a> {
         attribute: Option<RuleId>,
         known: &BlobTexts,
     ) -> Result<&StepRecord, TransportError> {
-        let sent = self.endpoint.send(
-            to_target.x_amz_target.as_deref(),
-            to_target.content_type.as_deref(),
-            &to_target.body,
-        );
+        let sent = self.endpoint.send(to_target);
         let (observed, retries) = match sent {
             Ok(answer) => answer,
             Err(e) => {
@@ -287,9 +284,9 @@ impl<'a> Session<'a> {
                     actual: json!({ "noAnswer": e.0 }),
                     divergences: vec![Divergence::new(
                         rule,
-                        "answer",
-                        "an HTTP answer",
-                        format!("none ({e})"),
+                        On::Answer,
+                        Shown::text("an HTTP answer"),
+                        Shown::Text(format!("none ({e})")),
                     )],
                     verdict: Verdict::Fail,
                     knobs: Vec::new(),

@@ -48,11 +48,7 @@ fn learn_registry_id(endpoint: &dyn Transport, repository: &str) -> Result<Strin
     let send = |request: &Request| {
         let w = WireRequest::of(request);
         endpoint
-            .send(
-                w.x_amz_target.as_deref(),
-                w.content_type.as_deref(),
-                &w.body,
-            )
+            .send(&w)
             .map(|(observed, _)| observed)
             .map_err(|e| RunError::Target(format!("the target cannot be reached: {e}")))
     };
@@ -80,8 +76,9 @@ fn learn_registry_id(endpoint: &dyn Transport, repository: &str) -> Result<Strin
              or give --registry-id): HTTP {} {}",
             opened.status,
             opened
-                .error_name
-                .clone()
+                .error
+                .as_ref()
+                .map(ToString::to_string)
                 .or(opened.raw.clone())
                 .unwrap_or_default()
         )));
@@ -99,8 +96,9 @@ fn learn_registry_id(endpoint: &dyn Transport, repository: &str) -> Result<Strin
             "no answer of the target named its registry id (give --registry-id): HTTP {} {}",
             refused.status,
             refused
-                .error_name
-                .clone()
+                .error
+                .as_ref()
+                .map(ToString::to_string)
                 .or(refused.raw.clone())
                 .unwrap_or_default()
         ))
@@ -127,11 +125,7 @@ impl<'a> Target<'a> {
         let probe = format!("{}-{run_id}-probe", config.prefix);
         let req = WireRequest::of(&create(&probe));
         let (observed, _) = endpoint
-            .send(
-                req.x_amz_target.as_deref(),
-                req.content_type.as_deref(),
-                &req.body,
-            )
+            .send(&req)
             .map_err(|e| RunError::Target(format!("the target cannot be reached: {e}")))?;
         let registry_id = observed
             .body
@@ -144,18 +138,15 @@ impl<'a> Target<'a> {
                 "the target did not create a scratch repository '{probe}': HTTP {} {}",
                 observed.status,
                 observed
-                    .error_name
-                    .clone()
+                    .error
+                    .as_ref()
+                    .map(ToString::to_string)
                     .or(observed.raw.clone())
                     .unwrap_or_default()
             )));
         };
         let d = delete_force(&probe);
-        let _ = endpoint.send(
-            d.x_amz_target.as_deref(),
-            d.content_type.as_deref(),
-            &d.body,
-        );
+        let _ = endpoint.send(&d);
         Ok(Target::new(endpoint, registry_id, run_id))
     }
 
@@ -229,11 +220,7 @@ impl<'a> Target<'a> {
         let extra = repos.first().map(|r| scenario::oci_name(r));
         for r in repos.iter().chain(&extra) {
             let d = delete_force(r);
-            let sent = self.endpoint.send(
-                d.x_amz_target.as_deref(),
-                d.content_type.as_deref(),
-                &d.body,
-            );
+            let sent = self.endpoint.send(&d);
             if sent.is_err() {
                 break; // a target that does not answer is not asked again
             }

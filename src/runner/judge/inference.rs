@@ -1,12 +1,12 @@
-//! Explaining divergences: replaying a case under other knob values (no request is sent
-//! again) to tell differs from FAIL, and searching the knob space for the inferred profile.
+//! Inference by replay: a case's recorded exchanges replayed through fresh models under
+//! other knob values (no request is sent again), and the search of the knob space for the
+//! profile that explains the most steps of a run (the inferred profile).
 
-use crate::model::RuleId;
-use std::collections::BTreeMap;
-
-use super::{CaseState, Exchange, Judged, Verdict, judge_step, target_succeeded};
+use super::step::{Judged, judge_step, target_succeeded};
+use super::{CaseState, Exchange};
 use crate::model::limits::MAX_PART_BYTES;
-use crate::model::{Profile, Registry, Request};
+use crate::model::{ErrorCode, Profile, Registry, Request, RuleId};
+use crate::runner::evidence::{Explanation, KnobChange};
 
 /// A case's steps replayed through a fresh model under `profile`: per step, its
 /// divergences and the step it follows from.
@@ -18,24 +18,13 @@ pub fn replay(start: &Registry, profile: &Profile, log: &[Exchange]) -> Vec<Judg
         .collect()
 }
 
-/// The verdict on one step, with what explains it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepVerdict {
-    /// The verdict.
-    pub verdict: Verdict,
-    /// For `differs`: each explaining set of knob changes, as `knob=value` joined by `, `.
-    pub knobs: Vec<String>,
-    /// For `consequence`: the step it follows from.
-    pub follows_from: Option<usize>,
-}
-
 /// The profiles that change one knob of `base` (or two, for `pairs` among the knobs of
-/// `rules`), with the changes as `(knob, value)` pairs.
-fn alternatives(
+/// `rules`), with their changes.
+pub(super) fn alternatives(
     base: &Profile,
     log: &[Exchange],
     pairs_for: Option<&[RuleId]>,
-) -> Vec<(Vec<(&'static str, String)>, Profile)> {
+) -> Vec<(Explanation, Profile)> {
     let mut singles: Vec<(&'static str, String, Vec<RuleId>)> = Vec::new();
     for knob in base.knobs() {
         let mut values: Vec<String> = Profile::candidate_values(knob.name)
@@ -53,9 +42,13 @@ fn alternatives(
         }
     }
     let mut out = Vec::new();
+    let change = |knob: &'static str, value: &String| KnobChange {
+        knob,
+        value: value.clone(),
+    };
     for (name, value, _) in &singles {
         if let Ok(p) = base.with_knob(name, value) {
-            out.push((vec![(*name, value.clone())], p));
+            out.push((Explanation(vec![change(name, value)]), p));
         }
     }
     if let Some(rules) = pairs_for {
@@ -69,7 +62,7 @@ fn alternatives(
                     continue;
                 }
                 if let Ok(p) = base.with_knob(n1, v1).and_then(|p| p.with_knob(n2, v2)) {
-                    out.push((vec![(*n1, v1.clone()), (*n2, v2.clone())], p));
+                    out.push((Explanation(vec![change(n1, v1), change(n2, v2)]), p));
                 }
             }
         }
@@ -88,8 +81,8 @@ fn part_limit_candidates(log: &[Exchange]) -> Vec<String> {
         .iter()
         .filter(|ex| {
             matches!(
-                ex.answer.error_name.as_deref(),
-                Some("InvalidParameterException" | "InvalidLayerPartException")
+                ex.answer.error,
+                Some(ErrorCode::InvalidParameter | ErrorCode::InvalidLayerPart)
             )
         })
         .filter_map(len)
@@ -112,122 +105,6 @@ fn part_limit_candidates(log: &[Exchange]) -> Vec<String> {
         .map(|m| m * MIB)
         .find(|v| (accepted..refused).contains(v));
     vec![round.unwrap_or(refused - 1).to_string()]
-}
-
-/// The verdict on every step of a case (`log`, from `start`) under `selected`. `judged`
-/// is the case as judged live under `selected`.
-pub fn judge_case(
-    start: &Registry,
-    selected: &Profile,
-    log: &[Exchange],
-    judged: &[Judged],
-) -> Vec<StepVerdict> {
-    let primaries: Vec<usize> = judged
-        .iter()
-        .enumerate()
-        .filter(|(_, j)| !j.divergences.is_empty() && j.follows_from.is_none())
-        .map(|(i, _)| i)
-        .collect();
-    // Each diverging step, with the knob changes that make it agree without making any
-    // other step of the case diverge.
-    let diverging: Vec<usize> = judged
-        .iter()
-        .enumerate()
-        .filter(|(_, j)| !j.divergences.is_empty())
-        .map(|(i, _)| i)
-        .collect();
-    let mut explained: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    if !primaries.is_empty() {
-        let search =
-            |explained: &mut BTreeMap<usize, Vec<String>>,
-             candidates: Vec<(Vec<(&'static str, String)>, Profile)>| {
-                for (changes, profile) in candidates {
-                    let replayed = replay(start, &profile, log);
-                    let breaks_none = judged
-                        .iter()
-                        .zip(&replayed)
-                        .all(|(a, b)| !a.divergences.is_empty() || b.divergences.is_empty());
-                    if !breaks_none {
-                        continue;
-                    }
-                    let name = changes
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    for &i in &diverging {
-                        if replayed[i].divergences.is_empty() {
-                            explained.entry(i).or_default().push(name.clone());
-                        }
-                    }
-                }
-            };
-        search(&mut explained, alternatives(selected, log, None));
-        let unexplained: Vec<RuleId> = primaries
-            .iter()
-            .filter(|i| !explained.contains_key(i))
-            .flat_map(|&i| judged[i].divergences.iter().map(|d| d.rule))
-            .collect();
-        if !unexplained.is_empty() {
-            let pairs: Vec<_> = alternatives(selected, log, Some(&unexplained))
-                .into_iter()
-                .filter(|(c, _)| c.len() == 2)
-                .collect();
-            search(&mut explained, pairs);
-        }
-    }
-    // A consequence of a step that differs, which the same knob values explain, differs too.
-    let root = |mut i: usize| {
-        while let Some(from) = judged[i].follows_from {
-            i = from;
-        }
-        i
-    };
-    judged
-        .iter()
-        .enumerate()
-        .map(|(i, j)| {
-            if j.divergences.is_empty() {
-                StepVerdict {
-                    verdict: Verdict::Pass,
-                    knobs: Vec::new(),
-                    follows_from: None,
-                }
-            } else if let Some(from) = j.follows_from {
-                let shared: Vec<String> = match (explained.get(&root(i)), explained.get(&i)) {
-                    (Some(r), Some(own)) if j.follows_from.is_some() => {
-                        r.iter().filter(|k| own.contains(k)).cloned().collect()
-                    }
-                    _ => Vec::new(),
-                };
-                if shared.is_empty() {
-                    StepVerdict {
-                        verdict: Verdict::Consequence,
-                        knobs: Vec::new(),
-                        follows_from: Some(from),
-                    }
-                } else {
-                    StepVerdict {
-                        verdict: Verdict::Differs,
-                        knobs: shared,
-                        follows_from: None,
-                    }
-                }
-            } else if let Some(knobs) = explained.get(&i).cloned() {
-                StepVerdict {
-                    verdict: Verdict::Differs,
-                    knobs,
-                    follows_from: None,
-                }
-            } else {
-                StepVerdict {
-                    verdict: Verdict::Fail,
-                    knobs: Vec::new(),
-                    follows_from: None,
-                }
-            }
-        })
-        .collect()
 }
 
 /// A case kept for inference: where it started and what was exchanged.
@@ -281,7 +158,7 @@ pub fn infer(selected: &Profile, cases: &[CaseLog]) -> Profile {
         for pairs in [false, true] {
             let candidates = alternatives(&current, &all, pairs.then_some(rules.as_slice()));
             for (changes, candidate) in candidates {
-                if pairs && changes.len() < 2 {
+                if pairs && changes.0.len() < 2 {
                     continue;
                 }
                 let s = agreeing(cases, &counted, &candidate);

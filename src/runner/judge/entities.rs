@@ -1,0 +1,223 @@
+//! Entities: the pieces of state a rule reads, at the grain it reads them. A step touches
+//! the entities its request names; a divergence follows from an earlier one only through
+//! an entity whose state the judge could not bring in line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::model::{Registry, Request, RuleId, StateKind};
+
+/// A piece of state a rule reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    /// A repository: its existence, and its contents as a whole.
+    Repository(String),
+    /// One layer of a repository.
+    Layer {
+        /// The repository.
+        repository: String,
+        /// The layer's digest.
+        digest: String,
+    },
+    /// An upload, by its model id in lower case: ids in other letter case name the same
+    /// upload, so a divergence on an id sent in upper case follows from one on the id.
+    Upload(String),
+}
+
+impl Entity {
+    /// The upload with this (model) id.
+    pub fn upload(id: &str) -> Entity {
+        Entity::Upload(id.to_ascii_lowercase())
+    }
+
+    /// The kind of state it is.
+    pub fn kind(&self) -> StateKind {
+        match self {
+            Entity::Repository(_) => StateKind::Repository,
+            Entity::Layer { .. } => StateKind::Layer,
+            Entity::Upload(_) => StateKind::Upload,
+        }
+    }
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Entity::Repository(r) => write!(f, "repository {r}"),
+            Entity::Layer { repository, digest } => write!(f, "layer {repository}@{digest}"),
+            Entity::Upload(u) => write!(f, "upload {u}"),
+        }
+    }
+}
+
+/// The kinds of state a rule's answer depends on (none: it follows from the request alone).
+pub fn reads(rule: RuleId) -> &'static [StateKind] {
+    use StateKind::{Layer, Repository, Upload};
+    match rule {
+        RuleId::Repo1 | RuleId::Admin1 | RuleId::Admin2 => &[Repository],
+        RuleId::Done5 | RuleId::Check1 | RuleId::Check2 => &[Layer],
+        RuleId::Part1
+        | RuleId::Part3
+        | RuleId::Part5
+        | RuleId::Done1
+        | RuleId::Done2
+        | RuleId::Done3
+        | RuleId::Done4 => &[Upload],
+        RuleId::State1 => &[Repository, Layer, Upload],
+        _ => &[],
+    }
+}
+
+/// Rules whose answer follows from the request alone: a divergence on a step they decide
+/// is its own, whatever came before.
+pub(super) fn is_stateless(rule: RuleId) -> bool {
+    matches!(
+        rule,
+        RuleId::Wire1 | RuleId::Wire2 | RuleId::Val1 | RuleId::Val2 | RuleId::Part2
+    )
+}
+
+/// The entities a request names; for a body the wire layer could not decode, whatever
+/// `repositoryName` / `uploadId` strings its text holds. A completion also touches the
+/// layer the model would store (the digest of the bytes it holds for the upload).
+pub(super) fn entities_of(request: &Request, body: &[u8], model: &Registry) -> Vec<Entity> {
+    let scanned = |key: &str| -> Option<String> {
+        let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+        let at = text.find(&format!("\"{key}\""))?;
+        let rest = &text[at + key.len() + 2..];
+        let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+        let rest = rest.strip_prefix('"')?;
+        Some(rest[..rest.find('"')?].to_owned())
+    };
+    let undecoded = matches!(
+        request,
+        Request::UnknownOperation { .. } | Request::Malformed { .. }
+    );
+    let (repo, upload) = if undecoded {
+        (scanned("repositoryName"), scanned("uploadId"))
+    } else {
+        (
+            request.repository().map(str::to_owned),
+            request.upload_id().map(str::to_owned),
+        )
+    };
+    let mut out = Vec::new();
+    if let Some(r) = &repo {
+        out.push(Entity::Repository(r.clone()));
+        for d in request.layer_digests() {
+            out.push(Entity::Layer {
+                repository: r.clone(),
+                digest: d.clone(),
+            });
+        }
+        if let (Request::CompleteLayerUpload(_), Some(u)) = (request, &upload)
+            && let Some(held) = model.upload_key_loosely(u).and_then(|k| model.upload(&k))
+        {
+            let layer = Entity::Layer {
+                repository: r.clone(),
+                digest: held.digest(),
+            };
+            if !out.contains(&layer) {
+                out.push(layer);
+            }
+        }
+    }
+    if let Some(u) = &upload {
+        out.push(Entity::upload(u));
+    }
+    out
+}
+
+/// What the judge knows of each entity's state at a point of a case.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Ledger {
+    /// Entities whose state on the target is unknown since a step: any later divergence
+    /// on a step that touches them follows from that step.
+    unknown: BTreeMap<Entity, usize>,
+    /// Entities a request touched that both sides refused: the first later divergence
+    /// that reveals other state on them breaks STATE-1 (that request changed something).
+    refused: BTreeMap<Entity, usize>,
+}
+
+impl Ledger {
+    /// The state of `e` is unknown since step `index` (the first such step is kept).
+    pub(super) fn mark_unknown(&mut self, e: &Entity, index: usize) {
+        self.unknown.entry(e.clone()).or_insert(index);
+    }
+
+    /// Both sides refused a request touching `e` at step `index`.
+    pub(super) fn mark_refused(&mut self, e: &Entity, index: usize) {
+        self.refused.entry(e.clone()).or_insert(index);
+    }
+
+    /// The earliest step that left any of `entities` unknown. A repository left unknown
+    /// covers its layers too.
+    pub(super) fn unknown_since(&self, entities: &[Entity]) -> Option<usize> {
+        entities
+            .iter()
+            .filter_map(|e| {
+                let own = self.unknown.get(e).copied();
+                let container = match e {
+                    Entity::Layer { repository, .. } => self
+                        .unknown
+                        .get(&Entity::Repository(repository.clone()))
+                        .copied(),
+                    _ => None,
+                };
+                own.into_iter().chain(container).min()
+            })
+            .min()
+    }
+
+    /// Whether a refused request touched any of `entities`.
+    pub(super) fn was_refused(&self, entities: &[Entity]) -> bool {
+        entities.iter().any(|e| self.refused.contains_key(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CompleteLayerUpload, InitiateLayerUpload};
+
+    #[test]
+    fn a_completion_touches_its_upload_and_the_layers_it_names_not_other_layers() {
+        let mut model = Registry::new(crate::model::Profile::ecr());
+        model.adopt_repository("r");
+        let _ = model.apply(&Request::InitiateLayerUpload(InitiateLayerUpload {
+            registry_id: None,
+            repository_name: Some("r".into()),
+        }));
+        let id = model.upload_ids().next().expect("an upload").to_owned();
+        let request = Request::CompleteLayerUpload(CompleteLayerUpload {
+            registry_id: None,
+            repository_name: Some("r".into()),
+            upload_id: Some(id.to_uppercase()),
+            layer_digests: Some(vec!["sha256:aa".into()]),
+        });
+        let entities = entities_of(&request, b"", &model);
+        assert!(entities.contains(&Entity::Repository("r".into())));
+        assert!(entities.contains(&Entity::upload(&id)));
+        assert!(entities.contains(&Entity::Layer {
+            repository: "r".into(),
+            digest: "sha256:aa".into()
+        }));
+        // ... and the layer of the bytes held (the empty digest here), nothing else.
+        assert_eq!(entities.len(), 4, "{entities:?}");
+    }
+
+    #[test]
+    fn an_unknown_repository_covers_its_layers_but_an_unknown_layer_not_its_siblings() {
+        let mut ledger = Ledger::default();
+        let layer = |d: &str| Entity::Layer {
+            repository: "r".into(),
+            digest: d.into(),
+        };
+        ledger.mark_unknown(&layer("a"), 3);
+        assert_eq!(ledger.unknown_since(&[layer("a")]), Some(3));
+        assert_eq!(ledger.unknown_since(&[layer("b")]), None);
+        ledger.mark_unknown(&Entity::Repository("r".into()), 5);
+        assert_eq!(ledger.unknown_since(&[layer("b")]), Some(5));
+        assert_eq!(ledger.unknown_since(&[layer("a")]), Some(3));
+    }
+}

@@ -1,0 +1,372 @@
+//! One step: apply the request to the model, compare the target's answer, and where they
+//! diverge bring the model in line with what the target evidently did (resynchronise).
+//!
+//! State the model adopted exactly (the target stored this layer, consumed this upload,
+//! has no such repository: the model now holds what the target holds) excuses nothing: a
+//! later divergence on it is judged on its own. Only state the judge could not bring in
+//! line (a byte count or a content it cannot know, an upload of unknown use) makes later
+//! divergences on the same entity consequences.
+
+use serde_json::Value;
+
+use super::entities::{Entity, entities_of, is_stateless, reads};
+use super::{CaseState, Exchange};
+use crate::model::{ErrorCode, Outcome, Registry, Request, Response, RuleId, StateKind, rule_for};
+use crate::protocol::Observed;
+use crate::runner::compare::compare;
+use crate::runner::evidence::{Divergence, Member, On, Shown};
+
+/// A judged step.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// The model's answer.
+    pub expected: Outcome,
+    /// How the target's answer differs (empty: it agrees).
+    pub divergences: Vec<Divergence>,
+    /// The earlier step this one's divergence follows from.
+    pub follows_from: Option<usize>,
+}
+
+/// Whether the target answered a success.
+pub(crate) fn target_succeeded(answer: &Observed) -> bool {
+    answer.status == 200 && answer.error.is_none()
+}
+
+fn answer_string<'a>(answer: &'a Observed, key: &str) -> Option<&'a str> {
+    answer.body.as_ref()?.get(key)?.as_str()
+}
+
+/// Whether a rule's answer depends on what earlier steps left behind.
+fn is_state_rule(rule: RuleId) -> bool {
+    !reads(rule).is_empty()
+}
+
+/// Whether a divergence shows that the target holds other state than the model, where
+/// the request passed the checks that do not depend on state: the target lost an upload
+/// or a repository the model holds, has no bytes where the model has some, or expects
+/// another next byte (it refuses a part the model accepts, or names another
+/// `lastValidByteReceived`).
+fn reveals_state(
+    request: &Request,
+    expected: &Outcome,
+    answer: &Observed,
+    divergences: &[Divergence],
+) -> bool {
+    if is_stateless(rule_for(request, expected)) {
+        return false;
+    }
+    let code = answer.error.as_ref();
+    let lost = matches!(
+        code,
+        Some(ErrorCode::UploadNotFound | ErrorCode::EmptyUpload | ErrorCode::RepositoryNotFound)
+    ) && request.registry_id().is_none();
+    let refused_part = expected.is_ok()
+        && matches!(request, Request::UploadLayerPart(_))
+        && code == Some(&ErrorCode::InvalidLayerPart);
+    let other_count = divergences
+        .iter()
+        .any(|d| d.on == On::Member(Member::LastValidByteReceived) && d.actual.as_i64().is_some());
+    let other_answer = divergences.iter().any(|d| d.on.is_answer());
+    (other_answer && (lost || refused_part)) || other_count
+}
+
+/// Judges one step: applies it to the model, compares, resynchronises.
+pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged {
+    let entities = ex.entities_with(&state.model);
+    let before = state.model.clone();
+    let expected = state.model.apply(&ex.request);
+    let answer = &ex.answer;
+    let mut divergences = Vec::new();
+    if let Ok(Response::UploadInitiated { upload_id, .. }) = &expected {
+        if let Some(t) = answer_string(answer, "uploadId").filter(|_| target_succeeded(answer)) {
+            if state.ids.has_target(t) {
+                divergences.push(Divergence::new(
+                    RuleId::Init1,
+                    On::Member(Member::UploadId),
+                    Shown::text("a fresh id"),
+                    Shown::Text(format!("{t}, answered before")),
+                ));
+            }
+            state.ids.insert(upload_id, t);
+        }
+        if target_succeeded(answer) {
+            state.minted.push(upload_id.clone());
+        }
+    }
+    divergences.extend(compare(&ex.request, &expected, answer, &state.ids));
+    // A step that checks an earlier one (`checks`) blames that rule for an answer that
+    // shows other state; a wrong member elsewhere in it keeps its own rule.
+    if let Some(rule) = ex.attribute {
+        for d in &mut divergences {
+            if d.on.is_answer()
+                || matches!(
+                    d.on,
+                    On::Member(Member::LastValidByteReceived | Member::Layers | Member::Failures)
+                )
+            {
+                d.rule = rule;
+            }
+        }
+    }
+    if divergences.is_empty() {
+        if expected.is_err() {
+            for e in &entities {
+                state.ledger.mark_refused(e, index);
+            }
+        }
+        return Judged {
+            expected,
+            divergences,
+            follows_from: None,
+        };
+    }
+
+    // A step the model answers from the request alone (WIRE, VAL) depends on no state:
+    // its divergence is its own.
+    let deciding = rule_for(&ex.request, &expected);
+    let follows_from = if is_stateless(deciding) {
+        None
+    } else {
+        state.ledger.unknown_since(&entities)
+    };
+    // The target's state differs from the model's although every earlier step agreed: an
+    // earlier request both refused must have changed it.
+    if follows_from.is_none()
+        && ex.attribute.is_none()
+        && reveals_state(&ex.request, &expected, answer, &divergences)
+        && state.ledger.was_refused(&entities)
+    {
+        for d in &mut divergences {
+            if is_state_rule(d.rule) || d.on.is_answer() {
+                d.rule = RuleId::State1;
+            }
+        }
+    }
+    resync(state, before, &expected, &divergences, index, ex, &entities);
+    Judged {
+        expected,
+        divergences,
+        follows_from,
+    }
+}
+
+/// Brings the model in line with what the target evidently did at a diverging step, and
+/// marks unknown what it cannot bring in line.
+fn resync(
+    state: &mut CaseState,
+    before: Registry,
+    expected: &Outcome,
+    divergences: &[Divergence],
+    index: usize,
+    ex: &Exchange,
+    entities: &[Entity],
+) {
+    let answer = &ex.answer;
+    let upload = ex.request.upload_id();
+    let mark_all = |state: &mut CaseState, kinds: &[StateKind]| {
+        for e in entities.iter().filter(|e| kinds.contains(&e.kind())) {
+            state.ledger.mark_unknown(e, index);
+        }
+    };
+    // An upload opened at a diverging step (an id out of pattern, say) is of unknown use.
+    if let Ok(Response::UploadInitiated { upload_id, .. }) = expected
+        && divergences
+            .iter()
+            .any(|d| d.on.is_answer() || d.on == On::Member(Member::UploadId))
+    {
+        state.ledger.mark_unknown(&Entity::upload(upload_id), index);
+    }
+    match (expected.is_ok(), target_succeeded(answer)) {
+        // Both succeeded: the model's state stands, but a byte count or a digest it
+        // disagrees on leaves that upload or layer unknown.
+        (true, true) => {
+            if divergences
+                .iter()
+                .any(|d| matches!(d.on, On::Member(m) if m.counts_bytes()))
+            {
+                mark_all(state, &[StateKind::Upload]);
+            }
+            if divergences
+                .iter()
+                .any(|d| d.on == On::Member(Member::LayerDigest))
+            {
+                mark_all(state, &[StateKind::Layer]);
+                if let (Some(r), Some(d)) = (
+                    ex.request.repository(),
+                    answer_string(answer, "layerDigest"),
+                ) {
+                    let layer = Entity::Layer {
+                        repository: r.to_owned(),
+                        digest: d.to_owned(),
+                    };
+                    state.ledger.mark_unknown(&layer, index);
+                }
+            }
+        }
+        (false, false) => {}
+        // The target refused what the model accepted: as far as it says, nothing changed.
+        // What a refused part or completion left of the upload, or a refused create or
+        // delete of the repository, the answer does not say.
+        (true, false) => {
+            state.model = before;
+            match &ex.request {
+                Request::UploadLayerPart(_) | Request::CompleteLayerUpload(_) => {
+                    mark_all(state, &[StateKind::Upload]);
+                }
+                Request::CreateRepository(_) | Request::DeleteRepository(_) => {
+                    mark_all(state, &[StateKind::Repository]);
+                }
+                _ => {}
+            }
+        }
+        // The target accepted what the model refused: do what it did.
+        (false, true) => {
+            state.model = before;
+            match adopt(state, ex) {
+                Adopted::Exactly => {}
+                Adopted::Guessing(kinds) => mark_all(state, kinds),
+                Adopted::Nothing => mark_all(
+                    state,
+                    &[StateKind::Repository, StateKind::Layer, StateKind::Upload],
+                ),
+            }
+        }
+    }
+    // What the target's error says of its state, where the request passed the checks that
+    // do not depend on state (else the error says nothing of it).
+    let evidence = if is_stateless(rule_for(&ex.request, expected)) {
+        None
+    } else {
+        answer.error.as_ref()
+    };
+    match evidence {
+        // The target holds no such upload: neither does the model now (exactly).
+        Some(ErrorCode::UploadNotFound) => {
+            if let Some(u) = upload {
+                state.model.forget_upload(u);
+            }
+        }
+        // The target holds no such repository: neither does the model now (exactly).
+        Some(ErrorCode::RepositoryNotFound) => {
+            if let Some(r) = ex.request.repository() {
+                let own = ex
+                    .request
+                    .registry_id()
+                    .is_none_or(|id| id == state.model.registry_id());
+                if own && state.model.has_repository(r) {
+                    state.model.forget_repository(r);
+                }
+            }
+        }
+        // The target names another next byte than the model holds: its byte count is not
+        // the model's, and cannot be known.
+        Some(ErrorCode::InvalidLayerPart) => {
+            let said = answer
+                .body
+                .as_ref()
+                .and_then(|b| b.get("lastValidByteReceived"))
+                .and_then(Value::as_i64);
+            let held = upload
+                .and_then(|u| state.model.upload_key_loosely(u))
+                .and_then(|k| state.model.upload(&k).map(|u| u.last_valid_byte()));
+            if let (Some(said), Some(held)) = (said, held) {
+                let agrees = match held {
+                    Some(b) => i64::try_from(b).ok() == Some(said),
+                    None => said <= 0,
+                };
+                if !agrees && let Some(u) = upload {
+                    state.ledger.mark_unknown(&Entity::upload(u), index);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How closely the model could follow a target that accepted what the model refused.
+enum Adopted {
+    /// The model now holds what the target holds.
+    Exactly,
+    /// The model holds a guess of these kinds of state.
+    Guessing(&'static [StateKind]),
+    /// Nothing is known of what the target did.
+    Nothing,
+}
+
+/// Applies what a target that accepted `ex.request` evidently did.
+fn adopt(state: &mut CaseState, ex: &Exchange) -> Adopted {
+    let answer = &ex.answer;
+    match &ex.request {
+        Request::CreateRepository(r) => match &r.repository_name {
+            // A repository created again: whether it kept its layers is not said.
+            Some(n) if state.model.has_repository(n) => Adopted::Guessing(&[StateKind::Repository]),
+            Some(n) => {
+                state.model.adopt_repository(n);
+                Adopted::Exactly
+            }
+            None => Adopted::Nothing,
+        },
+        Request::DeleteRepository(r) => match &r.repository_name {
+            Some(n) => {
+                state.model.forget_repository(n);
+                Adopted::Exactly
+            }
+            None => Adopted::Nothing,
+        },
+        Request::InitiateLayerUpload(r) => {
+            let Some(repo) = &r.repository_name else {
+                return Adopted::Nothing;
+            };
+            let id = state.model.adopt_upload(repo);
+            if let Some(t) = answer_string(answer, "uploadId") {
+                state.ids.insert(&id, t);
+            }
+            state.minted.push(id);
+            Adopted::Exactly
+        }
+        // A part the model refused: its byte count is what the target said, but which
+        // bytes it holds (appended, overwritten, dropped) is a guess.
+        Request::UploadLayerPart(r) => {
+            let (Some(id), Some(blob)) = (&r.upload_id, &r.layer_part_blob) else {
+                return Adopted::Nothing;
+            };
+            let said = answer
+                .body
+                .as_ref()
+                .and_then(|b| b.get("lastByteReceived"))
+                .and_then(Value::as_u64);
+            let last = said.or(r.part_last_byte.and_then(|b| u64::try_from(b).ok()));
+            match last {
+                Some(last) if state.model.adopt_part(id, blob, last) => {
+                    Adopted::Guessing(&[StateKind::Upload])
+                }
+                _ => Adopted::Nothing,
+            }
+        }
+        // A completion the model refused: the upload is consumed and the layer stored
+        // under the digest the target named (exactly); with no digest named, the layer is
+        // a guess.
+        Request::CompleteLayerUpload(r) => {
+            let Some(id) = &r.upload_id else {
+                return Adopted::Nothing;
+            };
+            let digest = answer_string(answer, "layerDigest")
+                .filter(|d| crate::model::digest::is_layer_digest(d));
+            match (state.model.adopt_layer(id, digest), digest) {
+                (true, Some(_)) => Adopted::Exactly,
+                (true, None) => Adopted::Guessing(&[StateKind::Layer]),
+                (false, _) => Adopted::Nothing,
+            }
+        }
+        // Read-only.
+        Request::BatchCheckLayerAvailability(_) => Adopted::Exactly,
+        Request::UnknownOperation { .. } | Request::Malformed { .. } => Adopted::Nothing,
+    }
+}
+
+impl Exchange {
+    /// The entities the step touches, given the model before it.
+    pub(super) fn entities_with(&self, model: &Registry) -> Vec<Entity> {
+        entities_of(&self.request, &self.body_head, model)
+    }
+}
