@@ -159,6 +159,70 @@ fn every_state_changing_defect_fails_its_rule_and_at_most_one_other() {
     );
 }
 
+/// The pairs of defects the two-defect test runs: every defect with the next one in
+/// `Defect::ALL` (so each is in two pairs), and the pair of the example that motivated
+/// entity-grained consequences (an empty upload completed, a duplicate layer stored).
+fn defect_pairs() -> Vec<(Defect, Defect)> {
+    let all = Defect::ALL;
+    let mut pairs: Vec<(Defect, Defect)> = (0..all.len())
+        .map(|i| (all[i], all[(i + 1) % all.len()]))
+        .collect();
+    pairs.push((Defect::CompletesEmpty, Defect::AcceptsDuplicateLayer));
+    pairs
+}
+
+#[test]
+fn with_two_defects_at_once_each_fails_its_own_rule() {
+    let mut problems = Vec::new();
+    for (a, b) in defect_pairs() {
+        let server = Independent::start(Variant::ecr(), &[a, b]);
+        let report = run(&server);
+        let label = format!("{a:?}+{b:?} (break {} and {})", a.rule(), b.rule());
+        keep(&format!("{a:?}+{b:?}"), &report);
+        eprintln!("{}", summary(&label, &report));
+        let fails = failing(&report);
+        let missing: Vec<&str> = [a.rule(), b.rule()]
+            .into_iter()
+            .filter(|r| !fails.contains(r))
+            .collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{label}: {missing:?} do not FAIL (FAIL: {fails:?})\n{}",
+                report.text()
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
+/// The run the issue describes: DONE-5's completion step of a layer is not a consequence
+/// of an empty upload completed earlier in the same repository (a different layer).
+#[test]
+fn a_duplicate_layer_stored_is_not_excused_by_an_empty_layer_completed_before_it() {
+    let server = Independent::start(
+        Variant::ecr(),
+        &[Defect::CompletesEmpty, Defect::AcceptsDuplicateLayer],
+    );
+    let report = run(&server);
+    let done5 = report
+        .rules
+        .iter()
+        .find(|r| r.id.as_str() == "DONE-5")
+        .expect("DONE-5");
+    assert!(
+        done5.fail > 0 && done5.verdict == runner::RuleVerdict::Fail,
+        "DONE-5: {} FAIL, {} consequences\n{}",
+        done5.fail,
+        done5.consequence,
+        report.text()
+    );
+}
+
 #[test]
 fn every_legal_knob_value_passes_and_is_inferred() {
     let mut problems = Vec::new();

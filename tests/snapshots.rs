@@ -44,7 +44,7 @@ fn every_catalog_scenario_against_the_fake() {
                     regex::Regex::new(&format!("^{}$", regex::escape(name))).expect("regex"),
                 ),
                 prefix: "snap".into(),
-                scenarios_dir: manifest("fixtures/scenarios"),
+                scenarios_dir: None,
                 ..RunConfig::new(Profile::ecr())
             };
             let report = runner::run(&endpoint, "embedded fake", &config).expect("run");
@@ -151,7 +151,10 @@ fn no_snapshot_is_orphaned() {
             .file_name()
             .into_string()
             .expect("utf-8");
+        // Tests outside this file that hold a snapshot here.
+        let held_elsewhere = ["conformance_in_cargo_test_rule_table.snap"];
         let known = file == "seed-example.snap"
+            || held_elsewhere.contains(&file.as_str())
             || file
                 .strip_prefix("scenario@")
                 .and_then(|f| f.strip_suffix(".snap"))

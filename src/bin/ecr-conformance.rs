@@ -150,8 +150,8 @@ struct RunArgs {
     /// answer to a part sent out of order to a new upload in the first repository).
     #[arg(long, requires = "repositories")]
     registry_id: Option<String>,
-    /// The catalog folder (default: fixtures/scenarios here, else the catalog this binary
-    /// was built from). A folder of regression scenarios replays them.
+    /// A folder of scenarios that add to the catalog embedded in this binary; one named
+    /// like an embedded scenario replaces it. A folder of regression scenarios replays them.
     #[arg(long, value_name = "DIR")]
     scenarios: Option<PathBuf>,
     /// Where the smallest failing generated sequence is written as a scenario.
@@ -328,16 +328,6 @@ fn replay(args: &ReplayArgs) -> Result<bool, RunError> {
     Ok(report.passed())
 }
 
-/// The catalog: `fixtures/scenarios` here, else the one this binary was built from.
-fn default_scenarios() -> PathBuf {
-    let here = PathBuf::from("fixtures/scenarios");
-    if here.is_dir() {
-        here
-    } else {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios"))
-    }
-}
-
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000
@@ -382,7 +372,7 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         repositories: args.repositories.clone(),
         prefix: args.repository_prefix.clone(),
         registry_id: args.registry_id.clone(),
-        scenarios_dir: args.scenarios.clone().unwrap_or_else(default_scenarios),
+        scenarios_dir: args.scenarios.clone(),
         regressions_dir: Some(args.regressions.clone()),
         stop: stop.clone(),
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),

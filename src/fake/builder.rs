@@ -352,6 +352,17 @@ impl FakeEcr {
     pub fn responder(&self) -> &Responder {
         &self.responder
     }
+
+    /// Every request handled so far, as the request log records it (empty unless the
+    /// builder had `record_requests(true)`).
+    pub fn request_log(&self) -> Vec<super::LoggedRequest> {
+        self.responder.request_log()
+    }
+
+    /// Reads the model's state: the repositories, uploads and layers the fake holds.
+    pub fn with_registry<T>(&self, f: impl FnOnce(&crate::model::Registry) -> T) -> T {
+        self.responder.with_registry(f)
+    }
 }
 
 impl Drop for FakeEcr {

@@ -25,8 +25,9 @@ pub struct RunConfig {
     pub prefix: String,
     /// The target's registry id when it cannot be learned (with `repositories`).
     pub registry_id: Option<String>,
-    /// The catalog folder.
-    pub scenarios_dir: PathBuf,
+    /// A folder of scenarios that add to the embedded catalog, each replacing an embedded
+    /// scenario of the same name (none: the embedded catalog alone).
+    pub scenarios_dir: Option<PathBuf>,
     /// Where a shrunk failing sequence is written (none: not written).
     pub regressions_dir: Option<PathBuf>,
     /// Set to stop between steps (Ctrl-C).
@@ -41,7 +42,7 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    /// The defaults of `run`: the catalog this crate was built with, 256 generated cases
+    /// The defaults of `run`: the catalog embedded in this crate, 256 generated cases
     /// with seed 0, scratch repositories, nothing written.
     pub fn new(profile: Profile) -> Self {
         RunConfig {
@@ -52,10 +53,7 @@ impl RunConfig {
             repositories: Vec::new(),
             prefix: "ecr-conformance".to_owned(),
             registry_id: None,
-            scenarios_dir: PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/fixtures/scenarios"
-            )),
+            scenarios_dir: None,
             regressions_dir: None,
             stop: Arc::new(AtomicBool::new(false)),
             progress: false,

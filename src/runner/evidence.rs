@@ -120,7 +120,7 @@ impl On {
 
 impl fmt::Display for On {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -129,7 +129,7 @@ impl fmt::Display for On {
 pub enum Shown {
     /// The member (or the answer) was absent.
     Absent,
-    /// A JSON value.
+    /// A JSON value (rendered as JSON: a string in quotes).
     Json(Value),
     /// A description for people (`an id in the UploadId pattern`, an error name).
     Text(String),
@@ -160,7 +160,7 @@ impl fmt::Display for Shown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Shown::Absent => f.write_str("absent"),
-            Shown::Json(Value::String(s)) | Shown::Text(s) => f.write_str(s),
+            Shown::Text(s) => f.write_str(s),
             Shown::Json(v) => write!(f, "{v}"),
         }
     }
@@ -346,7 +346,7 @@ impl RuleVerdict {
 
 impl fmt::Display for RuleVerdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -296,6 +296,57 @@ impl Report {
         self.fail == 0 && (!self.strict || self.differs == 0) && self.stopped.is_none()
     }
 
+    /// Panics, with the per-rule table and each FAIL's first divergence, unless the run
+    /// passed: the assertion of a `cargo test` that holds an endpoint to the rules.
+    #[track_caller]
+    pub fn assert_passed(&self) {
+        if !self.passed() {
+            panic!(
+                "the conformance run did not pass ({} FAIL, {} differs{}{})\n\n{}",
+                self.fail,
+                self.differs,
+                if self.strict { ", strict" } else { "" },
+                self.stopped
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!(", stopped: {s}")),
+                self.text()
+            );
+        }
+    }
+
+    /// The per-rule table alone: one line per rule (id, verdict, checked, FAIL, differs,
+    /// consequence), then the inferred knob values and why the run stopped, if it did. Nothing
+    /// in it depends on the host, the port or the time, so `insta::assert_snapshot!` can
+    /// hold it: with the same target, seed and cases, it changes only when a verdict does.
+    pub fn rule_table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<8} {:<8} {:>7} {:>5} {:>7} {:>11}",
+            "rule", "verdict", "checked", "FAIL", "differs", "consequence"
+        );
+        for r in &self.rules {
+            let _ = writeln!(
+                s,
+                "{:<8} {:<8} {:>7} {:>5} {:>7} {:>11}",
+                r.id, r.verdict, r.checked, r.fail, r.differs, r.consequence
+            );
+        }
+        let _ = writeln!(
+            s,
+            "inferred: {}",
+            if self.inferred.is_empty() {
+                "(the selected profile)".to_owned()
+            } else {
+                join(&self.inferred, ", ")
+            }
+        );
+        if let Some(reason) = &self.stopped {
+            let _ = writeln!(s, "stopped: {reason}");
+        }
+        s
+    }
+
     /// The human summary.
     pub fn text(&self) -> String {
         let mut s = String::new();

@@ -118,8 +118,8 @@ pub fn run(
     target_label: &str,
     config: &RunConfig,
 ) -> Result<Report, RunError> {
-    let catalog =
-        scenario::load_dir(&config.scenarios_dir).map_err(|e| RunError::Usage(e.to_string()))?;
+    let catalog = scenario::catalog(config.scenarios_dir.as_deref())
+        .map_err(|e| RunError::Usage(e.to_string()))?;
     let target = Target::probe(endpoint, config)?;
     let mut results = Vec::new();
     let mut logs = Vec::new();
@@ -179,8 +179,8 @@ pub fn run(
 
 /// Lists the catalog: name, rules and description of each scenario, and the generated runs.
 pub fn list(config: &RunConfig) -> Result<Vec<(String, Vec<String>, String)>, RunError> {
-    let catalog =
-        scenario::load_dir(&config.scenarios_dir).map_err(|e| RunError::Usage(e.to_string()))?;
+    let catalog = scenario::catalog(config.scenarios_dir.as_deref())
+        .map_err(|e| RunError::Usage(e.to_string()))?;
     let mut out: Vec<_> = catalog
         .into_iter()
         .filter(|s| config.selected(&s.name))

@@ -1,4 +1,5 @@
-//! Catalog scenarios: named step lists in `fixtures/scenarios/*.json`.
+//! Catalog scenarios: named step lists in `fixtures/scenarios/*.json`, embedded in the
+//! crate ([`embedded`]); a folder of more ([`catalog`]) adds to them or replaces some.
 //!
 //! A scenario names the rules it exercises and lists steps; expected answers are not
 //! written down: the model computes them as the steps run. Placeholders in bodies:
@@ -101,13 +102,18 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, FixtureError> {
 pub fn load(path: &Path) -> Result<Scenario, FixtureError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| FixtureError(format!("{}: {e}", path.display())))?;
-    let mut s: Scenario = serde_json::from_str(&text)
-        .map_err(|e| FixtureError(format!("{}: {e}", path.display())))?;
-    s.name = path
+    let name = path
         .file_stem()
         .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_owned();
+        .unwrap_or_default();
+    parse(name, &text, &path.display().to_string())
+}
+
+/// A scenario from its text; `origin` names it in errors.
+pub fn parse(name: &str, text: &str, origin: &str) -> Result<Scenario, FixtureError> {
+    let mut s: Scenario =
+        serde_json::from_str(text).map_err(|e| FixtureError(format!("{origin}: {e}")))?;
+    name.clone_into(&mut s.name);
     for (i, step) in s.steps.iter().enumerate() {
         let ok = match (&step.op, &step.body, &step.raw) {
             (Some(op), _, None) => Operation::from_name(op).is_some(),
@@ -116,12 +122,87 @@ pub fn load(path: &Path) -> Result<Scenario, FixtureError> {
         };
         if !ok {
             return Err(FixtureError(format!(
-                "{}: step {i} needs a known \"op\" (with an optional \"body\") or a \"raw\"",
-                path.display()
+                "{origin}: step {i} needs a known \"op\" (with an optional \"body\") or a \"raw\""
             )));
         }
     }
     Ok(s)
+}
+
+/// The catalog this crate carries: every file of `fixtures/scenarios`, embedded when the
+/// crate is built, so a copied binary or a crate that depends on this one has it (a unit
+/// test holds this list to the folder).
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "availability",
+        include_str!("../../fixtures/scenarios/availability.json"),
+    ),
+    (
+        "completion",
+        include_str!("../../fixtures/scenarios/completion.json"),
+    ),
+    (
+        "duplicate-layer",
+        include_str!("../../fixtures/scenarios/duplicate-layer.json"),
+    ),
+    (
+        "interleaved-uploads",
+        include_str!("../../fixtures/scenarios/interleaved-uploads.json"),
+    ),
+    (
+        "malformed-requests",
+        include_str!("../../fixtures/scenarios/malformed-requests.json"),
+    ),
+    (
+        "part-order",
+        include_str!("../../fixtures/scenarios/part-order.json"),
+    ),
+    (
+        "part-ranges",
+        include_str!("../../fixtures/scenarios/part-ranges.json"),
+    ),
+    (
+        "part-size-limit",
+        include_str!("../../fixtures/scenarios/part-size-limit.json"),
+    ),
+    (
+        "part-too-small",
+        include_str!("../../fixtures/scenarios/part-too-small.json"),
+    ),
+    (
+        "repositories",
+        include_str!("../../fixtures/scenarios/repositories.json"),
+    ),
+    (
+        "seed-example",
+        include_str!("../../fixtures/scenarios/seed-example.json"),
+    ),
+    (
+        "two-repositories",
+        include_str!("../../fixtures/scenarios/two-repositories.json"),
+    ),
+];
+
+/// The embedded catalog, sorted by name.
+pub fn embedded() -> Result<Vec<Scenario>, FixtureError> {
+    EMBEDDED
+        .iter()
+        .map(|(name, text)| parse(name, text, &format!("embedded scenario {name}")))
+        .collect()
+}
+
+/// The catalog a run uses: the embedded one, with the scenarios of `extra` (a folder)
+/// added, each replacing an embedded scenario of the same name; sorted by name.
+pub fn catalog(extra: Option<&Path>) -> Result<Vec<Scenario>, FixtureError> {
+    let mut out = embedded()?;
+    if let Some(dir) = extra {
+        for s in load_dir(dir)? {
+            out.retain(|e| e.name != s.name);
+            out.push(s);
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    Ok(out)
 }
 
 /// `$oci-name`: a name the 2026 repository-name pattern accepts and the legacy one does
@@ -269,5 +350,46 @@ impl Bindings {
             .unwrap_or_else(|| Value::Object(Default::default()));
         self.resolve(&mut body)?;
         Ok(WireRequest::call(op, body_bytes_once(body, texts)?))
+    }
+}
+
+#[cfg(test)]
+mod embedded_tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_catalog_is_every_file_of_the_scenarios_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios");
+        let on_disk = load_dir(&dir).expect("the folder loads");
+        let embedded = embedded().expect("the embedded catalog parses");
+        let names = |v: &[Scenario]| v.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&embedded), names(&on_disk));
+        for (e, d) in embedded.iter().zip(&on_disk) {
+            assert_eq!(
+                serde_json::to_value(e).expect("json"),
+                serde_json::to_value(d).expect("json"),
+                "{} differs from its file",
+                e.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_folder_adds_scenarios_and_replaces_those_of_the_same_name() {
+        let dir = std::env::temp_dir().join(format!("ecr-catalog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let one = r#"{"description": "d", "rules": ["WIRE-1"], "steps": [{"op": "CreateRepository", "body": {}}]}"#;
+        std::fs::write(dir.join("completion.json"), one).expect("write");
+        std::fs::write(dir.join("zz-extra.json"), one).expect("write");
+        let merged = catalog(Some(&dir)).expect("catalog");
+        let _ = std::fs::remove_dir_all(&dir);
+        let embedded = embedded().expect("embedded");
+        assert_eq!(merged.len(), embedded.len() + 1);
+        let completion = merged
+            .iter()
+            .find(|s| s.name == "completion")
+            .expect("kept");
+        assert_eq!(completion.steps.len(), 1, "replaced by the folder's");
+        assert_eq!(merged.last().map(|s| s.name.as_str()), Some("zz-extra"));
     }
 }

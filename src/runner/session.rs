@@ -271,6 +271,7 @@ impl<'a> Session<'a> {
                 // No answer is a divergence on this step; what the target did with the
                 // request is unknown, so the caller stops the case here.
                 let expected = self.state.model.clone().apply(&request);
+                let unanswered = judge::unanswered();
                 let rule = attribute.unwrap_or_else(|| rule_for(&request, &expected));
                 let record = StepRecord {
                     index: self.records.len(),
@@ -288,9 +289,9 @@ impl<'a> Session<'a> {
                         Shown::text("an HTTP answer"),
                         Shown::Text(format!("none ({e})")),
                     )],
-                    verdict: Verdict::Fail,
-                    knobs: Vec::new(),
-                    follows_from: None,
+                    verdict: unanswered.verdict,
+                    knobs: unanswered.knobs,
+                    follows_from: unanswered.follows_from,
                     checks: attribute,
                     retries: 0,
                 };
@@ -307,13 +308,7 @@ impl<'a> Session<'a> {
         if !checked.contains(&rule) {
             checked.insert(0, rule);
         }
-        let verdict = if judged.divergences.is_empty() {
-            Verdict::Pass
-        } else if judged.follows_from.is_some() {
-            Verdict::Consequence
-        } else {
-            Verdict::Fail // until the case is judged whole
-        };
+        let live = judge::live_verdict(&judged);
         self.records.push(StepRecord {
             index,
             operation: operation_name(to_target),
@@ -325,9 +320,9 @@ impl<'a> Session<'a> {
             expected: expected_json(&judged.expected, &self.state.ids),
             actual: actual_json(&exchange.answer),
             divergences: judged.divergences.clone(),
-            verdict,
-            knobs: Vec::new(),
-            follows_from: judged.follows_from,
+            verdict: live.verdict,
+            knobs: live.knobs,
+            follows_from: live.follows_from,
             checks: attribute,
             retries,
         });

@@ -23,6 +23,35 @@ pub struct StepVerdict {
     pub follows_from: Option<usize>,
 }
 
+impl StepVerdict {
+    fn plain(verdict: Verdict) -> Self {
+        StepVerdict {
+            verdict,
+            knobs: Vec::new(),
+            follows_from: None,
+        }
+    }
+}
+
+/// A step's verdict as it stands when its answer arrives, before its case is whole: pass,
+/// a consequence of an earlier step, or FAIL until [`judge_case`] can tell differs from it.
+pub fn live_verdict(judged: &Judged) -> StepVerdict {
+    match (judged.divergences.is_empty(), judged.follows_from) {
+        (true, _) => StepVerdict::plain(Verdict::Pass),
+        (false, Some(from)) => StepVerdict {
+            follows_from: Some(from),
+            ..StepVerdict::plain(Verdict::Consequence)
+        },
+        (false, None) => StepVerdict::plain(Verdict::Fail),
+    }
+}
+
+/// The verdict on a step that got no answer: FAIL (what the target did with it is unknown,
+/// so its case stops there and nothing after it is judged).
+pub fn unanswered() -> StepVerdict {
+    StepVerdict::plain(Verdict::Fail)
+}
+
 /// The verdict on every step of a case (`log`, from `start`) under `selected`. `judged`
 /// is the case as judged live under `selected`.
 pub fn judge_case(

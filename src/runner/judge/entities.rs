@@ -134,6 +134,10 @@ pub(super) struct Ledger {
     /// Entities whose state on the target is unknown since a step: any later divergence
     /// on a step that touches them follows from that step.
     unknown: BTreeMap<Entity, usize>,
+    /// Uploads whose byte count on the target is unknown since a step (an answer named
+    /// another count): until a later answer agrees on the count, a divergence on a step
+    /// that touches them follows from that step.
+    counts: BTreeMap<Entity, usize>,
     /// Entities a request touched that both sides refused: the first later divergence
     /// that reveals other state on them breaks STATE-1 (that request changed something).
     refused: BTreeMap<Entity, usize>,
@@ -143,6 +147,17 @@ impl Ledger {
     /// The state of `e` is unknown since step `index` (the first such step is kept).
     pub(super) fn mark_unknown(&mut self, e: &Entity, index: usize) {
         self.unknown.entry(e.clone()).or_insert(index);
+    }
+
+    /// The byte count of upload `e` is unknown since step `index`.
+    pub(super) fn mark_count_unknown(&mut self, e: &Entity, index: usize) {
+        self.counts.entry(e.clone()).or_insert(index);
+    }
+
+    /// An answer agreed with the model on the byte count of upload `e`: the count is
+    /// known again (what else is unknown of it stays unknown).
+    pub(super) fn confirm_count(&mut self, e: &Entity) {
+        self.counts.remove(e);
     }
 
     /// Both sides refused a request touching `e` at step `index`.
@@ -157,6 +172,7 @@ impl Ledger {
             .iter()
             .filter_map(|e| {
                 let own = self.unknown.get(e).copied();
+                let count = self.counts.get(e).copied();
                 let container = match e {
                     Entity::Layer { repository, .. } => self
                         .unknown
@@ -164,7 +180,7 @@ impl Ledger {
                         .copied(),
                     _ => None,
                 };
-                own.into_iter().chain(container).min()
+                own.into_iter().chain(count).chain(container).min()
             })
             .min()
     }
@@ -183,23 +199,23 @@ mod tests {
     #[test]
     fn a_completion_touches_its_upload_and_the_layers_it_names_not_other_layers() {
         let mut model = Registry::new(crate::model::Profile::ecr());
-        model.adopt_repository("r");
+        model.adopt_repository("repo");
         let _ = model.apply(&Request::InitiateLayerUpload(InitiateLayerUpload {
             registry_id: None,
-            repository_name: Some("r".into()),
+            repository_name: Some("repo".into()),
         }));
         let id = model.upload_ids().next().expect("an upload").to_owned();
         let request = Request::CompleteLayerUpload(CompleteLayerUpload {
             registry_id: None,
-            repository_name: Some("r".into()),
+            repository_name: Some("repo".into()),
             upload_id: Some(id.to_uppercase()),
             layer_digests: Some(vec!["sha256:aa".into()]),
         });
         let entities = entities_of(&request, b"", &model);
-        assert!(entities.contains(&Entity::Repository("r".into())));
+        assert!(entities.contains(&Entity::Repository("repo".into())));
         assert!(entities.contains(&Entity::upload(&id)));
         assert!(entities.contains(&Entity::Layer {
-            repository: "r".into(),
+            repository: "repo".into(),
             digest: "sha256:aa".into()
         }));
         // ... and the layer of the bytes held (the empty digest here), nothing else.
@@ -219,5 +235,18 @@ mod tests {
         ledger.mark_unknown(&Entity::Repository("r".into()), 5);
         assert_eq!(ledger.unknown_since(&[layer("b")]), Some(5));
         assert_eq!(ledger.unknown_since(&[layer("a")]), Some(3));
+    }
+
+    #[test]
+    fn an_agreeing_count_clears_an_unknown_count_but_not_an_unknown_content() {
+        let mut ledger = Ledger::default();
+        let (u, v) = (Entity::upload("u"), Entity::upload("v"));
+        ledger.mark_count_unknown(&u, 2);
+        ledger.mark_count_unknown(&v, 3);
+        ledger.mark_unknown(&v, 4);
+        ledger.confirm_count(&u);
+        ledger.confirm_count(&v);
+        assert_eq!(ledger.unknown_since(&[u]), None);
+        assert_eq!(ledger.unknown_since(&[v]), Some(4));
     }
 }

@@ -24,7 +24,7 @@ mod entities;
 mod inference;
 mod step;
 
-pub use case::{StepVerdict, judge_case};
+pub use case::{StepVerdict, judge_case, live_verdict, unanswered};
 use entities::Ledger;
 pub use entities::{Entity, reads};
 pub use inference::{CaseLog, infer, replay};

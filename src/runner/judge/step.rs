@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::entities::{Entity, entities_of, is_stateless, reads};
 use super::{CaseState, Exchange};
-use crate::model::{ErrorCode, Outcome, Registry, Request, Response, RuleId, StateKind, rule_for};
+use crate::model::{
+    EcrError, ErrorCode, Outcome, Registry, Request, Response, RuleId, StateKind, rule_for,
+};
 use crate::protocol::Observed;
 use crate::runner::compare::compare;
 use crate::runner::evidence::{Divergence, Member, On, Shown};
@@ -114,6 +116,19 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
                 state.ledger.mark_refused(e, index);
             }
         }
+        // An answer that names the upload's byte count and agrees: the count is known.
+        let counted = match &expected {
+            Ok(Response::PartAccepted { upload_id, .. }) => Some(upload_id.as_str()),
+            Err(EcrError::InvalidLayerPart {
+                upload_id,
+                last_valid_byte_received: Some(_),
+                ..
+            }) => Some(upload_id.as_str()),
+            _ => None,
+        };
+        if let Some(u) = counted {
+            state.ledger.confirm_count(&Entity::upload(u));
+        }
         return Judged {
             expected,
             divergences,
@@ -163,6 +178,11 @@ fn resync(
 ) {
     let answer = &ex.answer;
     let upload = ex.request.upload_id();
+    let mark_counts = |state: &mut CaseState| {
+        for e in entities.iter().filter(|e| e.kind() == StateKind::Upload) {
+            state.ledger.mark_count_unknown(e, index);
+        }
+    };
     let mark_all = |state: &mut CaseState, kinds: &[StateKind]| {
         for e in entities.iter().filter(|e| kinds.contains(&e.kind())) {
             state.ledger.mark_unknown(e, index);
@@ -184,7 +204,7 @@ fn resync(
                 .iter()
                 .any(|d| matches!(d.on, On::Member(m) if m.counts_bytes()))
             {
-                mark_all(state, &[StateKind::Upload]);
+                mark_counts(state);
             }
             if divergences
                 .iter()
@@ -210,9 +230,10 @@ fn resync(
         (true, false) => {
             state.model = before;
             match &ex.request {
-                Request::UploadLayerPart(_) | Request::CompleteLayerUpload(_) => {
-                    mark_all(state, &[StateKind::Upload]);
-                }
+                // A refused part: the count is what a later answer will say.
+                Request::UploadLayerPart(_) => mark_counts(state),
+                // A refused completion: whether the upload is still open is unknown.
+                Request::CompleteLayerUpload(_) => mark_all(state, &[StateKind::Upload]),
                 Request::CreateRepository(_) | Request::DeleteRepository(_) => {
                     mark_all(state, &[StateKind::Repository]);
                 }
@@ -275,7 +296,7 @@ fn resync(
                     None => said <= 0,
                 };
                 if !agrees && let Some(u) = upload {
-                    state.ledger.mark_unknown(&Entity::upload(u), index);
+                    state.ledger.mark_count_unknown(&Entity::upload(u), index);
                 }
             }
         }

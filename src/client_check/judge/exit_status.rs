@@ -1,0 +1,42 @@
+//! CLIENT-7: the exit status says what happened.
+
+use super::*;
+
+impl Judge<'_> {
+    /// CLIENT-7: the exit status agrees with the answers, and COMMAND ends in time.
+    pub(super) fn exit_status(&mut self) {
+        self.checked("CLIENT-7");
+        let exit = self.ev.exit;
+        if exit.timed_out {
+            let what = format!(
+                "COMMAND did not exit within {} s and was killed",
+                self.ev.timeout.as_secs()
+            );
+            let requests = self.last(5);
+            self.find("CLIENT-7", what, requests);
+            return;
+        }
+        if self.has("CLIENT-6") {
+            return; // the exit status after an existing layer is CLIENT-6's finding
+        }
+        let success = self.log().iter().rev().find(|e| {
+            (e.operation == Some(Operation::CompleteLayerUpload) && e.status == 200)
+                || e.error.as_deref() == Some(EXISTS)
+        });
+        let saw_success = success.is_some() || self.exists_answer().is_some();
+        if exit.success() && !saw_success {
+            let what = "COMMAND exited 0, but no answer said the layer was stored or already there"
+                .to_owned();
+            let requests = self.last(4);
+            self.find("CLIENT-7", what, requests);
+        } else if !exit.success() && saw_success && self.out.findings.is_empty() {
+            let at = success.map_or(0, |e| e.index);
+            let what = format!(
+                "the push succeeded (#{at}), but COMMAND ended with {}",
+                self.exit_text()
+            );
+            let requests = self.around(at);
+            self.find("CLIENT-7", what, requests);
+        }
+    }
+}
