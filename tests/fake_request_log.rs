@@ -96,7 +96,10 @@ fn the_log_keeps_members_answers_and_faults_and_a_blob_only_as_length_and_digest
     );
     assert_eq!(lost.upload_received, Some(5));
     let refused = &log[2];
-    assert_eq!(refused.error.as_deref(), Some("InvalidLayerPartException"));
+    assert_eq!(
+        refused.error,
+        Some(ecr_conformance::ErrorCode::InvalidLayerPart)
+    );
     assert_eq!(refused.last_valid_byte_received, Some(4));
     assert!(!refused.applied && refused.fault.is_none());
     assert_eq!(log[3].last_byte_received, Some(5));

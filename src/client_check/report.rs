@@ -110,7 +110,7 @@ impl RequestView {
             blob_sha256: e.blob_sha256.clone(),
             layer_digests: e.layer_digests.clone(),
             status: e.status,
-            error: e.error.clone(),
+            error: e.error.as_ref().map(ToString::to_string),
             fault: e.fault.map(fault_name),
             applied: e.applied,
             last_byte_received: e.last_byte_received,

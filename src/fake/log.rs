@@ -45,8 +45,8 @@ pub struct LoggedRequest {
     pub layer_digests: Vec<String>,
     /// The HTTP status answered.
     pub status: u16,
-    /// The error name answered, if any.
-    pub error: Option<String>,
+    /// The error answered, if any.
+    pub error: Option<crate::model::ErrorCode>,
     /// The fault injected into this request, if any.
     pub fault: Option<FaultKind>,
     /// Whether the model applied the request and it succeeded there (true for a part that

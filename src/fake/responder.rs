@@ -195,7 +195,7 @@ impl Responder {
         let answer = self.answer_request(req, Some(&mut entry));
         entry.answered = Instant::now() + answer.delay.unwrap_or_default();
         entry.status = answer.status;
-        entry.error = answer.error_name().map(str::to_owned);
+        entry.error = answer.error_name().map(crate::model::ErrorCode::from_name);
         if entry.operation.is_none() {
             entry.operation = answer.operation;
         }

@@ -9,7 +9,7 @@ impl Judge<'_> {
             return;
         };
         let at = seen.index;
-        let how = if seen.error.as_deref() == Some(EXISTS) {
+        let how = if seen.error.as_ref() == Some(&EXISTS) {
             "CompleteLayerUpload answered LayerAlreadyExistsException"
         } else {
             "BatchCheckLayerAvailability reported the layer AVAILABLE"

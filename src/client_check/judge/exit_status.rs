@@ -21,7 +21,7 @@ impl Judge<'_> {
         }
         let success = self.log().iter().rev().find(|e| {
             (e.operation == Some(Operation::CompleteLayerUpload) && e.status == 200)
-                || e.error.as_deref() == Some(EXISTS)
+                || e.error.as_ref() == Some(&EXISTS)
         });
         let saw_success = success.is_some() || self.exists_answer().is_some();
         if exit.success() && !saw_success {

@@ -9,7 +9,7 @@ impl Judge<'_> {
         let size = self.ev.layer.size() as i64;
         let mut finding: Option<(String, usize)> = None;
         for (i, e) in log.iter().enumerate() {
-            if e.error.as_deref() != Some(INVALID_PART) || !position_problem(e) {
+            if e.error.as_ref() != Some(&INVALID_PART) || !position_problem(e) {
                 continue;
             }
             self.checked("CLIENT-4");

@@ -28,6 +28,7 @@ use super::plans::Plan;
 use super::report::Finding;
 use super::rules::{FLAT_WAITS, MAX_ATTEMPTS, MIN_BACKOFF_MS, MIN_THROTTLED_ATTEMPTS};
 use crate::fake::{Fault, FaultKind, LoggedRequest};
+use crate::model::ErrorCode;
 use crate::model::digest::names_content;
 use crate::model::limits::{MAX_PART_BYTES, MIN_PART_BYTES};
 use crate::wire::Operation;
@@ -55,9 +56,9 @@ pub(crate) struct Judged {
     pub(crate) part_sizes: Vec<u64>,
 }
 
-const THROTTLED: &str = "ThrottlingException";
-const INVALID_PART: &str = "InvalidLayerPartException";
-const EXISTS: &str = "LayerAlreadyExistsException";
+const THROTTLED: ErrorCode = ErrorCode::Throttling;
+const INVALID_PART: ErrorCode = ErrorCode::InvalidLayerPart;
+const EXISTS: ErrorCode = ErrorCode::LayerAlreadyExists;
 
 /// At most this many characters of a string the client sent appear in a finding.
 const SHOWN_CHARS: usize = 24;
@@ -110,7 +111,7 @@ pub(crate) fn describe(e: &LoggedRequest, start: Instant) -> String {
     }
     s.push_str(&format!(" → {}", e.status));
     if let Some(err) = &e.error {
-        s.push_str(&format!(" {}", short_line(err)));
+        s.push_str(&format!(" {}", short_line(err.as_str())));
     }
     if let Some(id) = &e.new_upload_id {
         s.push_str(&format!(" uploadId {}", short(id)));
@@ -121,7 +122,7 @@ pub(crate) fn describe(e: &LoggedRequest, start: Instant) -> String {
     if let Some(n) = e.last_byte_received {
         s.push_str(&format!(" lastByteReceived {n}"));
     }
-    if e.error.as_deref() == Some(INVALID_PART) {
+    if e.error.as_ref() == Some(&INVALID_PART) {
         match e.last_valid_byte_received {
             Some(n) => s.push_str(&format!(" lastValidByteReceived {n}")),
             None => s.push_str(" lastValidByteReceived absent"),
@@ -213,7 +214,7 @@ impl<'a> Judge<'a> {
     fn exists_answer(&self) -> Option<&'a LoggedRequest> {
         let d = self.ev.layer.digest();
         self.log().iter().find(|e| {
-            e.error.as_deref() == Some(EXISTS)
+            e.error.as_ref() == Some(&EXISTS)
                 || (e.operation == Some(Operation::BatchCheckLayerAvailability)
                     && e.available.iter().any(|a| names_content(a, d)))
         })
@@ -284,7 +285,7 @@ fn part_resumed(
                     return None;
                 }
                 if at == first {
-                    refused |= x.error.as_deref() == Some(INVALID_PART);
+                    refused |= x.error.as_ref() == Some(&INVALID_PART);
                     continue; // the call sent again (an SDK retry): legal
                 }
                 if at == 0 {

@@ -9,7 +9,7 @@ impl Judge<'_> {
         let mut seen_in_run = vec![false; log.len()];
         let mut finding: Option<(String, usize)> = None;
         for i in 0..log.len() {
-            if log[i].error.as_deref() != Some(THROTTLED) || seen_in_run[i] {
+            if log[i].error.as_ref() != Some(&THROTTLED) || seen_in_run[i] {
                 continue;
             }
             self.checked("CLIENT-5");
@@ -18,7 +18,7 @@ impl Judge<'_> {
             let mut waits = Vec::new();
             let mut gave_up = false;
             let mut at = i;
-            while log[at].error.as_deref() == Some(THROTTLED) {
+            while log[at].error.as_ref() == Some(&THROTTLED) {
                 seen_in_run[at] = true;
                 match log[at + 1..].iter().find(|x| same_call(x, &log[at])) {
                     Some(x) => {
