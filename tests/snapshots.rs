@@ -82,7 +82,7 @@ fn every_wire_fixture_request_and_answer() {
             let answer = wire::encode_outcome(&r.apply(&wire::decode_request(Some(&op.x_amz_target()), &body)));
             let shown = json!({
                 "request": {"target": op.x_amz_target(), "body": summarize(serde_json::from_slice(&body).expect("JSON"))},
-                "answer": {"status": answer.status, "body": serde_json::from_slice::<Value>(&answer.body).expect("JSON")},
+                "answer": {"status": answer.status, "body": answer.body.clone()},
             });
             insta::assert_json_snapshot!("wire", shown);
         });

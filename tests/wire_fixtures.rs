@@ -32,7 +32,7 @@ fn every_wire_fixture_gets_its_recorded_answer() {
             Some(&case.operation.x_amz_target()),
             &body,
         )));
-        let got: Value = serde_json::from_slice(&answer.body).expect("answer is JSON");
+        let got: Value = answer.body.clone();
         let want = case.response_json().expect("response");
         assert_eq!(got, want, "{}", case.stem.display());
         let is_error = want.get("__type").is_some();

@@ -10,6 +10,7 @@ use crate::model::RuleId;
 use serde_json::{Value, json};
 
 use crate::model::{EcrError, Outcome, PartProblem, Request, Response};
+use crate::wire::Answer;
 
 /// One departure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,26 +72,18 @@ pub enum Quirk {
     InvalidDigestReportedMissing,
 }
 
-/// An answer being shaped: status, the error-name header, the body.
-#[derive(Debug, Clone)]
-pub(crate) struct Shaped {
-    pub(crate) status: u16,
-    pub(crate) header: Option<String>,
-    pub(crate) body: Value,
+/// Makes the answer an error with this name and status.
+fn error(a: &mut Answer, name: &str, status: u16) {
+    a.status = status;
+    a.error_name = Some(name.to_owned());
+    a.body = json!({"__type": name, "message": "quirk"});
 }
 
-impl Shaped {
-    fn error(&mut self, name: &str, status: u16) {
-        self.status = status;
-        self.header = Some(name.to_owned());
-        self.body = json!({"__type": name, "message": "quirk"});
-    }
-
-    fn success(&mut self, body: Value) {
-        self.status = 200;
-        self.header = None;
-        self.body = body;
-    }
+/// Makes the answer a success with this body.
+fn success(a: &mut Answer, body: Value) {
+    a.status = 200;
+    a.error_name = None;
+    a.body = body;
 }
 
 fn part_echo(request: &Request, registry_id: &str) -> Value {
@@ -188,7 +181,7 @@ impl Quirk {
         outcome: &Outcome,
         registry_id: &str,
         digest_so_far: Option<&str>,
-        a: &mut Shaped,
+        a: &mut Answer,
     ) {
         match (self, outcome) {
             (Quirk::NamespacedErrorType, Err(e)) => {
@@ -208,7 +201,7 @@ impl Quirk {
                     m.remove("__type");
                     m.insert("code".into(), e.name().into());
                 }
-                a.header = None;
+                a.error_name = None;
             }
             (Quirk::ExtraFields, _) => {
                 if let Some(m) = a.body.as_object_mut() {
@@ -217,11 +210,11 @@ impl Quirk {
             }
             (Quirk::UnknownOperationAs404, Err(EcrError::UnknownOperation { .. })) => {
                 a.status = 404;
-                a.header = None;
+                a.error_name = None;
                 a.body = Value::Null;
             }
             (Quirk::BadBodyAsNotFound, Err(EcrError::Serialization { .. })) => {
-                a.error("RepositoryNotFoundException", 400)
+                error(a, "RepositoryNotFoundException", 400)
             }
             (Quirk::LongsAsStrings, Ok(_)) => {
                 for key in ["lastByteReceived", "partSize"] {
@@ -236,26 +229,35 @@ impl Quirk {
                     problem: crate::model::ParameterProblem::Missing,
                     ..
                 }),
-            ) => a.error("SerializationException", 400),
+            ) => error(a, "SerializationException", 400),
             (
                 Quirk::ConstraintsAsNotFound,
                 Err(EcrError::InvalidParameter {
                     problem: crate::model::ParameterProblem::Constraint(_),
                     ..
                 }),
-            ) => a.error("RepositoryNotFoundException", 400),
+            ) => error(a, "RepositoryNotFoundException", 400),
             (Quirk::NotFoundAsInvalidParameter, Err(EcrError::RepositoryNotFound { .. })) => {
-                a.error("InvalidParameterException", 400)
+                error(a, "InvalidParameterException", 400)
             }
-            (Quirk::CreateTwiceAccepted, Err(EcrError::RepositoryAlreadyExists { repository_name, registry_id })) => {
-                a.success(json!({"repository": {"repositoryName": repository_name, "registryId": registry_id}}))
-            }
+            (
+                Quirk::CreateTwiceAccepted,
+                Err(EcrError::RepositoryAlreadyExists {
+                    repository_name,
+                    registry_id,
+                }),
+            ) => success(
+                a,
+                json!({"repository": {"repositoryName": repository_name, "registryId": registry_id}}),
+            ),
             (Quirk::MalformedUploadIds, Ok(Response::UploadInitiated { upload_id, .. })) => {
                 a.body["uploadId"] = format!("upload-{}", &upload_id[..8]).into();
             }
-            (Quirk::TinyPartSize, Ok(Response::UploadInitiated { .. })) => a.body["partSize"] = 1024.into(),
+            (Quirk::TinyPartSize, Ok(Response::UploadInitiated { .. })) => {
+                a.body["partSize"] = 1024.into()
+            }
             (Quirk::UnknownUploadAsInvalidPart, Err(EcrError::UploadNotFound { .. })) => {
-                a.error("InvalidLayerPartException", 400)
+                error(a, "InvalidLayerPartException", 400)
             }
             (
                 Quirk::OversizeAsInvalidPart,
@@ -263,45 +265,55 @@ impl Quirk {
                     problem: crate::model::ParameterProblem::Part(PartProblem::Oversize { .. }),
                     ..
                 }),
-            ) => a.error("InvalidLayerPartException", 400),
+            ) => error(a, "InvalidLayerPartException", 400),
             (
                 Quirk::OutOfOrderAccepted,
                 Err(EcrError::InvalidLayerPart {
                     problem: PartProblem::WrongStart { .. },
                     ..
                 }),
-            ) => a.success(part_echo(request, registry_id)),
+            ) => success(a, part_echo(request, registry_id)),
             (
                 Quirk::RangeMismatchAccepted,
                 Err(EcrError::InvalidLayerPart {
                     problem: PartProblem::RangeMismatch { .. },
                     ..
                 }),
-            ) => a.success(part_echo(request, registry_id)),
+            ) => success(a, part_echo(request, registry_id)),
             (Quirk::NoLastValidByte, Err(EcrError::InvalidLayerPart { .. })) => {
                 if let Some(m) = a.body.as_object_mut() {
                     m.remove("lastValidByteReceived");
                 }
             }
-            (Quirk::LastByteOffByOne, Ok(Response::PartAccepted { last_byte_received, .. })) => {
+            (
+                Quirk::LastByteOffByOne,
+                Ok(Response::PartAccepted {
+                    last_byte_received, ..
+                }),
+            ) => {
                 a.body["lastByteReceived"] = (last_byte_received + 1).into();
             }
             (Quirk::EmptyAsInvalidLayer, Err(EcrError::EmptyUpload { .. })) => {
-                a.error("InvalidLayerException", 400)
+                error(a, "InvalidLayerException", 400)
             }
-            (Quirk::ShortPartsAccepted, Err(EcrError::LayerPartTooSmall { .. })) => {
-                a.success(completed(request, registry_id, digest_so_far.unwrap_or_default()))
-            }
+            (Quirk::ShortPartsAccepted, Err(EcrError::LayerPartTooSmall { .. })) => success(
+                a,
+                completed(request, registry_id, digest_so_far.unwrap_or_default()),
+            ),
             (Quirk::WrongDigestAccepted, Err(EcrError::InvalidLayer { actual_digest, .. })) => {
-                a.success(completed(request, registry_id, actual_digest))
+                success(a, completed(request, registry_id, actual_digest))
             }
             (Quirk::ExistingLayerAccepted, Err(EcrError::LayerAlreadyExists { layer_digest })) => {
-                a.success(completed(request, registry_id, layer_digest))
+                success(a, completed(request, registry_id, layer_digest))
             }
             (Quirk::UpperCaseDigest, Ok(Response::LayerCompleted { layer_digest, .. })) => {
-                a.body["layerDigest"] = layer_digest.replacen(&layer_digest[7..], &layer_digest[7..].to_uppercase(), 1).into();
+                a.body["layerDigest"] = layer_digest
+                    .replacen(&layer_digest[7..], &layer_digest[7..].to_uppercase(), 1)
+                    .into();
             }
-            (Quirk::StoredReportedMissing, Ok(Response::Availability { layers, .. })) if !layers.is_empty() => {
+            (Quirk::StoredReportedMissing, Ok(Response::Availability { layers, .. }))
+                if !layers.is_empty() =>
+            {
                 let moved: Vec<Value> = layers
                     .iter()
                     .map(|l| json!({"layerDigest": l.layer_digest, "failureCode": "MissingLayerDigest"}))

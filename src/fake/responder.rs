@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::fault::{Fault, FaultKind};
 use super::log::{LoggedRequest, RequestLog};
-use super::quirk::{Quirk, Shaped};
+use super::quirk::Quirk;
 use crate::model::{EcrError, Registry, Request, Response};
 use crate::protocol::HttpRequest;
 use crate::protocol::Keys;
@@ -286,14 +286,11 @@ impl Responder {
                     e.answered_with(&outcome);
                 }
                 if !self.inner.quirks.is_empty() {
-                    let answer = wire::encode_outcome(&outcome);
-                    let shaped = self.shape(request, &outcome, &registry, answer);
+                    let mut answer = wire::encode_outcome(&outcome);
+                    self.shape(request, &outcome, &registry, &mut answer);
                     drop(registry);
-                    let body = match shaped.body {
-                        serde_json::Value::Null => Vec::new(),
-                        v => v.to_string().into_bytes(),
-                    };
-                    return self.answer(shaped.status, shaped.header, body, delay, operation);
+                    let body = answer.bytes();
+                    return self.answer(answer.status, answer.error_name, body, delay, operation);
                 }
                 outcome
             }
@@ -304,13 +301,8 @@ impl Responder {
             e.answered_with(&outcome);
         }
         let answer = wire::encode_outcome(&outcome);
-        self.answer(
-            answer.status,
-            answer.error_name.map(str::to_owned),
-            answer.body,
-            delay,
-            operation,
-        )
+        let body = answer.bytes();
+        self.answer(answer.status, answer.error_name, body, delay, operation)
     }
 
     /// Applies the quirks to an encoded answer.
@@ -319,8 +311,8 @@ impl Responder {
         request: &Request,
         outcome: &crate::model::Outcome,
         registry: &Registry,
-        answer: wire::Answer,
-    ) -> Shaped {
+        answer: &mut wire::Answer,
+    ) {
         let digest = match request {
             Request::CompleteLayerUpload(c) => c
                 .upload_id
@@ -329,21 +321,15 @@ impl Responder {
                 .map(|u| u.digest()),
             _ => None,
         };
-        let mut shaped = Shaped {
-            status: answer.status,
-            header: answer.error_name.map(str::to_owned),
-            body: serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null),
-        };
         for q in &self.inner.quirks {
             q.apply(
                 request,
                 outcome,
                 registry.registry_id(),
                 digest.as_deref(),
-                &mut shaped,
+                answer,
             );
         }
-        shaped
     }
 
     /// Every answer of the fake: the awsJson content type, a request id, the error name.

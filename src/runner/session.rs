@@ -168,7 +168,7 @@ fn summarize_whole(body: &[u8]) -> Value {
 /// The model's answer as the target should give it: with the target's upload id.
 fn expected_json(outcome: &Outcome, ids: &IdMap) -> Value {
     let answer = wire::encode_outcome(outcome);
-    let mut body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+    let mut body = answer.body;
     if let Some(Value::String(id)) = body.get("uploadId") {
         body["uploadId"] = ids.target(id).to_owned().into();
     }

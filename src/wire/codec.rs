@@ -17,9 +17,20 @@ pub struct Answer {
     /// The HTTP status.
     pub status: u16,
     /// The sanitized error name, for the `X-Amzn-Errortype` header; `None` on success.
-    pub error_name: Option<&'static str>,
-    /// The JSON body.
-    pub body: Vec<u8>,
+    pub error_name: Option<String>,
+    /// The JSON body (`Null`: no body), as the fake's quirks reshape it; [`Answer::bytes`]
+    /// encodes it, once, where it is sent.
+    pub body: serde_json::Value,
+}
+
+impl Answer {
+    /// The body's bytes (empty for `Null`).
+    pub fn bytes(&self) -> Vec<u8> {
+        match &self.body {
+            serde_json::Value::Null => Vec::new(),
+            v => v.to_string().into_bytes(),
+        }
+    }
 }
 
 fn parse<W>(body: &[u8], wrap: impl FnOnce(W) -> Request) -> Request
@@ -127,6 +138,11 @@ pub fn decode_operation(op: Operation, body: &[u8]) -> Request {
     }
 }
 
+fn value<T: Serialize>(v: &T) -> serde_json::Value {
+    // As `json`: these plain structs always serialize.
+    serde_json::to_value(v).unwrap_or_default()
+}
+
 fn json<T: Serialize>(value: &T) -> Vec<u8> {
     // Serializing these plain structs cannot fail: no maps with non-string keys, no
     // fallible Serialize impls.
@@ -194,8 +210,8 @@ pub fn encode_outcome(outcome: &Outcome) -> Answer {
     match outcome {
         Err(e) => Answer {
             status: e.status(),
-            error_name: Some(e.name()),
-            body: json(&error_body(e)),
+            error_name: Some(e.name().to_owned()),
+            body: value(&error_body(e)),
         },
         Ok(response) => Answer {
             status: 200,
@@ -205,13 +221,13 @@ pub fn encode_outcome(outcome: &Outcome) -> Answer {
     }
 }
 
-fn encode_response(response: Response) -> Vec<u8> {
+fn encode_response(response: Response) -> serde_json::Value {
     match response {
-        Response::Repository(info) => json(&RepositoryResponse::from(info)),
+        Response::Repository(info) => value(&RepositoryResponse::from(info)),
         Response::UploadInitiated {
             upload_id,
             part_size,
-        } => json(&InitiateLayerUploadResponse {
+        } => value(&InitiateLayerUploadResponse {
             upload_id: Some(upload_id),
             part_size: i64::try_from(part_size).ok(),
         }),
@@ -220,7 +236,7 @@ fn encode_response(response: Response) -> Vec<u8> {
             repository_name,
             upload_id,
             last_byte_received,
-        } => json(&UploadLayerPartResponse {
+        } => value(&UploadLayerPartResponse {
             registry_id: Some(registry_id),
             repository_name: Some(repository_name),
             upload_id: Some(upload_id),
@@ -231,15 +247,17 @@ fn encode_response(response: Response) -> Vec<u8> {
             repository_name,
             upload_id,
             layer_digest,
-        } => json(&CompleteLayerUploadResponse {
+        } => value(&CompleteLayerUploadResponse {
             registry_id: Some(registry_id),
             repository_name: Some(repository_name),
             upload_id: Some(upload_id),
             layer_digest: Some(layer_digest),
         }),
-        Response::Availability { layers, failures } => json(&BatchCheckLayerAvailabilityResponse {
-            layers: Some(layers.into_iter().map(Into::into).collect()),
-            failures: Some(failures.into_iter().map(Into::into).collect()),
-        }),
+        Response::Availability { layers, failures } => {
+            value(&BatchCheckLayerAvailabilityResponse {
+                layers: Some(layers.into_iter().map(Into::into).collect()),
+                failures: Some(failures.into_iter().map(Into::into).collect()),
+            })
+        }
     }
 }
