@@ -258,17 +258,30 @@ fn describe_call(e: &LoggedRequest) -> String {
 
 /// After a 5xx on part `first..` of `upload`: `None` when the client went on from `next`
 /// (or completed), else what it did instead and where.
+/// How a client went on after a part it must resume, when it did not resume right: what it
+/// did (for people), where, and whether it gave up (stopped sending to the upload).
+struct WrongResumption {
+    what: String,
+    at: usize,
+    gave_up: bool,
+}
+
 fn part_resumed(
     later: &[LoggedRequest],
     upload: &str,
     first: i64,
     next: i64,
-) -> Option<(String, usize)> {
+) -> Option<WrongResumption> {
+    let went_on = |what: String, at: usize| WrongResumption {
+        what,
+        at,
+        gave_up: false,
+    };
     let mut refused = false;
     for x in later {
         match x.operation {
             Some(Operation::InitiateLayerUpload) => {
-                return Some((
+                return Some(went_on(
                     format!(
                         ", the client opened a new upload (#{}) instead of resuming at byte {next}",
                         x.index
@@ -289,7 +302,7 @@ fn part_resumed(
                     continue; // the call sent again (an SDK retry): legal
                 }
                 if at == 0 {
-                    return Some((
+                    return Some(went_on(
                         format!(
                             ", the client re-sent the upload from byte 0 (#{}) instead of resuming at byte {next}",
                             x.index
@@ -299,7 +312,7 @@ fn part_resumed(
                 }
                 // Another position after a refusal is CLIENT-4's to judge.
                 return (!refused).then(|| {
-                    (
+                    went_on(
                         format!(
                             ", the client sent bytes from {at} (#{}): neither the part again nor the next one at byte {next}",
                             x.index
@@ -319,7 +332,11 @@ fn part_resumed(
     } else {
         format!(", the client gave up instead of resuming at byte {next}")
     };
-    Some((how, last))
+    Some(WrongResumption {
+        what: how,
+        at: last,
+        gave_up: true,
+    })
 }
 
 /// Judges one plan.

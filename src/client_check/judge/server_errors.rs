@@ -28,8 +28,9 @@ impl Judge<'_> {
                     } else {
                         first
                     };
-                    part_resumed(later, upload, first, next).map(|(w, at)| {
-                        let tail = if w.contains("gave up") {
+                    part_resumed(later, upload, first, next).map(|r| {
+                        let (w, at) = (r.what, r.at);
+                        let tail = if r.gave_up {
                             format!(" ({})", self.exit_text())
                         } else {
                             String::new()
