@@ -100,38 +100,21 @@ impl LoggedRequest {
             available: Vec::new(),
             upload_received: None,
         };
-        match request {
-            Some(Request::InitiateLayerUpload(r)) => {
-                entry.repository.clone_from(&r.repository_name);
+        let Some(request) = request else {
+            return entry;
+        };
+        entry.repository = request.repository().map(str::to_owned);
+        entry.upload_id = request.upload_id().map(str::to_owned);
+        entry.layer_digests = request.layer_digests().to_vec();
+        if let Request::UploadLayerPart(r) = request {
+            entry.part_first_byte = r.part_first_byte;
+            entry.part_last_byte = r.part_last_byte;
+            if let Some(blob) = &r.layer_part_blob {
+                entry.blob_length = Some(blob.len() as u64);
+                let mut hasher = Sha256::new();
+                blob.for_each_chunk(|chunk| hasher.update(chunk));
+                entry.blob_sha256 = Some(crate::model::digest::layer_digest(&hasher));
             }
-            Some(Request::UploadLayerPart(r)) => {
-                entry.repository.clone_from(&r.repository_name);
-                entry.upload_id.clone_from(&r.upload_id);
-                entry.part_first_byte = r.part_first_byte;
-                entry.part_last_byte = r.part_last_byte;
-                if let Some(blob) = &r.layer_part_blob {
-                    entry.blob_length = Some(blob.len() as u64);
-                    let mut hasher = Sha256::new();
-                    blob.for_each_chunk(|chunk| hasher.update(chunk));
-                    entry.blob_sha256 = Some(crate::model::digest::layer_digest(&hasher));
-                }
-            }
-            Some(Request::CompleteLayerUpload(r)) => {
-                entry.repository.clone_from(&r.repository_name);
-                entry.upload_id.clone_from(&r.upload_id);
-                entry.layer_digests = r.layer_digests.clone().unwrap_or_default();
-            }
-            Some(Request::BatchCheckLayerAvailability(r)) => {
-                entry.repository.clone_from(&r.repository_name);
-                entry.layer_digests = r.layer_digests.clone().unwrap_or_default();
-            }
-            Some(Request::CreateRepository(r)) => {
-                entry.repository.clone_from(&r.repository_name);
-            }
-            Some(Request::DeleteRepository(r)) => {
-                entry.repository.clone_from(&r.repository_name);
-            }
-            Some(Request::UnknownOperation { .. } | Request::Malformed { .. }) | None => {}
         }
         entry
     }

@@ -368,12 +368,7 @@ impl Responder {
 
 /// Bytes the upload a part or completion names holds now (none once it is finished).
 fn received_after(registry: &Registry, request: &Request) -> Option<u64> {
-    let id = match request {
-        Request::UploadLayerPart(r) => r.upload_id.as_deref(),
-        Request::CompleteLayerUpload(r) => r.upload_id.as_deref(),
-        _ => None,
-    }?;
-    registry.upload(id).map(|u| u.received())
+    registry.upload(request.upload_id()?).map(|u| u.received())
 }
 
 fn operation_of(request: &Request, target: Option<&str>) -> Option<Operation> {
