@@ -116,7 +116,12 @@ fn wire_and_model() -> f64 {
         let req = match ingest.finish(body) {
             wire::stream::Ingested::Decoded(req) => *req,
             wire::stream::Ingested::Whole(body) => {
-                wire::decode_http("POST", "/", Some(wire::CONTENT_TYPE), Some(&target), &body)
+                let call = ecr_conformance::protocol::WireRequest {
+                    x_amz_target: Some(target.clone()),
+                    content_type: Some(wire::CONTENT_TYPE.to_owned()),
+                    body: body.to_vec(),
+                };
+                wire::decode_http(&call.as_http())
             }
         };
         r.apply(&req).expect("accepted");

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use crate::fake::{FakeEcr, HttpRequest, Keys};
 use crate::fixture::{SEED_REPOSITORY, SEED_UPLOAD_ID};
 use crate::model::{Registry, Request};
+use crate::protocol::WireRequest;
 use crate::strategy::Step;
 use crate::wire::{self, Operation};
 
@@ -297,7 +298,12 @@ pub fn streamed_and_whole_agree_on(body: &[u8], frames: &[bytes::Bytes]) -> Stre
     assert!(first.is_ok(), "{first:?}");
     let mut streamed_registry = whole_registry.clone();
 
-    let whole = wire::decode_http("POST", "/", ct, Some(&target), body);
+    let call = |body: &[u8]| WireRequest {
+        x_amz_target: Some(target.clone()),
+        content_type: ct.map(str::to_owned),
+        body: body.to_vec(),
+    };
+    let whole = wire::decode_http(&call(body).as_http());
     let mut ingest = wire::stream::PartIngest::new(true);
     for frame in frames {
         ingest.push(frame, &mut |id| streamed_registry.speculate(id));
@@ -316,10 +322,7 @@ pub fn streamed_and_whole_agree_on(body: &[u8], frames: &[bytes::Bytes]) -> Stre
         }
         wire::stream::Ingested::Whole(b) => {
             assert_eq!(&b[..], body, "the whole body handed on is not the body");
-            (
-                wire::decode_http("POST", "/", ct, Some(&target), &b),
-                StreamPath::Whole,
-            )
+            (wire::decode_http(&call(&b).as_http()), StreamPath::Whole)
         }
     };
     assert_eq!(

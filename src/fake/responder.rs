@@ -223,13 +223,7 @@ impl Responder {
         let request = match req.decoded {
             Some(r) => r,
             None => {
-                decoded_here = wire::decode_http(
-                    req.method,
-                    req.path,
-                    req.content_type,
-                    req.x_amz_target,
-                    req.body,
-                );
+                decoded_here = wire::decode_http(&req);
                 &decoded_here
             }
         };

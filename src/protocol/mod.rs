@@ -13,6 +13,7 @@ pub use sigv4::Keys;
 
 use crate::model::limits::DEFAULT_REGION;
 use crate::model::{ErrorCode, Request};
+pub use crate::wire::HttpRequest;
 use crate::wire::{self, CONTENT_TYPE, ErrorBody};
 
 /// What the target answered to one request.
@@ -77,30 +78,6 @@ pub fn observe(
     }
 }
 
-/// An HTTP request as received: what the fake's responder answers and what a signature
-/// covers (method, path, query, headers, body).
-#[derive(Debug, Clone, Copy)]
-pub struct HttpRequest<'a> {
-    /// The method, e.g. `POST`.
-    pub method: &'a str,
-    /// The path, e.g. `/`.
-    pub path: &'a str,
-    /// The query string, without `?` (empty for awsJson).
-    pub query: &'a str,
-    /// Every header as received (for signature checking); `content_type` and `target`
-    /// repeat two of them.
-    pub headers: &'a [(&'a str, &'a str)],
-    /// The `Content-Type` header.
-    pub content_type: Option<&'a str>,
-    /// The `X-Amz-Target` header.
-    pub x_amz_target: Option<&'a str>,
-    /// The body.
-    pub body: &'a [u8],
-    /// The request already decoded from the body as it arrived (the fake's own server does
-    /// this for layer parts); `body` is then empty and not decoded again.
-    pub decoded: Option<&'a Request>,
-}
-
 /// A request as bytes on the wire.
 #[derive(Debug, Clone)]
 pub struct WireRequest {
@@ -113,6 +90,20 @@ pub struct WireRequest {
 }
 
 impl WireRequest {
+    /// The request as an HTTP request (`POST /`, no other headers), for the decoder.
+    pub fn as_http(&self) -> HttpRequest<'_> {
+        HttpRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &[],
+            content_type: self.content_type.as_deref(),
+            x_amz_target: self.x_amz_target.as_deref(),
+            body: &self.body,
+            decoded: None,
+        }
+    }
+
     /// A well-formed call of an operation with this body.
     pub fn call(op: wire::Operation, body: Vec<u8>) -> Self {
         WireRequest {

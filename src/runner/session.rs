@@ -245,13 +245,7 @@ impl<'a> Session<'a> {
         attribute: Option<RuleId>,
         known: &BlobTexts,
     ) -> Result<&StepRecord, TransportError> {
-        let request = wire::decode_http(
-            "POST",
-            "/",
-            to_model.content_type.as_deref(),
-            to_model.x_amz_target.as_deref(),
-            &to_model.body,
-        );
+        let request = wire::decode_http(&to_model.as_http());
         self.exchange_decoded(request, &to_model.body, to_target, attribute, known)
     }
 

@@ -80,16 +80,42 @@ pub fn is_awsjson(content_type: Option<&str>) -> bool {
         .is_some_and(|m| m.trim().eq_ignore_ascii_case(super::CONTENT_TYPE))
 }
 
+/// An HTTP request as received: what the fake's responder answers and what a signature
+/// covers (method, path, query, headers, body).
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    /// The method, e.g. `POST`.
+    pub method: &'a str,
+    /// The path, e.g. `/`.
+    pub path: &'a str,
+    /// The query string, without `?` (empty for awsJson).
+    pub query: &'a str,
+    /// Every header as received (for signature checking); `content_type` and `target`
+    /// repeat two of them.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The `Content-Type` header.
+    pub content_type: Option<&'a str>,
+    /// The `X-Amz-Target` header.
+    pub x_amz_target: Option<&'a str>,
+    /// The body.
+    pub body: &'a [u8],
+    /// The request already decoded from the body as it arrived (the fake's own server does
+    /// this for layer parts); `body` is then empty and not decoded again.
+    pub decoded: Option<&'a Request>,
+}
+
 /// Decodes a whole HTTP request: every call is `POST /` with the awsJson 1.1 content type
 /// and a known `X-Amz-Target` (WIRE-1), and a body of the operation's shape (WIRE-2).
-/// Header values are passed as found (`None` when absent or not text).
-pub fn decode_http(
-    method: &str,
-    path: &str,
-    content_type: Option<&str>,
-    x_amz_target: Option<&str>,
-    body: &[u8],
-) -> Request {
+/// Header values are as found (`None` when absent or not text); `decoded` is not read.
+pub fn decode_http(request: &HttpRequest<'_>) -> Request {
+    let HttpRequest {
+        method,
+        path,
+        content_type,
+        x_amz_target,
+        body,
+        ..
+    } = *request;
     if method != "POST" || path != "/" {
         return Request::UnknownOperation {
             target: format!("{method} {path}"),

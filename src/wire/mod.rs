@@ -54,8 +54,8 @@ mod upload_layer_part;
 
 pub use blob::Blob;
 pub use codec::{
-    Answer, decode_http, decode_operation, decode_request, encode_outcome, encode_request,
-    error_body, is_awsjson,
+    Answer, HttpRequest, decode_http, decode_operation, decode_request, encode_outcome,
+    encode_request, error_body, is_awsjson,
 };
 pub use complete_layer_upload::{CompleteLayerUploadRequest, CompleteLayerUploadResponse};
 pub use error::{ErrorBody, error_name, sanitize_error_name};
