@@ -162,6 +162,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../fixtures/scenarios/part-ranges.json"),
     ),
     (
+        "part-resend",
+        include_str!("../../fixtures/scenarios/part-resend.json"),
+    ),
+    (
         "part-size-limit",
         include_str!("../../fixtures/scenarios/part-size-limit.json"),
     ),
