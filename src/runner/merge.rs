@@ -8,13 +8,14 @@
 //! evidence on a knob keeps the selected value: per knob, the other value most shards
 //! inferred is taken.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::generated::KEPT_FOR_REPORT;
-use super::report::{CaseResult, GeneratedResult, Report};
+use super::judge::Verdict;
+use super::report::{CaseResult, GeneratedResult, Report, StopReason, Stopped};
 use crate::model::Profile;
 
 /// What a shard's JSON report carries that a merge needs.
@@ -32,8 +33,56 @@ struct Shard {
     #[serde(default)]
     not_run: Vec<String>,
     #[serde(default)]
-    stopped: Option<String>,
+    stopped: Option<StoppedField>,
     shard: Option<String>,
+}
+
+/// `stopped` as a report has it: the typed value, or the one-line text of older reports.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoppedField {
+    Typed(Stopped),
+    Text(String),
+}
+
+impl StoppedField {
+    fn reason(self) -> StopReason {
+        match self {
+            StoppedField::Typed(s) => s.reason,
+            StoppedField::Text(detail) => StopReason::TargetStoppedAnswering { detail },
+        }
+    }
+}
+
+/// Checks that each step's verdict agrees with what the step holds: a pass has no
+/// divergence, anything else has one; a differs names the knobs that explain it, a
+/// consequence the step it follows from (an earlier one of its case). A report edited to
+/// turn a FAIL into a pass is refused, not merged green.
+fn check_verdicts(name: &str, cases: &[&CaseResult]) -> Result<(), String> {
+    for case in cases {
+        for step in &case.steps {
+            let bad = match step.verdict {
+                Verdict::Pass => !step.divergences.is_empty(),
+                Verdict::Fail => step.divergences.is_empty(),
+                Verdict::Differs => step.divergences.is_empty() || step.knobs.is_empty(),
+                Verdict::Consequence => {
+                    step.divergences.is_empty() || step.follows_from.is_none_or(|f| f >= step.index)
+                }
+            };
+            if bad {
+                return Err(format!(
+                    "{name}: case {} step {} ({}): the verdict {} does not agree with the step \
+                     ({} divergences); the report was edited or is not one `run` wrote",
+                    case.name,
+                    step.index,
+                    step.operation,
+                    step.verdict.as_str(),
+                    step.divergences.len()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads a shard's report; `name` is how errors name it.
@@ -70,7 +119,8 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
         return Err("merge-reports needs the JSON report of every shard".to_owned());
     };
     let (_, count) = shard_of(first_name, first)?;
-    let mut seen = vec![false; count as usize];
+    // Which shards are given: a set, so `1/4294967295` costs nothing.
+    let mut seen = BTreeSet::new();
     for (name, s) in &shards {
         let (i, n) = shard_of(name, s)?;
         if n != count {
@@ -78,7 +128,7 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
                 "{name}: shard {i}/{n}, but {first_name} is one of {count}"
             ));
         }
-        if std::mem::replace(&mut seen[(i - 1) as usize], true) {
+        if !seen.insert(i) {
             return Err(format!("{name}: shard {i}/{n} is given twice"));
         }
         if s.selected_profile != first.selected_profile {
@@ -86,6 +136,32 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
                 "{name}: run under another profile than {first_name}"
             ));
         }
+        if s.target != first.target {
+            return Err(format!(
+                "{name}: run against another target ({}) than {first_name} ({})",
+                s.target, first.target
+            ));
+        }
+        if s.strict != first.strict {
+            return Err(format!(
+                "{name}: run {} --strict, {first_name} {}",
+                if s.strict { "with" } else { "without" },
+                if first.strict {
+                    "with it"
+                } else {
+                    "without it"
+                }
+            ));
+        }
+        let generated: Vec<&CaseResult> = s
+            .generated
+            .iter()
+            .flat_map(|g| g.failure.iter().chain(&g.differing))
+            .collect();
+        check_verdicts(
+            name,
+            &s.scenarios.iter().chain(generated).collect::<Vec<_>>(),
+        )?;
         let plan = |s: &Shard| s.generated.as_ref().map(|g| (g.cases, g.seed));
         if plan(s) != plan(first) {
             return Err(format!(
@@ -95,8 +171,18 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
             ));
         }
     }
-    if let Some(missing) = seen.iter().position(|s| !s) {
-        return Err(format!("shard {}/{count} is missing", missing + 1));
+    // Every shard is given once, so there are as many as the count; the first missing
+    // one is found without counting up to it.
+    if seen.len() as u64 != u64::from(count) {
+        let missing = seen
+            .iter()
+            .zip(1..)
+            .find(|(i, expected)| **i != *expected)
+            .map_or(seen.len() as u32 + 1, |(_, expected)| expected);
+        return Err(format!(
+            "shard {missing}/{count} is missing ({} of {count} given)",
+            seen.len()
+        ));
     }
     let selected = first.selected_profile.clone();
     let target = first.target.clone();
@@ -104,14 +190,16 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
     let inferred = majority(&selected, shards.iter().map(|(_, s)| &s.inferred_profile));
     let mut scenarios: Vec<CaseResult> = Vec::new();
     let mut not_run = Vec::new();
-    let mut stopped = None;
+    let mut stopped: Option<StopReason> = None;
     let mut generated: Option<GeneratedResult> = None;
     let mut differing: Vec<CaseResult> = Vec::new();
+    let mut generated_ran = 0u64;
     for (_, s) in shards {
         scenarios.extend(s.scenarios);
         not_run.extend(s.not_run);
-        stopped = stopped.or(s.stopped);
+        stopped = stopped.or(s.stopped.map(StoppedField::reason));
         let Some(mut g) = s.generated else { continue };
+        generated_ran += g.ran;
         differing.append(&mut g.differing);
         // The shard whose failing case has the lowest number holds the failure an
         // unsharded run would have stopped at.
@@ -126,6 +214,7 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
     // The catalog runs in name order; a scenario is in one shard only.
     scenarios.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(g) = &mut generated {
+        g.ran = generated_ran;
         let stop = g.failure.as_ref().and_then(|f| f.index).unwrap_or(u64::MAX);
         differing.sort_by_key(|c| c.index);
         differing.retain(|c| c.index.is_some_and(|i| i < stop));
@@ -134,7 +223,11 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
     }
     let mut report = Report::new(target, &selected, scenarios, generated, not_run, inferred);
     report.strict = strict;
-    report.stopped = stopped;
+    report.stopped = stopped.map(|reason| Stopped {
+        reason,
+        scenarios_run: report.scenarios.len() as u64,
+        generated_run: generated_ran,
+    });
     Ok(report)
 }
 

@@ -28,7 +28,9 @@ pub use crate::protocol::{Observed, Transport, TransportError, WireRequest, obse
 pub use compare::{Divergence, IdMap, compare};
 pub use config::{RunConfig, RunError};
 pub use judge::{CaseLog, Verdict};
-pub use report::{CaseResult, GeneratedResult, Report, ReportFiles, RuleResult};
+pub use report::{
+    CaseResult, GeneratedResult, Report, ReportFiles, RuleResult, StopReason, Stopped,
+};
 pub use run::{list, run};
 pub use scenario::Scenario;
 pub use session::{Session, StepRecord};
