@@ -187,7 +187,11 @@ pub struct Stopped {
 
 /// Why a run stopped early.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
 pub enum StopReason {
     /// Ctrl-C (SIGINT): the case in progress was abandoned and not counted.
     Interrupted,
