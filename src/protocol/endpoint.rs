@@ -329,3 +329,51 @@ impl Transport for Endpoint {
         Endpoint::region(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_taken_out_of_every_form_of_url() {
+        for (url, shown) in [
+            ("http://user:pw@127.0.0.1:5000", "http://127.0.0.1:5000"),
+            ("https://pw@h/x?y=@z", "https://h/x?y=@z"),
+            ("http://a:b@c@h:1/", "http://h:1/"),
+            ("http://h:1", "http://h:1"),
+            ("u:p@h:1", "h:1"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn bad_urls_are_named_without_their_password() {
+        for bad in [
+            "not a url",
+            "127.0.0.1:5000",
+            "ftp://h",
+            "http://h:99999",
+            "http://h:0",
+            "http://:5000",
+            "http://u:secret@h:x",
+        ] {
+            let err = check_url(bad).expect_err(bad);
+            assert!(!err.contains("secret"), "{err}");
+        }
+        for good in ["http://127.0.0.1:5000", "https://h/", "http://u:p@[::1]:80"] {
+            check_url(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+    }
+
+    #[test]
+    fn a_huge_timeout_is_cut_to_a_day_not_a_panic() {
+        let e = Endpoint::new(
+            "http://127.0.0.1:9",
+            "us-east-1",
+            Keys::test(),
+            Duration::MAX,
+        );
+        assert!(e.send(None, None, b"{}").is_err());
+    }
+}
