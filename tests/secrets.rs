@@ -207,13 +207,17 @@ fn a_password_in_the_endpoint_url_appears_in_no_output() {
     );
     run(&[
         "call",
-        "describe-repositories",
+        "initiate-layer-upload",
+        "--repository-name",
+        "seed",
         "--endpoint-url",
         &unreachable,
     ]);
     run(&[
         "call",
-        "describe-repositories",
+        "initiate-layer-upload",
+        "--repository-name",
+        "seed",
         "--endpoint-url",
         &with_password,
     ]);
