@@ -255,6 +255,10 @@ fn output_paths_are_checked_before_the_run_and_two_reports_may_not_share_one() {
             &["--record", "not a folder"],
         ),
         (
+            vec!["--record", path(&j), "--report-json", path(&j)],
+            &["--record and --report-json", "its own path"],
+        ),
+        (
             vec!["--regressions", "Cargo.toml"],
             &["--regressions", "not a folder"],
         ),

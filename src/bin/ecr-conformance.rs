@@ -346,7 +346,7 @@ fn check_outputs(paths: &[(&str, Option<&Path>)]) -> Result<(), RunError> {
         if path.as_os_str().is_empty() {
             return Err(RunError::Usage(format!("{option}: an empty path")));
         }
-        if path.is_dir() {
+        if path.is_dir() && *option != "--record" {
             return Err(RunError::Usage(format!(
                 "{option} {shown}: a folder, not a file"
             )));
@@ -603,8 +603,11 @@ fn run(args: RunArgs) -> Result<Outcome, RunError> {
         out(&text).map_err(RunError::Usage)?;
         return Ok(Outcome::verdict(true));
     }
-    // Every output is checked before anything is sent.
-    args.out.check()?;
+    // Every output is checked before anything is sent; the recording's folder may not be
+    // a report's path either.
+    let mut paths = args.out.paths().to_vec();
+    paths.push(("--record", args.record.as_deref()));
+    check_outputs(&paths)?;
     check_folder("--regressions", &args.regressions)?;
     if let Some(dir) = &args.record {
         check_folder("--record", dir)?;

@@ -244,6 +244,13 @@ pub fn replay_dir(dir: &Path, profile: &Profile) -> Result<Report, RunError> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
+    if paths.len() > super::scenario::MAX_SCENARIOS {
+        return Err(RunError::Usage(format!(
+            "replay {}: more than {} transcripts",
+            dir.display(),
+            super::scenario::MAX_SCENARIOS
+        )));
+    }
     if paths.is_empty() {
         return Err(RunError::Usage(format!(
             "replay {}: no transcripts (*.json, as `run --record` writes them)",
@@ -263,13 +270,6 @@ pub fn replay_dir(dir: &Path, profile: &Profile) -> Result<Report, RunError> {
         logs.extend(log);
     }
     let inferred = judge::infer(profile, &logs);
-    if cases.len() > super::scenario::MAX_SCENARIOS {
-        return Err(RunError::Usage(format!(
-            "replay {}: more than {} transcripts",
-            dir.display(),
-            super::scenario::MAX_SCENARIOS
-        )));
-    }
     Ok(Report::new(
         format!("recording {}", dir.display()),
         profile,
