@@ -647,6 +647,25 @@ fn merge_reports_refuses_edited_verdicts_mixed_campaigns_and_costs_nothing_for_a
     assert!(changed > 0, "the defective target FAILs somewhere");
     let out = cli(&["merge-reports", path(&edited_path), path(&b_edited)]);
     usage_error(&out, &["does not agree with the step"]);
+    // Edited harder: a FAIL's divergences dropped too, its answer's status made another
+    // class than the model's: still a pass that the step itself contradicts.
+    let mut scrubbed = json_of(&a);
+    let step = scrubbed["scenarios"]
+        .as_array_mut()
+        .expect("scenarios")
+        .iter_mut()
+        .flat_map(|c| c["steps"].as_array_mut().expect("steps").iter_mut())
+        .find(|s| s["verdict"] == "FAIL")
+        .expect("a FAIL");
+    step["verdict"] = "pass".into();
+    step["divergences"] = serde_json::json!([]);
+    step["actual"]["status"] = 500.into();
+    let scrubbed_path = dir.join("scrubbed.json");
+    std::fs::write(&scrubbed_path, scrubbed.to_string()).expect("write");
+    usage_error(
+        &cli(&["merge-reports", path(&scrubbed_path), path(&b)]),
+        &["does not agree with the step"],
+    );
     // Another target, or --strict in one shard only.
     let other = FakeEcr::builder().start().expect("fake");
     let other_path = dir.join("other.json");
