@@ -180,11 +180,7 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
     // Every shard is given once, so there are as many as the count; the first missing
     // one is found without counting up to it.
     if seen.len() as u64 != u64::from(count) {
-        let missing = seen
-            .iter()
-            .zip(1..)
-            .find(|(i, expected)| **i != *expected)
-            .map_or(seen.len() as u32 + 1, |(_, expected)| expected);
+        let missing = first_missing(&seen);
         return Err(format!(
             "shard {missing}/{count} is missing ({} of {count} given)",
             seen.len()
@@ -237,6 +233,15 @@ pub fn merge(reports: Vec<(String, Value)>) -> Result<Report, String> {
     Ok(report)
 }
 
+/// The lowest shard number (from 1) not in `seen`: found by walking `seen`, never by
+/// counting up to the shard count.
+fn first_missing(seen: &BTreeSet<u32>) -> u32 {
+    seen.iter()
+        .zip(1u32..)
+        .find(|(i, expected)| **i != *expected)
+        .map_or(seen.len() as u32 + 1, |(_, expected)| expected)
+}
+
 /// Per knob, the value other than the selected one that most of `profiles` have, if any.
 fn majority<'a>(selected: &Profile, profiles: impl Iterator<Item = &'a Profile>) -> Profile {
     let mut votes: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
@@ -261,4 +266,47 @@ fn majority<'a>(selected: &Profile, profiles: impl Iterator<Item = &'a Profile>)
         out.name = format!("inferred from {}", selected.name);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopped_reads_as_typed_and_as_the_text_of_older_reports() {
+        let typed: StoppedField = serde_json::from_value(serde_json::json!({
+            "reason": {"kind": "setup-refused", "operation": "CreateRepository",
+                       "status": 400, "errorName": "AccessDeniedException", "detail": "no"},
+            "scenariosRun": 0, "generatedRun": 0
+        }))
+        .expect("typed");
+        assert!(matches!(
+            typed.reason(),
+            StopReason::SetupRefused { error_name: Some(n), status: 400, .. }
+                if n == "AccessDeniedException"
+        ));
+        let text: StoppedField =
+            serde_json::from_value(serde_json::json!("the target stopped answering: x"))
+                .expect("text");
+        assert_eq!(
+            text.reason(),
+            StopReason::TargetStoppedAnswering {
+                detail: "the target stopped answering: x".to_owned()
+            }
+        );
+        let interrupted = Stopped::new(StopReason::Interrupted);
+        let back: Stopped =
+            serde_json::from_value(serde_json::to_value(&interrupted).expect("json"))
+                .expect("round trip");
+        assert_eq!(back, interrupted);
+    }
+
+    #[test]
+    fn the_first_missing_shard_is_the_lowest_gap_or_the_next_one() {
+        let set = |v: &[u32]| v.iter().copied().collect::<BTreeSet<u32>>();
+        assert_eq!(first_missing(&set(&[1, 3])), 2);
+        assert_eq!(first_missing(&set(&[2, 3])), 1);
+        assert_eq!(first_missing(&set(&[1, 2, 3])), 4);
+        assert_eq!(first_missing(&set(&[1, 4_294_967_295])), 2);
+    }
 }
