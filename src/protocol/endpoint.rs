@@ -11,7 +11,7 @@
 
 use std::io::Read as _;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::sigv4::{self, Keys};
@@ -33,11 +33,22 @@ pub const CLEANUP_GRACE: Duration = Duration::from_secs(3);
 /// The error of a request an interrupt ended (or refused, once the cleanup grace is over).
 pub const INTERRUPTED: &str = "interrupted";
 
-/// The flag an endpoint watches, and when it first saw it set.
+/// The flag an endpoint watches, when it first saw it set, and the thread its requests go
+/// through (replaced by a fresh one when a request is left behind).
 #[derive(Debug, Clone)]
 struct Interrupt {
     flag: Arc<AtomicBool>,
     since: Arc<OnceLock<Instant>>,
+    worker: Arc<Mutex<Option<mpsc::Sender<Job>>>>,
+}
+
+/// One request for the worker thread, and where its answer goes.
+#[derive(Debug)]
+struct Job {
+    x_amz_target: Option<String>,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    answer: mpsc::SyncSender<Result<Observed, TransportError>>,
 }
 
 impl Interrupt {
@@ -153,6 +164,7 @@ impl Endpoint {
         self.interrupt = Some(Interrupt {
             flag,
             since: Arc::new(OnceLock::new()),
+            worker: Arc::default(),
         });
         self
     }
@@ -226,36 +238,74 @@ impl Endpoint {
         if before.is_some_and(|t| t.elapsed() >= CLEANUP_GRACE) {
             return Err(TransportError(INTERRUPTED.to_owned()));
         }
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let this = self.clone();
-        let (target, ct, body) = (
-            x_amz_target.map(str::to_owned),
-            content_type.map(str::to_owned),
-            body.to_vec(),
-        );
-        std::thread::Builder::new()
-            .name("request".into())
-            .spawn(move || {
-                let _ = tx.send(this.send_once(target.as_deref(), ct.as_deref(), &body));
-            })
-            .map_err(|e| TransportError(format!("cannot start a request thread: {e}")))?;
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job = Job {
+            x_amz_target: x_amz_target.map(str::to_owned),
+            content_type: content_type.map(str::to_owned),
+            body: body.to_vec(),
+            answer: tx,
+        };
+        self.worker_for(interrupt)?
+            .send(job)
+            .map_err(|_| TransportError("the request thread ended".to_owned()))?;
+        // A request left behind keeps its thread busy: the next one gets a fresh thread.
+        let leave = || {
+            if let Ok(mut w) = interrupt.worker.lock() {
+                *w = None;
+            }
+        };
         loop {
             match rx.recv_timeout(INTERRUPT_POLL) {
                 Ok(result) => return result,
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    leave();
                     return Err(TransportError("the request thread ended".to_owned()));
                 }
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
-            // Left behind, the thread ends at the request's timeout; nobody reads it.
+            // Left behind, the request ends at its timeout; nobody reads its answer.
             match (before, interrupt.since()) {
-                (None, Some(_)) => return Err(TransportError(INTERRUPTED.to_owned())),
+                (None, Some(_)) => {
+                    leave();
+                    return Err(TransportError(INTERRUPTED.to_owned()));
+                }
                 (Some(t), _) if t.elapsed() >= CLEANUP_GRACE => {
+                    leave();
                     return Err(TransportError(INTERRUPTED.to_owned()));
                 }
                 _ => {}
             }
         }
+    }
+
+    /// The thread requests go through, started when there is none. It holds a copy of this
+    /// endpoint that watches nothing, and ends when its sender is dropped.
+    fn worker_for(&self, interrupt: &Interrupt) -> Result<mpsc::Sender<Job>, TransportError> {
+        let mut worker = interrupt
+            .worker
+            .lock()
+            .map_err(|_| TransportError("the request thread failed".to_owned()))?;
+        if let Some(w) = &*worker {
+            return Ok(w.clone());
+        }
+        let (tx, rx) = mpsc::channel::<Job>();
+        let mut this = self.clone();
+        this.interrupt = None;
+        std::thread::Builder::new()
+            .name("requests".into())
+            .spawn(move || {
+                for job in rx {
+                    let result = this.send_once(
+                        job.x_amz_target.as_deref(),
+                        job.content_type.as_deref(),
+                        &job.body,
+                    );
+                    let _ = job.answer.send(result);
+                }
+            })
+            .map_err(|e| TransportError(format!("cannot start a request thread: {e}")))?;
+        *worker = Some(tx.clone());
+        Ok(tx)
     }
 
     fn send_once(
