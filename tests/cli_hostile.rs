@@ -520,6 +520,11 @@ fn bad_endpoints_half_a_key_pair_and_bad_ids_are_named_clearly() {
         assert_eq!(out.status.code(), Some(2), "{url}: {err}");
         assert!(err.contains("Bad value for --endpoint-url"), "{err}");
     }
+    let out = command(&["run", "--cases", "0"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:99999")
+        .output()
+        .expect("runs");
+    usage_error(&out, &["AWS_ENDPOINT_URL", "port"]);
     for (set, missing) in [
         ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
         ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"),

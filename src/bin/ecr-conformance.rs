@@ -624,11 +624,16 @@ fn run(args: RunArgs) -> Result<Outcome, RunError> {
         .clone()
         .or(environment.region)
         .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let from = if args.endpoint.is_some() {
+        "--endpoint"
+    } else {
+        "AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL"
+    };
     let url = args.endpoint.clone().or(environment.endpoint_url);
     let fake;
     let (url, label) = match url {
         Some(u) => {
-            check_url(&u).map_err(|e| RunError::Usage(format!("--endpoint: {e}")))?;
+            check_url(&u).map_err(|e| RunError::Usage(format!("{from}: {e}")))?;
             (u.clone(), redact_url(&u))
         }
         None => {
