@@ -3,7 +3,8 @@
 # `ecr-conformance run` against an endpoint, writes every report into one folder, and, on
 # GitHub, adds the Markdown summary to the step summary and the verdict and report paths to
 # the step outputs. Exits with exactly `run`'s status: 0 nothing FAILs, 1 something FAILs
-# (or differs, with strict), 2 usage error or unusable target.
+# (or differs, with strict), 2 usage error, unusable target or a refused setup (the
+# reports, with `stopped`, are still written), 130 interrupted.
 #
 # Inputs (environment):
 #   ECR_CONFORMANCE_ENDPOINT   the target's URL (required)

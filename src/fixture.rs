@@ -325,6 +325,36 @@ pub fn wire_cases(fixtures_dir: &Path) -> Result<Vec<WireCase>, FixtureError> {
     Ok(out)
 }
 
+/// Reads a regular file of at most `limit` bytes: a FIFO, a device or a folder is refused
+/// (never read without a bound), and so is a longer file, with an error naming the path.
+/// Every file input of the CLI is read through here.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
+    if !meta.file_type().is_file() {
+        return Err(format!(
+            "{shown}: not a regular file (a folder, FIFO or device is not read)"
+        ));
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "{shown}: {} bytes, over the limit of {limit}",
+            meta.len()
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let mut bytes = Vec::new();
+    // The file may grow between the check and the read: read one byte past the limit.
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("{shown}: over the limit of {limit} bytes"));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

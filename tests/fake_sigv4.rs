@@ -356,9 +356,18 @@ fn the_runner_signs_every_request_so_a_signature_checking_fake_passes_the_suite(
         Keys::new(KEY, "not-the-secret").with_session_token(TOKEN),
         Duration::from_secs(30),
     );
-    let err = runner::run(&wrong, "signing fake", &config).expect_err("unusable");
+    // The refused setup is a report that says so, with the target's error name.
+    let refused = runner::run(&wrong, "signing fake", &config).expect("a report");
+    let stopped = refused.stopped.clone().expect("stopped");
     assert!(
-        err.to_string().contains("InvalidSignatureException"),
-        "{err}"
+        matches!(
+            &stopped.reason,
+            runner::StopReason::SetupRefused {
+                error_name: Some(ecr_conformance::ErrorCode::InvalidSignature),
+                ..
+            }
+        ),
+        "{stopped:?}"
     );
+    assert!(!refused.passed());
 }

@@ -308,7 +308,7 @@ fn answers_that_are_not_json_or_not_the_shape_are_divergences_on_the_step() {
 }
 
 #[test]
-fn a_reset_a_silent_target_a_trickle_and_an_endless_body_are_no_answer_on_the_step() {
+fn a_reset_a_silent_target_and_a_trickle_are_no_answer_on_the_step() {
     // A reset may cut the answer's head or its body, whichever the client was reading.
     for (m, says) in [
         (
@@ -318,7 +318,6 @@ fn a_reset_a_silent_target_a_trickle_and_an_endless_body_are_no_answer_on_the_st
         (Misbehaviour::ClosedMidAnswer, &["reading the answer"]),
         (Misbehaviour::Silent, &["timeout"]),
         (Misbehaviour::Trickle, &["timeout"]),
-        (Misbehaviour::EndlessBody, &["reading the answer"]),
     ] {
         let (report, h) = run_once(m, Duration::from_secs(2));
         let steps = diverged_steps(&report);
@@ -340,6 +339,24 @@ fn a_reset_a_silent_target_a_trickle_and_an_endless_body_are_no_answer_on_the_st
         // The target answers again afterwards, so every scratch repository was deleted.
         assert_eq!(left_behind(&h), Vec::<String>::new(), "{m:?}");
     }
+}
+
+#[test]
+fn an_endless_body_is_cut_at_the_cap_and_judged_not_taken_for_silence() {
+    let (report, h) = run_once(Misbehaviour::EndlessBody, Duration::from_secs(10));
+    let steps = diverged_steps(&report);
+    assert!(
+        steps.iter().any(|(op, w, actual)| op == "UploadLayerPart"
+            && w == "body"
+            && actual.starts_with("HTTP 200")),
+        "{steps:#?}"
+    );
+    assert!(
+        report.scenarios.iter().all(|c| c.error.is_none()),
+        "an answer was read: no case stopped"
+    );
+    assert!(report.stopped.is_none());
+    assert_eq!(left_behind(&h), Vec::<String>::new());
 }
 
 #[test]
@@ -377,7 +394,7 @@ fn a_target_that_goes_silent_ends_the_run_with_exit_2_a_one_line_reason_and_its_
         &config(),
     )
     .expect("a report of what happened before");
-    let reason = report.stopped.clone().expect("the run stopped");
+    let reason = report.stopped.clone().expect("the run stopped").to_string();
     assert!(
         reason.contains("stopped answering") && !reason.contains('\n'),
         "{reason}"
@@ -415,14 +432,18 @@ fn a_target_that_goes_silent_ends_the_run_with_exit_2_a_one_line_reason_and_its_
     );
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("report written")).expect("JSON");
-    assert!(written["stopped"].is_string(), "{written}");
-    // Every scenario is in the JUnit report, failed: run and diverged, or never reached.
+    assert_eq!(
+        written["stopped"]["reason"]["kind"], "target-stopped-answering",
+        "{written}"
+    );
+    // Every scenario is in the JUnit report, failed: run and diverged, or never reached;
+    // the generated cases, never reached; and one case for the stop itself.
     let scenarios = ecr_conformance::runner::scenario::embedded()
         .expect("the embedded catalog")
         .len();
     let xml = std::fs::read_to_string(&junit).expect("junit written");
-    assert_eq!(xml.matches("<testcase ").count(), scenarios, "{xml}");
-    assert_eq!(xml.matches("<failure ").count(), scenarios, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), scenarios + 2, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), scenarios + 2, "{xml}");
     assert!(
         xml.contains("not run: the target stopped answering"),
         "{xml}"
@@ -447,16 +468,27 @@ fn exits_2_saying(h: &Hostile, extra: &[&str], reason: &str) {
 }
 
 #[test]
-fn an_endless_answer_is_read_only_up_to_the_cap() {
+fn an_endless_answer_is_read_only_up_to_the_cap_and_judged() {
+    // Cut at the cap, the answer to the setup is not a created repository: the setup was
+    // refused, and the report says so (it is not "the target stopped answering").
     let h = hostile(Misbehaviour::EndlessBody, "CreateRepository", u32::MAX);
     let started = Instant::now();
-    let err = runner::run(
+    let report = runner::run(
         &endpoint(&h.url, Duration::from_secs(30), 0),
         "hostile",
         &config(),
     )
-    .expect_err("unusable");
-    assert!(err.to_string().contains("cannot be reached"), "{err}");
+    .expect("a report");
+    let stopped = report.stopped.clone().expect("stopped");
+    assert!(
+        matches!(
+            &stopped.reason,
+            runner::StopReason::SetupRefused { operation, status: 200, .. }
+                if operation == "CreateRepository"
+        ),
+        "{stopped:?}"
+    );
+    assert!(!report.passed());
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{:?}",

@@ -254,6 +254,24 @@ fn a_failing_generated_sequence_is_shrunk_and_written_as_a_scenario_that_replays
     );
     let written = scenario::load(&path).expect("a loadable scenario");
     assert_eq!(written.steps.len(), failure.steps.len());
+    // Its own advice reruns it: `--scenarios <its folder> --filter '<pattern>'` selects it.
+    let advice = written.description.clone();
+    assert!(
+        advice.contains(&format!("--scenarios {}", dir.display())),
+        "{advice}"
+    );
+    let pattern = advice
+        .split("--filter '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a --filter in the advice");
+    let filter = regex::Regex::new(pattern).expect("a regex");
+    assert!(
+        filter.is_match(&written.name),
+        "{pattern} vs {}",
+        written.name
+    );
+    assert!(!filter.is_match("generated"), "{pattern}");
 
     let replay = RunConfig {
         scenarios_dir: Some(dir.clone()),

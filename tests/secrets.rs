@@ -145,3 +145,108 @@ fn a_run_with_real_looking_credentials_leaves_no_secret_in_any_output() {
         "the report holds no part"
     );
 }
+
+/// A password in the endpoint URL: not on stdout or stderr, nor in any report, the
+/// recording, or an error about the endpoint (run and call, reachable or not).
+#[test]
+fn a_password_in_the_endpoint_url_appears_in_no_output() {
+    const PASSWORD: &str = "s3cretpwNeverShown";
+    let dir = common::tempdir("userinfo");
+    let served = common::served::serve(&[]);
+    let with_password = served
+        .url
+        .replacen("http://", &format!("http://user:{PASSWORD}@"), 1);
+    let file = |name: &str| dir.join(name).display().to_string();
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    let mut run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ecr-conformance"))
+            .args(args)
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_ECR")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("runs");
+        outputs.push((
+            format!("{args:?}"),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ));
+        out.status.code()
+    };
+    let code = run(&[
+        "run",
+        "--endpoint",
+        &with_password,
+        "--cases",
+        "4",
+        "--report-json",
+        &file("r.json"),
+        "--junit",
+        &file("j.xml"),
+        "--report-html",
+        &file("h.html"),
+        "--report-markdown",
+        &file("m.md"),
+        "--record",
+        &file("rec"),
+    ]);
+    assert_eq!(code, Some(0), "{outputs:?}");
+    // Unreachable: the error names the endpoint, without the password.
+    let unreachable = format!("http://user:{PASSWORD}@127.0.0.1:9");
+    assert_eq!(
+        run(&[
+            "run",
+            "--endpoint",
+            &unreachable,
+            "--cases",
+            "0",
+            "--timeout",
+            "5"
+        ]),
+        Some(2)
+    );
+    run(&[
+        "call",
+        "initiate-layer-upload",
+        "--repository-name",
+        "seed",
+        "--endpoint-url",
+        &unreachable,
+    ]);
+    run(&[
+        "call",
+        "initiate-layer-upload",
+        "--repository-name",
+        "seed",
+        "--endpoint-url",
+        &with_password,
+    ]);
+    let mut files = vec![];
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    assert!(files.len() >= 15, "{files:?}");
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("text");
+        assert!(!text.contains(PASSWORD), "{}", f.display());
+        if f.ends_with("r.json") {
+            assert!(
+                text.contains(served.url.as_str()),
+                "the target is shown, redacted"
+            );
+        }
+    }
+    for (args, text) in outputs {
+        assert!(!text.contains(PASSWORD), "{args}: {text}");
+    }
+}

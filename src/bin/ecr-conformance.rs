@@ -1,6 +1,7 @@
 //! The `ecr-conformance` command line.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,8 +12,34 @@ use ecr_conformance::call::{CallSettings, call};
 use ecr_conformance::fake::{FakeEcr, Fault};
 use ecr_conformance::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use ecr_conformance::model::{Profile, RULES};
-use ecr_conformance::protocol::{AwsEnvironment, Keys};
+use ecr_conformance::protocol::{AwsEnvironment, Keys, check_url, incomplete_keys, redact_url};
 use ecr_conformance::runner::{self, Endpoint, RunConfig, RunError};
+
+/// The longest per-request timeout, in seconds (a day).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// The most retries of one request.
+const MAX_RETRIES: u32 = 100;
+/// The most generated cases of one campaign.
+const MAX_CASES: u32 = 100_000_000;
+/// The largest profile file read.
+const MAX_PROFILE_BYTES: u64 = 1024 * 1024;
+/// The largest JSON report `merge-reports` reads.
+const MAX_REPORT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// `text` on stdout, with an error (not a panic) when stdout cannot take it: full, closed
+/// (EPIPE comes back as an error: Rust ignores SIGPIPE), or gone.
+fn out(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))
+}
+
+/// A line on stderr; a stderr that cannot take it is ignored (never a panic).
+fn warn(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "ecr-conformance: {text}");
+}
 
 /// Conformance and fuzz test harness for the Amazon ECR layer-upload API.
 #[derive(Debug, Parser)]
@@ -123,8 +150,9 @@ struct RunArgs {
     /// name (ecr, ecr-legacy-names) or a profile JSON file. The embedded fake follows it too.
     #[arg(long, default_value = "ecr")]
     profile: String,
-    /// Generated sequences to run (0: none).
-    #[arg(long, default_value_t = 256)]
+    /// Generated sequences to run (0: none; at most 100000000).
+    #[arg(long, default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_CASES)))]
     cases: u32,
     /// Seed of the generated sequences (default: random; the report prints it).
     #[arg(long)]
@@ -163,11 +191,14 @@ struct RunArgs {
     record: Option<PathBuf>,
     /// Per-request timeout in seconds, for the whole exchange (send, wait, read); the
     /// default gives a 20 MiB part (28 MB of JSON) about 1 MB/s with room.
-    #[arg(long, default_value_t = 60)]
+    /// From 1 to 86400.
+    #[arg(long, default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     timeout: u64,
     /// Retry a request that gets no answer, 429 or 5xx this many times (default 0: what
-    /// the target did is what the report shows).
-    #[arg(long, default_value_t = 0)]
+    /// the target did is what the report shows; at most 100).
+    #[arg(long, default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_RETRIES)))]
     retries: u32,
     /// Run only the I-th of N shares of the catalog and of the generated cases (`--cases`
     /// is the whole campaign's), for a CI matrix; `merge-reports` joins the JSON reports.
@@ -186,20 +217,20 @@ struct MergeArgs {
     out: Outputs,
 }
 
-fn merge_reports(args: &MergeArgs) -> Result<bool, RunError> {
+fn merge_reports(args: &MergeArgs) -> Result<Outcome, RunError> {
+    args.out.check()?;
     let mut reports = Vec::new();
     for path in &args.reports {
         let name = path.display().to_string();
         let text =
-            std::fs::read_to_string(path).map_err(|e| RunError::Usage(format!("{name}: {e}")))?;
+            runner::scenario::read_limited(path, MAX_REPORT_BYTES).map_err(RunError::Usage)?;
         let json =
             serde_json::from_str(&text).map_err(|e| RunError::Usage(format!("{name}: {e}")))?;
         reports.push((name, json));
     }
     let mut report = runner::merge::merge(reports).map_err(RunError::Usage)?;
     report.strict |= args.out.strict;
-    write_reports(&report, &args.out)?;
-    Ok(report.passed())
+    Ok(finish(&report, &args.out, Vec::new()))
 }
 
 #[derive(Debug, clap::Args)]
@@ -217,8 +248,9 @@ struct ClientCheckArgs {
     /// profile JSON file.
     #[arg(long, default_value = "ecr")]
     profile: String,
-    /// Seconds COMMAND may run per plan before it is killed.
-    #[arg(long, default_value_t = 120)]
+    /// Seconds COMMAND may run per plan before it is killed (1 to 86400).
+    #[arg(long, default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     timeout: u64,
     /// Seed of the layers' bytes (default: random; the report gives it).
     #[arg(long)]
@@ -238,12 +270,17 @@ struct ClientCheckArgs {
     command: Vec<String>,
 }
 
-fn client_check(args: &ClientCheckArgs) -> Result<bool, RunError> {
+fn client_check(args: &ClientCheckArgs) -> Result<Outcome, RunError> {
     use ecr_conformance::client_check::{self as cc, ClientCheckConfig};
     if args.list {
-        print!("{}", cc::list_plans());
-        return Ok(true);
+        out(&cc::list_plans()).map_err(RunError::Usage)?;
+        return Ok(Outcome::verdict(true));
     }
+    check_outputs(&[
+        ("--report-json", args.report_json.as_deref()),
+        ("--junit", args.junit.as_deref()),
+        ("--report-html", args.report_html.as_deref()),
+    ])?;
     let config = ClientCheckConfig {
         plans: args.plans.clone(),
         layer_size: args.layer_size,
@@ -252,20 +289,93 @@ fn client_check(args: &ClientCheckArgs) -> Result<bool, RunError> {
         seed: args.seed,
         ..ClientCheckConfig::default()
     };
+    // Ctrl-C kills COMMAND's process group, and the plans done so far are reported.
+    stop_on_ctrl_c(config.stop.clone());
     let report =
         cc::client_check(&config, &args.command).map_err(|e| RunError::Usage(e.to_string()))?;
-    print!("{}", report.text());
+    // The reports first, then the summary: a broken stdout loses nothing.
+    let mut errors = Vec::new();
     for (path, text) in [
         (&args.report_json, report.json()),
         (&args.junit, report.junit()),
         (&args.report_html, report.html()),
     ] {
-        if let Some(p) = path {
-            std::fs::write(p, text)
-                .map_err(|e| RunError::Usage(format!("{}: {e}", p.display())))?;
+        if let Some(p) = path
+            && let Err(e) = std::fs::write(p, text)
+        {
+            errors.push(format!("{}: {e}", p.display()));
         }
     }
-    Ok(report.passed())
+    if let Err(e) = out(&report.text()) {
+        errors.push(e);
+    }
+    Ok(Outcome {
+        code: match (&report.stopped, report.passed()) {
+            (Some(_), _) => 130,
+            (None, true) => 0,
+            (None, false) => 1,
+        },
+        errors,
+    })
+}
+
+/// How a verdict command ends: its exit status (0 pass, 1 FAIL, 2 stopped by the target,
+/// 130 interrupted), and the outputs that could not be written (each one line on stderr;
+/// they turn a 0 into 2, never a FAIL into anything else).
+struct Outcome {
+    code: u8,
+    errors: Vec<String>,
+}
+
+impl Outcome {
+    fn verdict(passed: bool) -> Self {
+        Outcome {
+            code: if passed { 0 } else { 1 },
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Refuses output paths that cannot be written, before anything runs: a folder, a file in
+/// a folder that does not exist, or one path given for two outputs.
+fn check_outputs(paths: &[(&str, Option<&Path>)]) -> Result<(), RunError> {
+    let mut seen: Vec<(PathBuf, &str)> = Vec::new();
+    for (option, path) in paths {
+        let Some(path) = path else { continue };
+        let shown = path.display();
+        if path.as_os_str().is_empty() {
+            return Err(RunError::Usage(format!("{option}: an empty path")));
+        }
+        if path.is_dir() && *option != "--record" {
+            return Err(RunError::Usage(format!(
+                "{option} {shown}: a folder, not a file"
+            )));
+        }
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let Ok(parent) = parent.canonicalize() else {
+            return Err(RunError::Usage(format!(
+                "{option} {shown}: its folder {} does not exist",
+                parent.display()
+            )));
+        };
+        if !parent.is_dir() {
+            return Err(RunError::Usage(format!(
+                "{option} {shown}: {} is not a folder",
+                parent.display()
+            )));
+        }
+        let full = parent.join(path.file_name().unwrap_or_default());
+        if let Some((_, other)) = seen.iter().find(|(p, _)| *p == full) {
+            return Err(RunError::Usage(format!(
+                "{option} and {other} are both {shown}: give each report its own path"
+            )));
+        }
+        seen.push((full, option));
+    }
+    Ok(())
 }
 
 /// Reports and how verdicts end a run (`run` and `replay`).
@@ -295,6 +405,22 @@ struct Outputs {
     report_markdown: Option<PathBuf>,
 }
 
+impl Outputs {
+    fn paths(&self) -> [(&'static str, Option<&Path>); 5] {
+        [
+            ("--report-json", self.report_json.as_deref()),
+            ("--junit", self.junit.as_deref()),
+            ("--write-profile", self.write_profile.as_deref()),
+            ("--report-html", self.report_html.as_deref()),
+            ("--report-markdown", self.report_markdown.as_deref()),
+        ]
+    }
+
+    fn check(&self) -> Result<(), RunError> {
+        check_outputs(&self.paths())
+    }
+}
+
 #[derive(Debug, clap::Args)]
 struct ReplayArgs {
     /// A folder of transcripts written by `run --record`.
@@ -307,25 +433,39 @@ struct ReplayArgs {
     out: Outputs,
 }
 
-/// Prints the summary and writes the reports `out` asks for.
-fn write_reports(report: &runner::Report, out: &Outputs) -> Result<(), RunError> {
-    print!("{}", report.text());
+/// Writes the reports `out` asks for (every one that can be written), then prints the
+/// summary; `errors` are earlier outputs that could not be written.
+fn finish(report: &runner::Report, out_files: &Outputs, mut errors: Vec<String>) -> Outcome {
     let files = runner::ReportFiles {
-        json: out.report_json.clone(),
-        junit: out.junit.clone(),
-        html: out.report_html.clone(),
-        markdown: out.report_markdown.clone(),
-        profile: out.write_profile.clone(),
+        json: out_files.report_json.clone(),
+        junit: out_files.junit.clone(),
+        html: out_files.report_html.clone(),
+        markdown: out_files.report_markdown.clone(),
+        profile: out_files.write_profile.clone(),
     };
-    report.write_files(&files).map_err(RunError::Usage)
+    errors.extend(report.write_all_files(&files));
+    if let Err(e) = out(&report.text()) {
+        errors.push(e);
+    }
+    if let Some(stopped) = report.stopped.as_ref().filter(|s| !s.interrupted()) {
+        // One line on stderr says why, for a CI log; the reports say it too.
+        warn(&format!("run stopped: {stopped}"));
+    }
+    let code = match &report.stopped {
+        Some(s) if s.interrupted() => 130,
+        Some(_) => 2,
+        None if report.passed() => 0,
+        None => 1,
+    };
+    Outcome { code, errors }
 }
 
-fn replay(args: &ReplayArgs) -> Result<bool, RunError> {
+fn replay(args: &ReplayArgs) -> Result<Outcome, RunError> {
+    args.out.check()?;
     let profile = resolve_profile(&args.profile).map_err(RunError::Usage)?;
     let mut report = runner::replay::replay_dir(&args.dir, &profile)?;
     report.strict = args.out.strict;
-    write_reports(&report, &args.out)?;
-    Ok(report.passed())
+    Ok(finish(&report, &args.out, Vec::new()))
 }
 
 fn random_seed() -> u64 {
@@ -333,19 +473,56 @@ fn random_seed() -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now()) % 1_000_000
 }
 
-/// Sets `stop` on Ctrl-C, so the run cleans up and ends.
+/// Sets `stop` on the first Ctrl-C, so the run ends after a bounded cleanup and writes its
+/// reports (exit 130); a second Ctrl-C exits at once (130). The handler is in place when
+/// this returns.
 fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
-    let _ = std::thread::Builder::new()
+    let (ready, installed) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
         .name("ctrl-c".into())
         .spawn(move || {
-            if wait_for_ctrl_c().is_ok() {
-                eprintln!("ecr-conformance: interrupted; cleaning up");
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                let _ = ready.send(());
+                return;
+            };
+            runtime.block_on(async move {
+                #[cfg(unix)]
+                let mut signals = {
+                    use tokio::signal::unix::{SignalKind, signal};
+                    let Ok(s) = signal(SignalKind::interrupt()) else {
+                        let _ = ready.send(());
+                        return;
+                    };
+                    s
+                };
+                let _ = ready.send(());
+                #[cfg(unix)]
+                let mut next = async || signals.recv().await.is_some();
+                #[cfg(not(unix))]
+                let next = async || tokio::signal::ctrl_c().await.is_ok();
+                if !next().await {
+                    return;
+                }
+                warn(
+                    "interrupted: stopping after a bounded cleanup, then writing the reports \
+                     (Ctrl-C again to quit at once)",
+                );
                 stop.store(true, Ordering::Relaxed);
-            }
+                if next().await {
+                    warn("interrupted again: quitting at once");
+                    std::process::exit(130);
+                }
+            });
         });
+    if spawned.is_ok() {
+        let _ = installed.recv();
+    }
 }
 
-/// Blocks until Ctrl-C (the one place the binary waits for it).
+/// Blocks until Ctrl-C (`serve`).
 fn wait_for_ctrl_c() -> Result<(), String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -355,14 +532,35 @@ fn wait_for_ctrl_c() -> Result<(), String> {
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
 }
 
-fn run(args: RunArgs) -> Result<bool, RunError> {
+/// `--filter` as a regex, its error on one line.
+fn filter_regex(pattern: &str) -> Result<regex::Regex, RunError> {
+    regex::Regex::new(pattern).map_err(|e| {
+        let text = e.to_string();
+        let why = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .trim()
+            .trim_start_matches("error: ");
+        RunError::Usage(format!("--filter '{pattern}': not a regex: {why}"))
+    })
+}
+
+/// Refuses a `--record` or `--regressions` path that is there but not a folder.
+fn check_folder(option: &str, dir: &Path) -> Result<(), RunError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(RunError::Usage(format!(
+            "{option} {}: not a folder",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<Outcome, RunError> {
     let profile = resolve_profile(&args.profile).map_err(RunError::Usage)?;
-    let filter = args
-        .filter
-        .as_deref()
-        .map(regex::Regex::new)
-        .transpose()
-        .map_err(|e| RunError::Usage(format!("--filter: {e}")))?;
+    let filter = args.filter.as_deref().map(filter_regex).transpose()?;
     let stop = Arc::new(AtomicBool::new(false));
     let config = RunConfig {
         profile: profile.clone(),
@@ -385,10 +583,30 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
             .map_err(|e| RunError::Usage(format!("--shard: {e}")))?,
     };
     if args.list {
+        let mut text = String::new();
         for (name, rules, description) in runner::list(&config)? {
-            println!("{name:<28} {:<28} {description}", rules.join(","));
+            text.push_str(&format!(
+                "{name:<28} {:<28} {description}\n",
+                rules.join(",")
+            ));
         }
-        return Ok(true);
+        out(&text).map_err(RunError::Usage)?;
+        return Ok(Outcome::verdict(true));
+    }
+    // Every output is checked before anything is sent; the recording's folder may not be
+    // a report's path either.
+    let mut paths = args.out.paths().to_vec();
+    paths.push(("--record", args.record.as_deref()));
+    check_outputs(&paths)?;
+    check_folder("--regressions", &args.regressions)?;
+    if let Some(dir) = &args.record {
+        check_folder("--record", dir)?;
+    }
+    if let Some(id) = &args.registry_id {
+        check_registry_id("--registry-id", id)?;
+    }
+    if let Some(m) = incomplete_keys() {
+        return Err(RunError::Usage(m));
     }
     let environment = AwsEnvironment::read();
     let region = args
@@ -396,10 +614,18 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
         .clone()
         .or(environment.region)
         .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let from = if args.endpoint.is_some() {
+        "--endpoint"
+    } else {
+        "AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL"
+    };
     let url = args.endpoint.clone().or(environment.endpoint_url);
     let fake;
     let (url, label) = match url {
-        Some(u) => (u.clone(), u),
+        Some(u) => {
+            check_url(&u).map_err(|e| RunError::Usage(format!("{from}: {e}")))?;
+            (u.clone(), redact_url(&u))
+        }
         None => {
             fake = FakeEcr::builder()
                 .profile(profile)
@@ -411,24 +637,52 @@ fn run(args: RunArgs) -> Result<bool, RunError> {
     };
     let keys = environment.keys.unwrap_or_else(Keys::test);
     let endpoint = Endpoint::new(&url, &region, keys, Duration::from_secs(args.timeout))
-        .with_retries(args.retries);
+        .with_retries(args.retries)
+        .with_interrupt(stop.clone());
     stop_on_ctrl_c(stop);
     let report = runner::run(&endpoint, &label, &config)?;
-    write_reports(&report, &args.out)?;
-    if let Some(dir) = &args.record {
-        record(dir, &report)
-            .map_err(|e| RunError::Usage(format!("--record {}: {e}", dir.display())))?;
+    // Every output that can be written is: the recording, then the reports, then the
+    // summary on stdout.
+    let mut errors = Vec::new();
+    if let Some(dir) = &args.record
+        && let Err(e) = record(dir, &report)
+    {
+        errors.push(format!("--record {}: {e}", dir.display()));
     }
-    // Reports are written first: what the target did before it went silent is kept.
-    if let Some(reason) = &report.stopped {
-        return Err(RunError::Target(reason.clone()));
+    Ok(finish(&report, &args.out, errors))
+}
+
+/// The registry id pattern (12 digits), for an option.
+fn check_registry_id(option: &str, id: &str) -> Result<(), RunError> {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(RunError::Usage(format!(
+            "{option} '{id}': a registry id is 12 digits (an AWS account id)"
+        )))
     }
-    Ok(report.passed())
 }
 
 /// Writes each case's transcript as `<dir>/<case>.json`.
+/// The transcripts of the generated cases an earlier run recorded here and this one does
+/// not write are removed, so the folder holds this run only (`generated.json`,
+/// `generated-differing-N.json`; scenarios cannot have these names).
 fn record(dir: &std::path::Path, report: &runner::Report) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let stem = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let generated = stem == "generated"
+            || stem
+                .strip_prefix("generated-differing-")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if generated && path.extension().is_some_and(|e| e == "json") && path.is_file() {
+            std::fs::remove_file(&path)?;
+        }
+    }
     let write = |name: &str, case: &runner::CaseResult| {
         let text = serde_json::to_string_pretty(&runner::transcript::of(case)).unwrap_or_default();
         std::fs::write(dir.join(format!("{name}.json")), text + "\n")
@@ -448,7 +702,26 @@ fn record(dir: &std::path::Path, report: &runner::Report) -> std::io::Result<()>
 }
 
 /// A built-in profile by name, or a profile JSON file.
+///
+/// A file is read only when it is a regular file of at most 1 MiB (never a FIFO or device).
 fn resolve_profile(name_or_path: &str) -> Result<Profile, String> {
+    if !Profile::BUILT_IN.contains(&name_or_path) {
+        let path = Path::new(name_or_path);
+        if let Ok(meta) = std::fs::metadata(path) {
+            if !meta.file_type().is_file() {
+                return Err(format!(
+                    "--profile {name_or_path}: not a regular file (a folder, FIFO or device \
+                     is not read)"
+                ));
+            }
+            if meta.len() > MAX_PROFILE_BYTES {
+                return Err(format!(
+                    "--profile {name_or_path}: {} bytes, over the limit of {MAX_PROFILE_BYTES}",
+                    meta.len()
+                ));
+            }
+        }
+    }
     Profile::load(name_or_path).map_err(|e| e.to_string())
 }
 
@@ -481,6 +754,7 @@ fn sigv4_keys(args: &ServeArgs) -> Result<Keys, String> {
 }
 
 fn serve(args: &ServeArgs) -> Result<(), String> {
+    check_registry_id("--registry-id", &args.registry_id).map_err(|e| e.to_string())?;
     let mut builder = FakeEcr::builder()
         .port(args.port)
         .profile(resolve_profile(&args.profile)?)
@@ -505,48 +779,76 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
         builder = builder.id_seed(seed);
     }
     let fake = builder.start().map_err(|e| e.to_string())?;
-    println!("{}", fake.uri());
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    out(&format!("{}\n", fake.uri()))?;
     wait_for_ctrl_c()?;
-    eprintln!(
-        "ecr-conformance: stopping after {} requests",
+    warn(&format!(
+        "stopping after {} requests",
         fake.responder().requests_handled()
-    );
+    ));
     Ok(())
 }
 
 fn print_rules(json: bool) -> Result<(), String> {
+    let mut text = String::new();
     if json {
-        let text = serde_json::to_string_pretty(RULES).map_err(|e| e.to_string())?;
-        println!("{text}");
+        text = serde_json::to_string_pretty(RULES).map_err(|e| e.to_string())? + "\n";
     } else {
         for rule in RULES {
             let tags: Vec<&str> = rule.sources.iter().map(|s| s.as_str()).collect();
-            println!("{:<8} [{}] {}", rule.id, tags.join(", "), rule.statement);
+            text.push_str(&format!(
+                "{:<8} [{}] {}\n",
+                rule.id,
+                tags.join(", "),
+                rule.statement
+            ));
         }
     }
-    Ok(())
+    out(&text)
 }
 
 fn main() -> ExitCode {
-    // Verdicts: 0 nothing fails, 1 something fails, 2 the run could not be made.
-    let verdict_exit = |result: Result<bool, RunError>| match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+    // Verdicts: 0 nothing fails, 1 something fails, 2 the run could not be made (or an
+    // output could not be written), 130 interrupted.
+    let verdict_exit = |result: Result<Outcome, RunError>| match result {
+        Ok(Outcome { code, errors }) => {
+            for e in &errors {
+                warn(e);
+            }
+            ExitCode::from(if errors.is_empty() || code != 0 {
+                code
+            } else {
+                2
+            })
+        }
         Err(e) => {
-            eprintln!("ecr-conformance: {e}");
+            warn(&e.to_string());
             ExitCode::from(2)
         }
     };
     let done_exit = |result: Result<(), String>| match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("ecr-conformance: {e}");
+            warn(&e);
             ExitCode::from(2)
         }
     };
-    match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version on stdout (exit 0), usage errors on stderr (exit 2); a
+            // stdout that cannot take them is an error, not a panic.
+            let code = e.exit_code();
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            } else if let Err(err) = out(&text) {
+                warn(&err);
+                return ExitCode::from(2);
+            }
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+    };
+    match cli.command {
         Command::Run(args) => verdict_exit(run(*args)),
         Command::Replay(args) => verdict_exit(replay(&args)),
         Command::MergeReports(args) => verdict_exit(merge_reports(&args)),
@@ -554,6 +856,10 @@ fn main() -> ExitCode {
         Command::Rules { json } => done_exit(print_rules(json)),
         Command::Serve(args) => done_exit(serve(&args)),
         Command::Call { args } => {
+            if let Some(m) = incomplete_keys() {
+                let _ = writeln!(std::io::stderr().lock(), "\n{m}");
+                return ExitCode::from(253);
+            }
             let environment = AwsEnvironment::read();
             let settings = CallSettings {
                 endpoint: environment.endpoint_url,
@@ -561,10 +867,13 @@ fn main() -> ExitCode {
                 keys: environment.keys,
                 timeout: None,
             };
-            let out = call(&args, &settings);
-            print!("{}", out.stdout);
-            eprint!("{}", out.stderr);
-            ExitCode::from(out.code)
+            let result = call(&args, &settings);
+            let _ = std::io::stderr().lock().write_all(result.stderr.as_bytes());
+            if let Err(e) = out(&result.stdout) {
+                warn(&e);
+                return ExitCode::from(if result.code == 0 { 2 } else { result.code });
+            }
+            ExitCode::from(result.code)
         }
     }
 }

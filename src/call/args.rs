@@ -175,7 +175,9 @@ pub(super) fn parse(shape: &'static OpShape, args: &[String]) -> Result<Parsed> 
         if name == "generate-cli-skeleton" {
             let value = match &inline {
                 Some(v) => Some(v.clone()),
-                None if i < args.len() && matches!(args[i].as_str(), "input" | "output") => {
+                // Any value that is not an option is the choice (and a wrong one is
+                // refused, as the AWS CLI's "Invalid choice", exit 2).
+                None if i < args.len() && !args[i].starts_with("--") => {
                     i += 1;
                     Some(args[i - 1].clone())
                 }

@@ -56,8 +56,10 @@ pub(super) fn build(
             )));
         }
     };
+    // The command line's members, looked up by name (not searched for each key).
+    let given: std::collections::HashSet<String> = body.iter().map(|(k, _)| k.clone()).collect();
     for (key, value) in members {
-        if body.iter().any(|(k, _)| *k == key) {
+        if given.contains(&key) {
             continue;
         }
         // A blob in the JSON is a string: raw text (v1), or base64 (--cli-binary-format

@@ -39,6 +39,10 @@ impl Paramfile {
     }
 }
 
+/// The largest `file://` or `fileb://` file read: a little over the largest part's base64
+/// (a FIFO or device is refused).
+pub(super) const MAX_PARAMFILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// `~/x` → `$HOME/x`.
 fn expand_path(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
@@ -57,11 +61,12 @@ pub(super) fn load_paramfile(option: &str, value: &str) -> Result<Option<Paramfi
     } else {
         return Ok(None);
     };
-    let bytes = std::fs::read(expand_path(path)).map_err(|e| {
-        Failure::Fatal(format!(
-            "Error parsing parameter '{option}': Unable to load paramfile {value}: {e}"
-        ))
-    })?;
+    let bytes =
+        crate::fixture::read_limited(&expand_path(path), MAX_PARAMFILE_BYTES).map_err(|e| {
+            Failure::Fatal(format!(
+                "Error parsing parameter '{option}': Unable to load paramfile {value}: {e}"
+            ))
+        })?;
     if binary {
         return Ok(Some(Paramfile::Binary(bytes)));
     }

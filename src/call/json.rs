@@ -206,11 +206,16 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut members: Vec<(String, Json)> = Vec::new();
+        // Where each key is, so that 200,000 keys take linear time, not quadratic.
+        let mut places: std::collections::HashMap<String, usize> = Default::default();
         while let Some((k, v)) = map.next_entry::<String, Json>()? {
             // A repeated key keeps its first place and its last value, as Python's dict.
-            match members.iter_mut().find(|(existing, _)| *existing == k) {
-                Some(slot) => slot.1 = v,
-                None => members.push((k, v)),
+            match places.get(&k) {
+                Some(&at) => members[at].1 = v,
+                None => {
+                    places.insert(k.clone(), members.len());
+                    members.push((k, v));
+                }
             }
         }
         Ok(Json::Obj(members))

@@ -48,6 +48,10 @@ pub(super) fn send(
         ),
     };
     let url = url.unwrap_or_else(|| fake.as_ref().map(FakeEcr::uri).unwrap_or_default());
+    // As the AWS CLI: a bad endpoint is named as such (a usage error), before any
+    // signing; a password in it is never shown.
+    crate::protocol::check_url(&url)
+        .map_err(|e| Failure::Usage(format!("Bad value for --endpoint-url: {e}")))?;
     let keys = match (&settings.keys, &fake) {
         (Some(keys), _) => keys.clone(),
         (None, Some(_)) => Keys::test(),
@@ -65,7 +69,7 @@ pub(super) fn send(
     let (observed, _) = endpoint.send(&wire_request).map_err(|e| {
         Failure::Fatal(format!(
             "Could not connect to the endpoint URL: \"{}/\" ({e})",
-            url.trim_end_matches('/')
+            crate::protocol::redact_url(&url).trim_end_matches('/')
         ))
     })?;
     if observed.status < 300 {

@@ -3,8 +3,8 @@
 
 use std::io::{self, Read};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -47,33 +47,43 @@ pub(crate) struct Ran {
     pub(crate) exit: ExitInfo,
     pub(crate) stdout: String,
     pub(crate) stderr: String,
+    /// Whether the interrupt ended it (it was killed; nothing of it is judged).
+    pub(crate) interrupted: bool,
 }
 
-fn tail_reader(
-    mut stream: impl Read + Send + 'static,
-) -> (JoinHandle<Vec<u8>>, mpsc::Receiver<()>) {
+/// The tail of a stream, kept where it can be read while the stream is still open (a
+/// background process COMMAND started may hold it open for ever: it is not waited for).
+type Tail = Arc<Mutex<Vec<u8>>>;
+
+fn tail_reader(mut stream: impl Read + Send + 'static) -> (Tail, mpsc::Receiver<()>) {
     let (done, finished) = mpsc::channel();
-    let handle = std::thread::spawn(move || {
-        let mut kept: Vec<u8> = Vec::new();
+    let kept: Tail = Arc::default();
+    let shared = kept.clone();
+    std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         loop {
             match stream.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    let mut kept = shared.lock().unwrap_or_else(|e| e.into_inner());
                     kept.extend_from_slice(&buf[..n]);
                     if kept.len() > 2 * TAIL_BYTES {
-                        kept.drain(..kept.len() - TAIL_BYTES);
+                        let cut = kept.len() - TAIL_BYTES;
+                        kept.drain(..cut);
                     }
                 }
             }
         }
         let _ = done.send(());
-        if kept.len() > TAIL_BYTES {
-            kept.drain(..kept.len() - TAIL_BYTES);
-        }
-        kept
     });
-    (handle, finished)
+    (kept, finished)
+}
+
+/// The last [`TAIL_BYTES`] of what a stream gave so far, as text.
+fn tail_text(tail: &Tail) -> String {
+    let kept = tail.lock().unwrap_or_else(|e| e.into_inner());
+    let from = kept.len().saturating_sub(TAIL_BYTES);
+    String::from_utf8_lossy(&kept[from..]).into_owned()
 }
 
 /// Kills the process group COMMAND leads (its children too).
@@ -89,13 +99,15 @@ fn kill_group(child: &mut Child) {
     let _ = child.kill();
 }
 
-/// Runs `command` with `env` set and `unset` removed, killing it after `timeout`. An
-/// error means it could not be started.
+/// Runs `command` with `env` set and `unset` removed, killing it (its process group) after
+/// `timeout` or once `stop` is set. Its output is waited for at most 2 s after it ends, and
+/// never past `timeout`. An error means it could not be started.
 pub(crate) fn run(
     command: &[String],
     env: &[(String, String)],
     unset: &[&str],
     timeout: Duration,
+    stop: &AtomicBool,
 ) -> io::Result<Ran> {
     let (program, args) = command
         .split_first()
@@ -125,9 +137,15 @@ pub(crate) fn run(
     };
     let started = Instant::now();
     let mut timed_out = false;
+    let mut interrupted = false;
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
+        }
+        if stop.load(Ordering::Relaxed) {
+            interrupted = true;
+            kill_group(&mut child);
+            break child.wait()?;
         }
         if started.elapsed() >= timeout {
             timed_out = true;
@@ -136,14 +154,19 @@ pub(crate) fn run(
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    // Something COMMAND started in the background may still hold its output open.
-    let grace = Duration::from_secs(2);
-    if out_done.recv_timeout(grace).is_err() || err_done.recv_timeout(grace).is_err() {
-        kill_group(&mut child);
+    // Something COMMAND started in the background (in its group, or in a session of its
+    // own) may still hold its output open: it is waited for a little, never past the
+    // timeout, and then left behind with what it gave so far.
+    let grace = Duration::from_secs(2)
+        .min(timeout.saturating_sub(started.elapsed()))
+        .max(Duration::from_millis(100));
+    let until = Instant::now() + grace;
+    for done in [&out_done, &err_done] {
+        let left = until.saturating_duration_since(Instant::now());
+        if !interrupted && done.recv_timeout(left).is_err() {
+            kill_group(&mut child);
+        }
     }
-    let text = |h: JoinHandle<Vec<u8>>| {
-        String::from_utf8_lossy(&h.join().unwrap_or_default()).into_owned()
-    };
     #[cfg(unix)]
     let signal = {
         use std::os::unix::process::ExitStatusExt as _;
@@ -157,7 +180,8 @@ pub(crate) fn run(
             signal,
             timed_out,
         },
-        stdout: text(out),
-        stderr: text(err),
+        stdout: tail_text(&out),
+        stderr: tail_text(&err),
+        interrupted,
     })
 }

@@ -75,6 +75,9 @@ pub struct ClientCheckConfig {
     pub repository: String,
     /// More variables for COMMAND's environment (set last, so they win).
     pub env: Vec<(String, String)>,
+    /// Set (Ctrl-C) to kill COMMAND's process group and end the check: the plans done so
+    /// far are reported, the one cut short is not judged.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Default for ClientCheckConfig {
@@ -87,6 +90,7 @@ impl Default for ClientCheckConfig {
             seed: None,
             repository: "client-check".to_owned(),
             env: Vec::new(),
+            stop: Default::default(),
         }
     }
 }
@@ -137,22 +141,33 @@ pub fn client_check(
     let plans = select_plans(config.plans.as_deref())?;
     let seed = config.seed.unwrap_or_else(random_seed);
     let mut results = Vec::with_capacity(plans.len());
+    let count = plans.len();
+    let stopped = || config.stop.load(std::sync::atomic::Ordering::Relaxed);
     for (i, plan) in plans.into_iter().enumerate() {
-        results.push(run_plan(
-            config,
-            command,
-            plan,
-            seed.wrapping_add(i as u64),
-        )?);
+        if stopped() {
+            break;
+        }
+        match run_plan(config, command, plan, seed.wrapping_add(i as u64))? {
+            Some(result) => results.push(result),
+            None => break, // cut short by the interrupt: not judged
+        }
     }
-    Ok(ClientReport::new(
+    let done = results.len();
+    let mut report = ClientReport::new(
         command,
         config.layer_size,
         &config.profile.name,
         config.profile.advertised_part_size,
         seed,
         results,
-    ))
+    );
+    if stopped() {
+        report.stopped = Some(format!(
+            "interrupted (Ctrl-C) after {done} of {count} plans; COMMAND was killed"
+        ));
+        report.passed = false;
+    }
+    Ok(report)
 }
 
 fn run_plan(
@@ -160,7 +175,7 @@ fn run_plan(
     command: &[String],
     plan: &Plan,
     seed: u64,
-) -> Result<PlanResult, ClientCheckError> {
+) -> Result<Option<PlanResult>, ClientCheckError> {
     let setup = |e: &dyn fmt::Display| ClientCheckError::Setup(format!("{}: {e}", plan.name));
     let layer = layer::LayerFile::create(config.layer_size, seed).map_err(|e| setup(&e))?;
     let mut builder = FakeEcr::builder()
@@ -196,8 +211,11 @@ fn run_plan(
     env.extend(config.env.iter().cloned());
 
     let start = Instant::now();
-    let ran = command::run(command, &env, UNSET, config.timeout)
+    let ran = command::run(command, &env, UNSET, config.timeout, &config.stop)
         .map_err(|e| ClientCheckError::CannotStart(format!("{}: {e}", command[0])))?;
+    if ran.interrupted {
+        return Ok(None);
+    }
     let seconds = start.elapsed().as_secs_f64();
     let log = fake.responder().request_log();
     let stored: Vec<(String, u64)> = fake.responder().with_registry(|r| {
@@ -218,7 +236,7 @@ fn run_plan(
         timeout: config.timeout,
     });
     let requests = log.iter().map(|e| RequestView::of(e, start)).collect();
-    Ok(report::plan_result(
+    Ok(Some(report::plan_result(
         plan,
         judged,
         ran.exit,
@@ -236,7 +254,7 @@ fn run_plan(
         requests,
         ran.stdout,
         ran.stderr,
-    ))
+    )))
 }
 
 fn random_seed() -> u64 {

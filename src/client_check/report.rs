@@ -236,6 +236,9 @@ pub struct ClientReport {
     pub rules: Vec<RuleResult>,
     /// Every plan's outcome, in the order they ran.
     pub plans: Vec<PlanResult>,
+    /// Why the check ended before every plan ran (an interrupt), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 fn rule_results(plans: &[PlanResult]) -> Vec<RuleResult> {
@@ -290,6 +293,7 @@ impl ClientReport {
             passed: plans.iter().all(PlanResult::passed),
             rules: rule_results(&plans),
             plans,
+            stopped: None,
         }
     }
 
@@ -353,6 +357,9 @@ impl ClientReport {
                 let _ = writeln!(s, "\nnote {}: {n}", p.plan);
             }
         }
+        if let Some(why) = &self.stopped {
+            let _ = writeln!(s, "\nstopped: {why}");
+        }
         let passed = self.plans.iter().filter(|p| p.passed()).count();
         let _ = writeln!(s, "\n{passed} of {} plans pass", self.plans.len());
         s
@@ -378,13 +385,21 @@ impl ClientReport {
             }
             out
         };
-        let failures = self.plans.iter().filter(|p| !p.passed()).count();
+        let failures =
+            self.plans.iter().filter(|p| !p.passed()).count() + usize::from(self.stopped.is_some());
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             x,
             "<testsuite name=\"ecr-conformance client-check\" tests=\"{}\" failures=\"{failures}\">",
-            self.plans.len()
+            self.plans.len() + usize::from(self.stopped.is_some())
         );
+        if let Some(why) = &self.stopped {
+            let _ = writeln!(
+                x,
+                "  <testcase classname=\"client-check\" name=\"stopped\">\n    <failure message=\"stopped\">{}</failure>\n  </testcase>",
+                esc(why)
+            );
+        }
         for p in &self.plans {
             let name = esc(p.plan);
             let time = p.seconds;

@@ -1,5 +1,6 @@
 //! Starting a fake: [`FakeEcr::builder`] → [`FakeEcrBuilder::start`].
 
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -258,7 +259,10 @@ impl FakeEcrBuilder {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => serve(l, served, limits, stopped).await,
-                        Err(e) => eprintln!("ecr-fake: cannot serve: {e}"),
+                        Err(e) => {
+                            let _ =
+                                writeln!(std::io::stderr().lock(), "ecr-fake: cannot serve: {e}");
+                        }
                     }
                 });
                 runtime.shutdown_timeout(Duration::from_secs(1));

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use crate::wire::Operation;
 
+/// The longest `delay-ms` a fault may ask for: ten minutes.
+pub const MAX_DELAY_MS: u64 = 600_000;
+
 /// What happens to the chosen call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
@@ -85,8 +88,18 @@ impl FromStr for Fault {
                 )));
             }
             other => match other.strip_prefix("delay-ms=").map(str::parse::<u64>) {
-                Some(Ok(ms)) if ms <= 600_000 => FaultKind::Delay(Duration::from_millis(ms)),
-                _ => return Err(FaultSpecError(format!("'{other}' is not a fault kind"))),
+                Some(Ok(ms)) if ms <= MAX_DELAY_MS => FaultKind::Delay(Duration::from_millis(ms)),
+                Some(Ok(ms)) => {
+                    return Err(FaultSpecError(format!(
+                        "delay-ms={ms} is over the limit of {MAX_DELAY_MS} (10 minutes)"
+                    )));
+                }
+                Some(Err(_)) => {
+                    return Err(FaultSpecError(format!(
+                        "'{other}': delay-ms needs a number of milliseconds from 0 to {MAX_DELAY_MS}"
+                    )));
+                }
+                None => return Err(FaultSpecError(format!("'{other}' is not a fault kind"))),
             },
         };
         Ok(Fault {
@@ -139,5 +152,9 @@ mod tests {
             let err = bad.parse::<Fault>().expect_err(bad);
             assert!(err.to_string().contains("OPERATION:N:KIND"), "{err}");
         }
+        let err = "UploadLayerPart:1:delay-ms=700000"
+            .parse::<Fault>()
+            .expect_err("over the limit");
+        assert!(err.to_string().contains("600000"), "{err}");
     }
 }

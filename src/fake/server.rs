@@ -3,6 +3,7 @@
 //! budget, a layer part is decoded and hashed while it arrives, and nothing is recorded.
 
 use std::convert::Infallible;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -268,7 +269,14 @@ pub(crate) async fn serve(
                     let a = answer(req, responder, limits, budget, pool).await;
                     if log {
                         let op = a.operation.map_or("-", |o| o.name());
-                        eprintln!("{peer} {op} {} {}", a.status, a.error_name().unwrap_or("-"));
+                        // A log line that cannot be written (stderr full or closed) never costs
+                        // the answer: the error is dropped, never a panic.
+                        let _ = writeln!(
+                            std::io::stderr().lock(),
+                            "{peer} {op} {} {}",
+                            a.status,
+                            a.error_name().unwrap_or("-")
+                        );
                     }
                     if let Some(d) = a.delay {
                         tokio::time::sleep(d).await;

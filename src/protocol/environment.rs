@@ -30,3 +30,22 @@ impl AwsEnvironment {
         }
     }
 }
+
+/// When the environment holds half a key pair: the message naming the variable that is
+/// missing (an access key id without its secret is a mistake, never signed with the test
+/// keys instead).
+pub fn incomplete_keys() -> Option<String> {
+    match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        (Some(_), None) => Some(
+            "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or neither \
+             (to sign with the test keys)"
+                .to_owned(),
+        ),
+        (None, Some(_)) => Some(
+            "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or neither \
+             (to sign with the test keys)"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}

@@ -7,8 +7,11 @@ mod endpoint;
 mod environment;
 pub mod sigv4;
 
-pub use endpoint::{Endpoint, MAX_ANSWER_BYTES};
-pub use environment::AwsEnvironment;
+pub use endpoint::{
+    CLEANUP_GRACE, Endpoint, INTERRUPT_POLL, INTERRUPTED, MAX_ANSWER_BYTES, MAX_TIMEOUT, check_url,
+    redact_url,
+};
+pub use environment::{AwsEnvironment, incomplete_keys};
 pub use sigv4::Keys;
 
 use crate::model::limits::DEFAULT_REGION;

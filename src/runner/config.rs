@@ -100,3 +100,10 @@ impl std::fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
+
+/// A progress line on stderr (only when stderr is a terminal); a stderr that cannot take it
+/// is ignored, never a panic.
+pub(super) fn progress(text: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().lock().write_fmt(text);
+}

@@ -12,6 +12,7 @@ use super::scenario::{RawStep, Scenario, ScenarioStep};
 use super::session::{Session, WireRequest};
 use super::target::{NO_ANSWER, Target};
 use crate::model::Request;
+use crate::protocol::INTERRUPTED;
 use crate::strategy::{Step, steps};
 
 /// Steps per generated sequence, at most.
@@ -38,7 +39,7 @@ fn run_case(target: &Target<'_>, config: &RunConfig, generated: &[Step], case: u
     let mut error = None;
     for step in generated {
         if config.stopped() {
-            error = Some("interrupted".to_owned());
+            error = Some(INTERRUPTED.to_owned());
             break;
         }
         if config.existing() && matches!(step, Step::Create(_) | Step::Delete(_)) {
@@ -52,13 +53,19 @@ fn run_case(target: &Target<'_>, config: &RunConfig, generated: &[Step], case: u
         let request = step.concretize(session.model(), session.minted(), &repos);
         let minted_before = session.minted().len();
         if let Err(e) = session.exchange_request(&request) {
-            error = Some(format!("{NO_ANSWER}: {e}"));
+            error = Some(if config.stopped() {
+                INTERRUPTED.to_owned()
+            } else {
+                format!("{NO_ANSWER}: {e}")
+            });
             break;
         }
         sent.push((request, session.minted().len() > minted_before));
     }
     target.cleanup(config, &repos);
-    target.case_ended(error.as_deref());
+    if error.as_deref() != Some(INTERRUPTED) {
+        target.case_ended(error.as_deref());
+    }
     let log = session.finish(&config.profile);
     let minted = session.minted().to_vec();
     let case = CaseResult {
@@ -96,6 +103,24 @@ const KEPT_FOR_INFERENCE: usize = 32;
 /// Diverging generated cases shown in the report (their steps counted in the rule table).
 pub(super) const KEPT_FOR_REPORT: usize = 4;
 
+/// How many of the `config.cases` generated cases are this shard's (all, unsharded):
+/// computed, not counted, so a huge `--cases` costs nothing.
+pub(super) fn cases_in_shard(config: &RunConfig) -> u64 {
+    let cases = u64::from(config.cases);
+    match config.shard {
+        None => cases,
+        Some((i, n)) => {
+            let (i, n) = (u64::from(i), u64::from(n));
+            // Case k is shard i's when k % n == i - 1.
+            cases / n + u64::from(cases % n >= i)
+        }
+    }
+}
+
+/// Why a generated case ended the proptest run without failing: the interrupt, or a
+/// target that stopped answering. Shrinking it is pointless, and nothing is rerun.
+const ENDED: &str = "the run ended";
+
 /// Runs `config.cases` generated sequences.
 /// Cases that diverged are added to `inference` (at most [`KEPT_FOR_INFERENCE`]).
 pub(super) fn run(
@@ -117,23 +142,34 @@ pub(super) fn run(
     // The number of the first case that failed, before shrinking.
     let first_failed = std::cell::Cell::new(None);
     let kept = std::cell::RefCell::new((Vec::new(), Vec::new()));
+    let done = std::cell::Cell::new(0u64);
+    // The first failing case as it ran, kept in case shrinking is cut short.
+    let first_failure = std::cell::RefCell::new(None::<CaseResult>);
     let outcome = runner.run(&steps(MAX_STEPS), |generated| {
+        // Once stopped, every further call fails at once, so proptest ends after a few
+        // cheap shrinking steps instead of generating the remaining cases.
+        if config.stopped() || target.unusable().is_some() {
+            return Err(TestCaseError::fail(ENDED));
+        }
         let n = counter.get();
         counter.set(n + 1);
         if config.progress && n.is_multiple_of(16) {
-            eprint!(
+            super::config::progress(format_args!(
                 "\r\x1b[Kgenerated case {n} of {} (and shrinking)",
                 config.cases
-            );
-        }
-        if target.unusable().is_some() {
-            return Ok(()); // the run ends with the reason; nothing more to learn
+            ));
         }
         // Another shard's case (shrinking stays with the shard that failed).
         if !shrinking.get() && !config.in_shard(n) {
             return Ok(());
         }
         let ran = run_case(target, config, &generated, n);
+        if ran.case.error.as_deref() == Some(INTERRUPTED) {
+            return Err(TestCaseError::fail(ENDED)); // cut short: neither passed nor failed
+        }
+        if !shrinking.get() {
+            done.set(done.get() + 1);
+        }
         let failed = !ran.case.passed(config.strict);
         if !shrinking.get() {
             let (logs, shown) = &mut *kept.borrow_mut();
@@ -151,6 +187,7 @@ pub(super) fn run(
         } else {
             if !shrinking.get() {
                 first_failed.set(Some(n));
+                *first_failure.borrow_mut() = Some(ran.case.clone());
             }
             shrinking.set(true);
             Err(TestCaseError::fail(format!(
@@ -162,17 +199,25 @@ pub(super) fn run(
     let (kept_logs, differing) = kept.into_inner();
     inference.extend(kept_logs);
     if config.progress {
-        eprint!("\r\x1b[K");
+        super::config::progress(format_args!("\r\x1b[K"));
     }
     let mut result = GeneratedResult {
         cases: config.cases,
+        ran: done.get(),
         seed: config.seed,
         failure: None,
         regression: None,
         differing,
     };
-    if let Err(TestError::Fail(_, minimal)) = outcome
-        && target.unusable().is_none()
+    let ended = config.stopped() || target.unusable().is_some();
+    if ended {
+        // Shrinking (if a case failed) was cut short: the failure as it first ran stands.
+        result.failure = first_failure.into_inner();
+        if let Some(f) = &mut result.failure {
+            f.index = first_failed.get();
+        }
+    } else if let Err(TestError::Fail(_, minimal)) = outcome
+        && first_failed.get().is_some()
     {
         let n = counter.get();
         let Ran {
@@ -270,8 +315,15 @@ fn regression_scenario(
     Scenario {
         name: String::new(),
         description: format!(
-            "Smallest failing generated sequence (seed {}, profile {}); rerun with `ecr-conformance run --filter <this file's name>`.",
-            config.seed, config.profile.name
+            "Smallest failing generated sequence (seed {}, profile {}); rerun with `ecr-conformance run --scenarios {} --filter '^generated-seed-{}-{}-steps$' --cases 0`.",
+            config.seed,
+            config.profile.name,
+            config
+                .regressions_dir
+                .as_deref()
+                .map_or_else(|| "<its folder>".into(), |d| d.display().to_string()),
+            config.seed,
+            sent.len()
         ),
         rules: Vec::new(),
         repositories: 0,

@@ -133,7 +133,11 @@ impl Report {
             self.consequence
         );
         if let Some(reason) = &self.stopped {
-            let _ = writeln!(h, "<p class=\"FAIL\">run stopped: {}</p>", e(reason));
+            let _ = writeln!(
+                h,
+                "<p class=\"FAIL\">run stopped: {}</p>",
+                e(&reason.to_string())
+            );
         }
         let _ = writeln!(
             h,
@@ -250,7 +254,7 @@ impl Report {
             }
         );
         if let Some(reason) = &self.stopped {
-            let _ = writeln!(s, "Run stopped: {}\n", m(reason));
+            let _ = writeln!(s, "Run stopped: {}\n", m(&reason.to_string()));
         }
         s.push_str("| rule | verdict | checked | FAIL | differs | consequence |\n|---|---|---|---|---|---|\n");
         for r in &self.rules {

@@ -30,7 +30,9 @@ pub use compare::{IdMap, compare};
 pub use config::{RunConfig, RunError};
 pub use evidence::{Divergence, Explanation, KnobChange, Member, On, RuleVerdict, Shown};
 pub use judge::{CaseLog, Verdict};
-pub use report::{CaseResult, GeneratedResult, Report, ReportFiles, RuleResult};
+pub use report::{
+    CaseResult, GeneratedResult, Report, ReportFiles, RuleResult, StopReason, Stopped,
+};
 pub use run::{list, run};
 pub use scenario::Scenario;
 pub use session::{Session, StepRecord};

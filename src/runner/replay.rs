@@ -225,7 +225,12 @@ fn replay_case(
     Ok((case, log))
 }
 
-/// Judges every transcript (`*.json`) of `dir` under `profile`, as one run.
+/// The largest transcript read (blobs are kept as length and digest: a transcript is small).
+pub const MAX_TRANSCRIPT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Judges every transcript (`*.json`) of `dir` under `profile`, as one run. A transcript
+/// that is not a regular file (a link to a device, a FIFO) or is over
+/// [`MAX_TRANSCRIPT_BYTES`] is refused.
 pub fn replay_dir(dir: &Path, profile: &Profile) -> Result<Report, RunError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| RunError::Usage(format!("replay {}: {e}", dir.display())))?;
@@ -234,6 +239,13 @@ pub fn replay_dir(dir: &Path, profile: &Profile) -> Result<Report, RunError> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
+    if paths.len() > super::scenario::MAX_SCENARIOS {
+        return Err(RunError::Usage(format!(
+            "replay {}: more than {} transcripts",
+            dir.display(),
+            super::scenario::MAX_SCENARIOS
+        )));
+    }
     if paths.is_empty() {
         return Err(RunError::Usage(format!(
             "replay {}: no transcripts (*.json, as `run --record` writes them)",
@@ -245,7 +257,7 @@ pub fn replay_dir(dir: &Path, profile: &Profile) -> Result<Report, RunError> {
     for path in paths {
         let name = path.display().to_string();
         let text =
-            std::fs::read_to_string(&path).map_err(|e| RunError::Usage(format!("{name}: {e}")))?;
+            super::scenario::read_limited(&path, MAX_TRANSCRIPT_BYTES).map_err(RunError::Usage)?;
         let transcript: Value =
             serde_json::from_str(&text).map_err(|e| RunError::Usage(format!("{name}: {e}")))?;
         let (case, log) = replay_case(&name, &transcript, profile)?;

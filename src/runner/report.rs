@@ -82,8 +82,12 @@ impl CaseResult {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(bound(deserialize = "'de: 'static"))]
 pub struct GeneratedResult {
-    /// Cases run.
+    /// Cases asked for (`--cases`, the whole campaign's when sharded).
     pub cases: u32,
+    /// Cases this run ran to their end (this shard's share; fewer when it stopped early),
+    /// not counting the reruns of shrinking.
+    #[serde(default)]
+    pub ran: u64,
     /// The seed.
     pub seed: u64,
     /// The smallest failing sequence, as rerun, when one failed.
@@ -166,10 +170,112 @@ pub struct Report {
     /// This run's share of a sharded campaign (`I/N`), if it is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
-    /// Why the run ended early: the target stopped answering (the CLI then exits 2 after
-    /// writing the reports).
+    /// Why the run ended early, and how many cases had run by then (the CLI writes the
+    /// reports, then exits 130 for an interrupt, else 2).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
+    pub stopped: Option<Stopped>,
+}
+
+/// Why a run ended before it ran everything it was asked to, and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stopped {
+    /// Why.
+    pub reason: StopReason,
+    /// Catalog scenarios that ran to their end before it stopped.
+    #[serde(default)]
+    pub scenarios_run: u64,
+    /// Generated cases that ran to their end before it stopped.
+    #[serde(default)]
+    pub generated_run: u64,
+}
+
+/// Why a run stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
+pub enum StopReason {
+    /// Ctrl-C (SIGINT): the case in progress was abandoned and not counted.
+    Interrupted,
+    /// Requests went unanswered in several cases in a row.
+    TargetStoppedAnswering {
+        /// The last case's error, one line.
+        detail: String,
+    },
+    /// The target could not be reached at all (no answer to the first request).
+    TargetUnreachable {
+        /// The transport's error, one line.
+        detail: String,
+    },
+    /// The target answered the setup (creating the scratch repository, or opening an
+    /// upload to learn the registry id) with something other than success.
+    SetupRefused {
+        /// The operation of the setup request.
+        operation: String,
+        /// The HTTP status of its answer.
+        status: u16,
+        /// The target's error (`__type`), if it gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_name: Option<crate::model::ErrorCode>,
+        /// What was wrong, one line.
+        detail: String,
+    },
+}
+
+impl Stopped {
+    /// Stopped for `reason`, with nothing run yet.
+    pub fn new(reason: StopReason) -> Self {
+        Stopped {
+            reason,
+            scenarios_run: 0,
+            generated_run: 0,
+        }
+    }
+
+    /// Whether it was an interrupt (exit 130) rather than the target (exit 2).
+    pub fn interrupted(&self) -> bool {
+        self.reason == StopReason::Interrupted
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::Interrupted => f.write_str("interrupted (Ctrl-C)"),
+            StopReason::TargetStoppedAnswering { detail } => f.write_str(detail),
+            StopReason::TargetUnreachable { detail } => {
+                write!(f, "the target cannot be reached: {detail}")
+            }
+            StopReason::SetupRefused {
+                operation,
+                status,
+                error_name,
+                detail,
+            } => {
+                write!(
+                    f,
+                    "the target refused the setup: {operation} got HTTP {status}"
+                )?;
+                if let Some(name) = error_name {
+                    write!(f, " {name}")?;
+                }
+                write!(f, " ({detail})")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}; {} scenarios and {} generated cases had run",
+            self.reason, self.scenarios_run, self.generated_run
+        )
+    }
 }
 
 impl Report {
@@ -273,7 +379,8 @@ impl Report {
             .map(|(knob, value)| KnobChange { knob, value })
             .collect();
         Report {
-            target,
+            // A password in the endpoint URL never reaches a report.
+            target: crate::protocol::redact_url(&target),
             profile: selected.name.clone(),
             selected_profile: selected.clone(),
             strict: false,
@@ -423,8 +530,8 @@ impl Report {
         for n in &self.not_run {
             let _ = writeln!(s, "\nnot run: {n}");
         }
-        if let Some(reason) = &self.stopped {
-            let _ = writeln!(s, "\nrun stopped: {reason}");
+        if let Some(stopped) = &self.stopped {
+            let _ = writeln!(s, "\nrun stopped: {stopped}");
         }
         let _ = writeln!(
             s,
@@ -442,8 +549,33 @@ impl Report {
             .count();
         let _ = write!(s, "scenarios: {passed} of {} passed", self.scenarios.len());
         if let Some(g) = &self.generated {
-            let _ = write!(s, "; generated: {} cases (seed {})", g.cases, g.seed);
+            match (&self.stopped, &self.shard) {
+                (Some(_), _) => {
+                    let _ = write!(
+                        s,
+                        "; generated: {} of {} cases run before the stop (seed {})",
+                        g.ran, g.cases, g.seed
+                    );
+                }
+                (None, Some(shard)) => {
+                    let _ = write!(
+                        s,
+                        "; generated: {} of {} cases (shard {shard}, seed {})",
+                        g.ran, g.cases, g.seed
+                    );
+                }
+                (None, None) => {
+                    let _ = write!(s, "; generated: {} cases (seed {})", g.cases, g.seed);
+                }
+            }
             match (&g.failure, &g.regression) {
+                (Some(f), Some(not_written)) if not_written.starts_with("(not written") => {
+                    let _ = write!(
+                        s,
+                        ", failed; smallest sequence has {} steps {not_written}",
+                        f.steps.len()
+                    );
+                }
                 (Some(f), Some(path)) => {
                     let _ = write!(
                         s,
@@ -453,6 +585,9 @@ impl Report {
                 }
                 (Some(f), None) => {
                     let _ = write!(s, ", failed; smallest sequence has {} steps", f.steps.len());
+                }
+                _ if self.stopped.is_some() => {
+                    let _ = write!(s, ", none of those failed");
                 }
                 _ => {
                     let _ = write!(s, ", none failed");
@@ -527,24 +662,60 @@ impl Report {
                 failure,
             ));
         }
-        // Scenarios a stopped run did not reach fail too: a CI reading only JUnit sees it.
-        if let Some(reason) = &self.stopped {
+        let mut messages: Vec<&str> = cases
+            .iter()
+            .map(|(name, _)| {
+                let errored = self
+                    .scenarios
+                    .iter()
+                    .any(|c| &c.name == name && c.error.is_some());
+                if errored {
+                    "did not run to its end"
+                } else {
+                    "diverged from the model"
+                }
+            })
+            .collect();
+        // What a stopped run did not reach: failed when the target stopped it (a CI reading
+        // only JUnit sees it), skipped when interrupted (neither passed nor failed); and
+        // one case for the stop itself.
+        let mut skipped: Vec<(String, String)> = Vec::new();
+        if let Some(stopped) = &self.stopped {
             for n in &self.not_run {
                 let name = n.split(':').next().unwrap_or_default().to_owned();
-                cases.push((name, Some(format!("not run: {reason}"))));
+                let text = format!("not run: {}", stopped.reason);
+                if stopped.interrupted() {
+                    skipped.push((name, text));
+                } else {
+                    cases.push((name, Some(text)));
+                    messages.push("not run");
+                }
             }
+            cases.push(("run".to_owned(), Some(format!("run stopped: {stopped}"))));
+            messages.push("run stopped");
         }
         let mut suite = TestSuite::new("ecr-conformance");
-        for (name, failure) in cases {
-            let status = match failure {
-                None => TestCaseStatus::success(),
-                Some(text) => {
-                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    status.set_message("diverged from the model");
-                    status.set_description(text);
-                    status
-                }
-            };
+        let skipped = skipped.into_iter().map(|(name, text)| {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(text);
+            (name, status)
+        });
+        let statuses = cases
+            .into_iter()
+            .zip(messages)
+            .map(|((name, failure), message)| {
+                let status = match failure {
+                    None => TestCaseStatus::success(),
+                    Some(text) => {
+                        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                        status.set_message(message);
+                        status.set_description(text);
+                        status
+                    }
+                };
+                (name, status)
+            });
+        for (name, status) in statuses.chain(skipped) {
             let mut case = TestCase::new(name, status);
             case.set_classname("ecr-conformance");
             suite.add_test_case(case);
@@ -573,30 +744,40 @@ pub struct ReportFiles {
 }
 
 impl Report {
-    /// Writes the reports `files` asks for; the error names the file that could not be
-    /// written.
+    /// Writes the reports `files` asks for; the error names the first file that could not
+    /// be written ([`Report::write_all_files`] writes every one it can).
     pub fn write_files(&self, files: &ReportFiles) -> Result<(), String> {
-        let write = |path: &std::path::Path, text: String| {
-            std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+        match self.write_all_files(files).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes every report `files` asks for that can be written, and says which could not
+    /// (one line each, naming the file).
+    pub fn write_all_files(&self, files: &ReportFiles) -> Vec<String> {
+        let mut errors = Vec::new();
+        let mut write = |path: &Option<std::path::PathBuf>,
+                         text: &dyn Fn() -> Result<String, String>| {
+            let Some(path) = path else { return };
+            let written = text().and_then(|t| std::fs::write(path, t).map_err(|e| e.to_string()));
+            if let Err(e) = written {
+                errors.push(format!("{}: {e}", path.display()));
+            }
         };
-        if let Some(path) = &files.json {
-            let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
-            write(path, text + "\n")?;
-        }
-        if let Some(path) = &files.junit {
-            write(path, self.junit())?;
-        }
-        if let Some(path) = &files.html {
-            write(path, self.html())?;
-        }
-        if let Some(path) = &files.markdown {
-            write(path, self.markdown())?;
-        }
-        if let Some(path) = &files.profile {
-            let text =
-                serde_json::to_string_pretty(&self.inferred_profile).map_err(|e| e.to_string())?;
-            write(path, text + "\n")?;
-        }
-        Ok(())
+        write(&files.json, &|| {
+            serde_json::to_string_pretty(self)
+                .map(|t| t + "\n")
+                .map_err(|e| e.to_string())
+        });
+        write(&files.junit, &|| Ok(self.junit()));
+        write(&files.html, &|| Ok(self.html()));
+        write(&files.markdown, &|| Ok(self.markdown()));
+        write(&files.profile, &|| {
+            serde_json::to_string_pretty(&self.inferred_profile)
+                .map(|t| t + "\n")
+                .map_err(|e| e.to_string())
+        });
+        errors
     }
 }

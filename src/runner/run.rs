@@ -3,12 +3,12 @@
 use super::config::{RunConfig, RunError};
 use super::generated;
 use super::judge::{self, CaseLog};
-use super::report::{CaseResult, Report};
+use super::report::{CaseResult, Report, StopReason, Stopped};
 use super::scenario::{self, Bindings, Scenario};
 use super::session::Session;
 use super::target::{NO_ANSWER, Target, create};
 use crate::model::rules;
-use crate::protocol::Transport;
+use crate::protocol::{INTERRUPTED, Transport};
 
 fn run_scenario(
     target: &Target<'_>,
@@ -24,9 +24,17 @@ fn run_scenario(
     } else {
         scenario.repositories.min(repos.len())
     };
+    // An error that comes with the interrupt is the interrupt's, not the target's.
+    let no_answer = |e: &dyn std::fmt::Display| {
+        if config.stopped() {
+            INTERRUPTED.to_owned()
+        } else {
+            format!("{NO_ANSWER}: {e}")
+        }
+    };
     for r in &repos[..created] {
         if let Err(e) = session.exchange_request(&create(r)) {
-            error = Some(format!("{NO_ANSWER}: {e}"));
+            error = Some(no_answer(&e));
             break;
         }
     }
@@ -43,7 +51,7 @@ fn run_scenario(
             break;
         }
         if config.stopped() {
-            error = Some("interrupted".to_owned());
+            error = Some(INTERRUPTED.to_owned());
             break;
         }
         let side = |target_side: bool| Bindings {
@@ -79,7 +87,7 @@ fn run_scenario(
         let attribute = step.checks.as_deref().and_then(rules::rule).map(|r| r.id);
         let minted = session.minted().len();
         if let Err(e) = session.exchange(&to_model, &to_target, attribute, &texts) {
-            error = Some(format!("{NO_ANSWER}: {e}"));
+            error = Some(no_answer(&e));
             break;
         }
         if let (Some(name), true, Some(id)) = (
@@ -96,7 +104,9 @@ fn run_scenario(
         }
     }
     target.cleanup(config, &repos);
-    target.case_ended(error.as_deref());
+    if error.as_deref() != Some(INTERRUPTED) {
+        target.case_ended(error.as_deref());
+    }
     let log = session.finish(&config.profile);
     let case = CaseResult {
         name: scenario.name.clone(),
@@ -111,24 +121,88 @@ fn run_scenario(
     (case, log)
 }
 
+/// The catalog, refused when it cannot be run: it does not load, holds nothing, or
+/// `--filter` (with the generated cases) selects nothing from it.
+fn load_catalog(config: &RunConfig) -> Result<Vec<Scenario>, RunError> {
+    let catalog = scenario::catalog(config.scenarios_dir.as_deref())
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    // A folder given that holds no scenario is a mistake (a typo in CI), even though the
+    // embedded catalog would still run.
+    if let Some(dir) = &config.scenarios_dir
+        && scenario::load_dir(dir)
+            .map_err(|e| RunError::Usage(e.to_string()))?
+            .is_empty()
+    {
+        return Err(RunError::Usage(format!(
+            "{}: no scenario (*.json) in the folder",
+            dir.display()
+        )));
+    }
+    let generated = config.cases > 0 && config.selected("generated");
+    if !generated && !catalog.iter().any(|s| config.selected(&s.name)) {
+        return Err(RunError::Usage(match &config.filter {
+            Some(f) => format!(
+                "--filter '{f}' matches no scenario of the catalog ({} scenarios){}",
+                catalog.len(),
+                if config.cases == 0 {
+                    ""
+                } else {
+                    " and not `generated`"
+                }
+            ),
+            None => "nothing to run".to_owned(),
+        }));
+    }
+    Ok(catalog)
+}
+
 /// Runs the catalog and the generated sequences against `endpoint`: an [`Endpoint`](super::Endpoint) over
 /// HTTP, or any other [`Transport`] (the fake's `Responder` in process).
+///
+/// A catalog that cannot be run is a [`RunError::Usage`] before anything is sent. A target
+/// that cannot be reached or refuses the setup, an interrupt (`config.stop`) and a target
+/// that stops answering all give a report with [`Report::stopped`] saying why and how far
+/// the run got; a case the interrupt cut short is not run, not judged.
 pub fn run(
     endpoint: &dyn Transport,
     target_label: &str,
     config: &RunConfig,
 ) -> Result<Report, RunError> {
-    let catalog = scenario::catalog(config.scenarios_dir.as_deref())
-        .map_err(|e| RunError::Usage(e.to_string()))?;
-    let target = Target::probe(endpoint, config)?;
-    let mut results = Vec::new();
-    let mut logs = Vec::new();
-    let mut not_run = Vec::new();
-    for (i, s) in catalog
+    let catalog = load_catalog(config)?;
+    let chosen: Vec<(usize, &Scenario)> = catalog
         .iter()
         .enumerate()
         .filter(|(i, s)| config.selected(&s.name) && config.in_shard(*i as u64))
-    {
+        .collect();
+    let generated_chosen = config.cases > 0 && config.selected("generated");
+    let target = match Target::probe(endpoint, config) {
+        Ok(t) => t,
+        Err(reason) => {
+            let mut not_run: Vec<String> = chosen
+                .iter()
+                .map(|(_, s)| format!("{}: {reason}", s.name))
+                .collect();
+            if generated_chosen {
+                not_run.push(format!("generated: {reason}"));
+            }
+            let mut report = Report::new(
+                target_label.to_owned(),
+                &config.profile,
+                Vec::new(),
+                None,
+                not_run,
+                config.profile.clone(),
+            );
+            report.stopped = Some(Stopped::new(reason));
+            report.strict = config.strict;
+            report.shard = config.shard.map(|(i, n)| format!("{i}/{n}"));
+            return Ok(report);
+        }
+    };
+    let mut results = Vec::new();
+    let mut logs = Vec::new();
+    let mut not_run = Vec::new();
+    for &(i, s) in &chosen {
         if config.existing() && config.repositories.len() < s.repositories {
             not_run.push(format!(
                 "{}: needs {} repositories, --repository gave {}",
@@ -139,7 +213,7 @@ pub fn run(
             continue;
         }
         if config.stopped() {
-            not_run.push(format!("{}: interrupted", s.name));
+            not_run.push(format!("{}: {INTERRUPTED}", s.name));
             continue;
         }
         // The report gives the reason once, as `stopped`.
@@ -148,21 +222,45 @@ pub fn run(
             continue;
         }
         if config.progress {
-            eprint!("\r\x1b[Kscenario {}/{}: {}", i + 1, catalog.len(), s.name);
+            super::config::progress(format_args!(
+                "\r\x1b[Kscenario {}/{}: {}",
+                i + 1,
+                catalog.len(),
+                s.name
+            ));
         }
         let (case, log) = run_scenario(&target, config, s, i);
+        if case.error.as_deref() == Some(INTERRUPTED) {
+            // Cut short: neither passed nor failed.
+            not_run.push(format!(
+                "{}: {INTERRUPTED} after {} of its {} steps",
+                s.name,
+                case.steps.len(),
+                s.steps.len()
+            ));
+            continue;
+        }
         results.push(case);
         logs.extend(log);
     }
     if config.progress {
-        eprint!("\r\x1b[K");
+        super::config::progress(format_args!("\r\x1b[K"));
     }
-    let generated = (config.cases > 0
-        && config.selected("generated")
-        && !config.stopped()
-        && target.unusable().is_none())
-    .then(|| generated::run(&target, config, &mut logs));
+    let generated = (generated_chosen && !config.stopped() && target.unusable().is_none())
+        .then(|| generated::run(&target, config, &mut logs));
+    if generated_chosen && generated.is_none() {
+        not_run.push(format!(
+            "generated: {}",
+            if config.stopped() {
+                INTERRUPTED
+            } else {
+                "the target stopped answering"
+            }
+        ));
+    }
     let inferred = judge::infer(&config.profile, &logs);
+    let scenarios_run = results.len() as u64;
+    let generated_run = generated.as_ref().map_or(0, |g| g.ran);
     let mut report = Report::new(
         target_label.to_owned(),
         &config.profile,
@@ -171,30 +269,51 @@ pub fn run(
         not_run,
         inferred,
     );
-    report.stopped = target.unusable();
+    let reason = if config.stopped() {
+        Some(StopReason::Interrupted)
+    } else {
+        target
+            .unusable()
+            .map(|detail| StopReason::TargetStoppedAnswering { detail })
+    };
+    report.stopped = reason.map(|reason| Stopped {
+        reason,
+        scenarios_run,
+        generated_run,
+    });
     report.strict = config.strict;
     report.shard = config.shard.map(|(i, n)| format!("{i}/{n}"));
     Ok(report)
 }
 
 /// Lists the catalog: name, rules and description of each scenario, and the generated runs.
+///
+/// With `--shard I/N`, only this shard's scenarios, and its share of the generated cases.
 pub fn list(config: &RunConfig) -> Result<Vec<(String, Vec<String>, String)>, RunError> {
-    let catalog = scenario::catalog(config.scenarios_dir.as_deref())
-        .map_err(|e| RunError::Usage(e.to_string()))?;
+    let catalog = load_catalog(config)?;
     let mut out: Vec<_> = catalog
         .into_iter()
-        .filter(|s| config.selected(&s.name))
-        .map(|s| (s.name, s.rules, s.description))
+        .enumerate()
+        .filter(|(i, s)| config.selected(&s.name) && config.in_shard(*i as u64))
+        .map(|(_, s)| (s.name, s.rules, s.description))
         .collect();
-    if config.selected("generated") {
+    if config.cases > 0 && config.selected("generated") {
+        let share = generated::cases_in_shard(config);
         out.push((
             "generated".to_owned(),
             Vec::new(),
-            format!(
-                "{} random sequences of up to {} steps (--cases, --seed)",
-                config.cases,
-                generated::MAX_STEPS
-            ),
+            match config.shard {
+                Some((i, n)) => format!(
+                    "{share} of {} random sequences of up to {} steps (shard {i}/{n}; --cases, --seed)",
+                    config.cases,
+                    generated::MAX_STEPS
+                ),
+                None => format!(
+                    "{} random sequences of up to {} steps (--cases, --seed)",
+                    config.cases,
+                    generated::MAX_STEPS
+                ),
+            },
         ));
     }
     Ok(out)

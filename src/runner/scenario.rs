@@ -83,6 +83,28 @@ pub struct RawStep {
     pub body: String,
 }
 
+/// The largest scenario file read (a catalog scenario is a few KiB; a shrunk regression
+/// with raw steps a few hundred).
+pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Scenarios in one folder, at most.
+pub const MAX_SCENARIOS: usize = 10_000;
+
+/// A regular file of at most `limit` bytes as UTF-8 text ([`crate::fixture::read_limited`]).
+pub fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
+    let bytes = crate::fixture::read_limited(path, limit)?;
+    String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))
+}
+
+/// Names a scenario may not have: the transcripts `run --record` writes for the generated
+/// cases are named so.
+fn reserved_name(name: &str) -> bool {
+    name == "generated"
+        || name
+            .strip_prefix("generated-differing-")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Loads every scenario of a folder, sorted by name.
 pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, FixtureError> {
     let entries =
@@ -91,6 +113,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, FixtureError> {
     for entry in entries {
         let path = entry.map_err(|e| FixtureError(e.to_string()))?.path();
         if path.extension().is_some_and(|e| e == "json") {
+            if out.len() >= MAX_SCENARIOS {
+                return Err(FixtureError(format!(
+                    "{}: more than {MAX_SCENARIOS} scenarios",
+                    dir.display()
+                )));
+            }
             out.push(load(&path)?);
         }
     }
@@ -98,10 +126,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, FixtureError> {
     Ok(out)
 }
 
-/// Loads one scenario file.
+/// Loads one scenario file, and checks it whole ([`parse`]).
 pub fn load(path: &Path) -> Result<Scenario, FixtureError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| FixtureError(format!("{}: {e}", path.display())))?;
+    let text = read_limited(path, MAX_SCENARIO_BYTES).map_err(FixtureError)?;
     let name = path
         .file_stem()
         .and_then(|n| n.to_str())
@@ -109,7 +136,10 @@ pub fn load(path: &Path) -> Result<Scenario, FixtureError> {
     parse(name, &text, &path.display().to_string())
 }
 
-/// A scenario from its text; `origin` names it in errors.
+/// A scenario from its text, checked whole: every placeholder names something the scenario
+/// defines (an upload named by an earlier step), every `$blob` is within the limit, every
+/// `checks` names a rule. A mistake is the catalog's, found before anything is sent, never
+/// a FAIL of the target. `origin` names it in errors.
 pub fn parse(name: &str, text: &str, origin: &str) -> Result<Scenario, FixtureError> {
     let mut s: Scenario =
         serde_json::from_str(text).map_err(|e| FixtureError(format!("{origin}: {e}")))?;
@@ -126,6 +156,13 @@ pub fn parse(name: &str, text: &str, origin: &str) -> Result<Scenario, FixtureEr
             )));
         }
     }
+    if reserved_name(&s.name) {
+        return Err(FixtureError(format!(
+            "{origin}: a scenario may not be named '{}' (the name of a generated case's transcript)",
+            s.name
+        )));
+    }
+    check(&s).map_err(|e| FixtureError(format!("{origin}: {e}")))?;
     Ok(s)
 }
 
@@ -207,6 +244,79 @@ pub fn catalog(extra: Option<&Path>) -> Result<Vec<Scenario>, FixtureError> {
         out.sort_by(|a, b| a.name.cmp(&b.name));
     }
     Ok(out)
+}
+
+/// The static checks of [`parse`].
+fn check(s: &Scenario) -> Result<(), String> {
+    let mut named: Vec<&str> = Vec::new();
+    for (i, step) in s.steps.iter().enumerate() {
+        if let Some(id) = &step.checks
+            && crate::model::rules::rule(id).is_none()
+        {
+            return Err(format!("step {i}: \"checks\": '{id}' is not a rule id"));
+        }
+        if let Some(body) = &step.body {
+            check_value(body, &named).map_err(|e| format!("step {i}: {e}"))?;
+        }
+        if let Some(name) = &step.name {
+            if name.is_empty() || name.starts_with('$') || name.contains(':') {
+                return Err(format!("step {i}: \"as\": '{name}' is not an upload name"));
+            }
+            named.push(name);
+        }
+    }
+    Ok(())
+}
+
+fn check_value(value: &Value, named: &[&str]) -> Result<(), String> {
+    match value {
+        Value::String(token) if token.starts_with('$') => {
+            let name = &token[1..];
+            let fixed = ["repo", "repo2", "repo3", "oci-name", "registry"];
+            let upload = name.strip_suffix(":upper").unwrap_or(name);
+            if fixed.contains(&name) || named.contains(&upload) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "unknown placeholder {token} (known: $repo, $repo2, $repo3, $oci-name, \
+                     $registry, and $NAME or $NAME:upper of an upload an earlier step named \
+                     with \"as\")"
+                ))
+            }
+        }
+        Value::Object(map) if map.contains_key("$digest") => {
+            let spec = map["$digest"].as_str().unwrap_or_default();
+            let (name, form) = spec.split_once(':').unwrap_or((spec, ""));
+            if map.len() != 1 {
+                Err("a $digest object must have no other keys".to_owned())
+            } else if !named.contains(&name) {
+                Err(format!(
+                    "$digest '{spec}': no upload named '{name}' by an earlier step"
+                ))
+            } else if !["", "upper-hex", "upper-prefix"].contains(&form) {
+                Err(format!(
+                    "$digest {spec}: unknown form '{form}' (upper-hex, upper-prefix)"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Value::Object(map) if map.contains_key("$blob") => {
+            let mut probe = Value::Object(map.clone());
+            // Only the description is checked (length, keys): no blob is made here.
+            if let Some(b) = probe.get_mut("$blob").and_then(Value::as_object_mut)
+                && b.get("length")
+                    .and_then(Value::as_u64)
+                    .is_some_and(|l| l <= crate::fixture::MAX_BLOB_LENGTH)
+            {
+                b.insert("length".to_owned(), 0.into());
+            }
+            crate::fixture::expand_blobs(&mut probe).map_err(|e| e.0)
+        }
+        Value::Object(map) => map.values().try_for_each(|v| check_value(v, named)),
+        Value::Array(items) => items.iter().try_for_each(|v| check_value(v, named)),
+        _ => Ok(()),
+    }
 }
 
 /// `$oci-name`: a name the 2026 repository-name pattern accepts and the legacy one does

@@ -2,7 +2,8 @@
 //! scratch names, whether it still answers, and how a case's repositories are made and
 //! removed.
 
-use super::config::{RunConfig, RunError};
+use super::config::RunConfig;
+use super::report::StopReason;
 use super::scenario;
 use crate::model::{CreateRepository, DeleteRepository, Registry, Request};
 use crate::protocol::{Observed, Transport, WireRequest};
@@ -43,14 +44,18 @@ fn delete_force(name: &str) -> WireRequest {
 /// The registry id of an endpoint, from the first answer that carries one: a part sent
 /// out of order to a new upload in `repository` is refused with InvalidLayerPartException,
 /// whose members name the registry (the part changes nothing; the upload stays open).
-fn learn_registry_id(endpoint: &dyn Transport, repository: &str) -> Result<String, RunError> {
+fn learn_registry_id(
+    endpoint: &dyn Transport,
+    config: &RunConfig,
+    repository: &str,
+) -> Result<String, StopReason> {
     use crate::model::{InitiateLayerUpload, PartBlob, UploadLayerPart};
     let send = |request: &Request| {
         let w = WireRequest::of(request);
         endpoint
             .send(&w)
             .map(|(observed, _)| observed)
-            .map_err(|e| RunError::Target(format!("the target cannot be reached: {e}")))
+            .map_err(|e| unreachable(config, &e.to_string()))
     };
     let carried = |o: &Observed| {
         o.body
@@ -71,17 +76,14 @@ fn learn_registry_id(endpoint: &dyn Transport, repository: &str) -> Result<Strin
         .and_then(|v| v.as_str())
         .map(str::to_owned);
     let Some(upload_id) = upload_id.filter(|_| opened.status == 200) else {
-        return Err(RunError::Target(format!(
-            "the target did not open an upload in '{repository}' (to learn its registry id; \
-             or give --registry-id): HTTP {} {}",
-            opened.status,
-            opened
-                .error
-                .as_ref()
-                .map(ToString::to_string)
-                .or(opened.raw.clone())
-                .unwrap_or_default()
-        )));
+        return Err(refused(
+            "InitiateLayerUpload",
+            &opened,
+            &format!(
+                "it did not open an upload in '{repository}', to learn its registry id; \
+                 or give --registry-id"
+            ),
+        ));
     };
     let refused = send(&Request::UploadLayerPart(UploadLayerPart {
         registry_id: None,
@@ -92,23 +94,61 @@ fn learn_registry_id(endpoint: &dyn Transport, repository: &str) -> Result<Strin
         layer_part_blob: Some(PartBlob::new(vec![0u8])),
     }))?;
     carried(&refused).ok_or_else(|| {
-        RunError::Target(format!(
-            "no answer of the target named its registry id (give --registry-id): HTTP {} {}",
-            refused.status,
-            refused
-                .error
-                .as_ref()
-                .map(ToString::to_string)
-                .or(refused.raw.clone())
-                .unwrap_or_default()
-        ))
+        self::refused(
+            "UploadLayerPart",
+            &refused,
+            "no answer of the target named its registry id (give --registry-id)",
+        )
     })
+}
+
+/// At most `max` characters of `text`, on one line.
+pub(super) fn one_line(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// The stop of a setup request that got no answer: an interrupt, or an unreachable target.
+fn unreachable(config: &RunConfig, error: &str) -> StopReason {
+    if config.stopped() {
+        StopReason::Interrupted
+    } else {
+        StopReason::TargetUnreachable {
+            detail: one_line(error, 300),
+        }
+    }
+}
+
+/// The stop of a setup request the target answered with something other than success.
+fn refused(operation: &str, observed: &Observed, detail: &str) -> StopReason {
+    let error_name = observed
+        .error
+        .as_ref()
+        .map(|n| crate::model::ErrorCode::from_name(&one_line(n.as_str(), 120)));
+    let detail = match (&error_name, &observed.raw) {
+        (None, Some(raw)) => format!("{detail}; it answered {}", one_line(raw, 200)),
+        _ => detail.to_owned(),
+    };
+    StopReason::SetupRefused {
+        operation: operation.to_owned(),
+        status: observed.status,
+        error_name,
+        detail,
+    }
 }
 
 impl<'a> Target<'a> {
     /// Learns the registry id by creating and deleting a probe repository (which also
     /// shows the target answers), unless existing repositories are used.
-    pub fn probe(endpoint: &'a dyn Transport, config: &RunConfig) -> Result<Self, RunError> {
+    /// The error says why the run cannot start (a [`StopReason`] the report gives).
+    pub fn probe(endpoint: &'a dyn Transport, config: &RunConfig) -> Result<Self, StopReason> {
         // Random per run, so concurrent runs against one registry never share a name.
         let run_id = {
             use std::hash::{BuildHasher, RandomState};
@@ -118,7 +158,7 @@ impl<'a> Target<'a> {
         if config.existing() {
             let registry_id = match &config.registry_id {
                 Some(id) => id.clone(),
-                None => learn_registry_id(endpoint, &config.repositories[0])?,
+                None => learn_registry_id(endpoint, config, &config.repositories[0])?,
             };
             return Ok(Target::new(endpoint, registry_id, run_id));
         }
@@ -126,7 +166,7 @@ impl<'a> Target<'a> {
         let req = WireRequest::of(&create(&probe));
         let (observed, _) = endpoint
             .send(&req)
-            .map_err(|e| RunError::Target(format!("the target cannot be reached: {e}")))?;
+            .map_err(|e| unreachable(config, &e.to_string()))?;
         let registry_id = observed
             .body
             .as_ref()
@@ -134,16 +174,11 @@ impl<'a> Target<'a> {
             .and_then(|v| v.as_str())
             .map(str::to_owned);
         let Some(registry_id) = registry_id.filter(|_| observed.status == 200) else {
-            return Err(RunError::Target(format!(
-                "the target did not create a scratch repository '{probe}': HTTP {} {}",
-                observed.status,
-                observed
-                    .error
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .or(observed.raw.clone())
-                    .unwrap_or_default()
-            )));
+            return Err(refused(
+                "CreateRepository",
+                &observed,
+                &format!("it did not create the scratch repository '{probe}'"),
+            ));
         };
         let d = delete_force(&probe);
         let _ = endpoint.send(&d);
@@ -174,8 +209,10 @@ impl<'a> Target<'a> {
                 let n = self.silent_cases.get() + 1;
                 self.silent_cases.set(n);
                 if n >= MAX_SILENT_CASES {
-                    *self.unusable.borrow_mut() =
-                        Some(format!("{e} ({n} cases in a row got no answer)"));
+                    *self.unusable.borrow_mut() = Some(one_line(
+                        &format!("{e} ({n} cases in a row got no answer)"),
+                        400,
+                    ));
                 }
             }
             _ => self.silent_cases.set(0),

@@ -4,6 +4,7 @@
 pub mod clients;
 pub mod http;
 pub mod recorder;
+pub mod scripted;
 pub mod served;
 
 use ecr_conformance::model::{

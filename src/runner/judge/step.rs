@@ -198,12 +198,17 @@ fn resync(
     }
     match (expected.is_ok(), target_succeeded(answer)) {
         // Both succeeded: the model's state stands, but a byte count or a digest it
-        // disagrees on leaves that upload or layer unknown.
+        // disagrees on leaves that upload or layer unknown. A count above the model's is
+        // no state: both took this part, and bytes the target held beyond the model's
+        // would have shown at an earlier step, so it is the answer that is wrong.
         (true, true) => {
-            if divergences
-                .iter()
-                .any(|d| matches!(d.on, On::Member(m) if m.counts_bytes()))
-            {
+            if divergences.iter().any(|d| {
+                matches!(d.on, On::Member(m) if m.counts_bytes())
+                    && !matches!(
+                        (d.actual.as_i64(), d.expected.as_i64()),
+                        (Some(said), Some(held)) if said > held
+                    )
+            }) {
                 mark_counts(state);
             }
             if divergences
