@@ -134,8 +134,10 @@ fn ctrl_c_during_generated_cases_stops_at_once_with_a_bounded_cleanup_and_every_
         target.wait_for(Duration::from_secs(60), |seen| seen.len() >= 200),
         "the run got going"
     );
-    let before = target.seen().len();
+    // Counted from when `kill` has returned (the signal is delivered): what the run sent
+    // while `kill` was starting is not "after the interrupt".
     interrupt(&child);
+    let before = target.seen().len();
     let (out, took) = exit_within(child, Duration::from_secs(10));
     let after = target.seen().len() - before;
     eprintln!(
