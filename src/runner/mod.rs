@@ -14,12 +14,14 @@ pub mod evidence;
 mod generated;
 pub mod html;
 pub mod judge;
+mod junit;
 pub mod merge;
 pub mod replay;
 mod report;
 mod run;
 pub mod scenario;
 mod session;
+mod stopped;
 mod target;
 pub mod transcript;
 

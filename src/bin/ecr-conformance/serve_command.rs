@@ -1,0 +1,84 @@
+//! `serve` and `rules`.
+
+use super::*;
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret key and the session token never reach a log or a panic message.
+        f.debug_struct("ServeArgs")
+            .field("port", &self.port)
+            .field("repositories", &self.repositories)
+            .field("profile", &self.profile)
+            .field("require_sigv4", &self.require_sigv4)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys `serve --require-sigv4` checks signatures with: the options, else the
+/// standard environment variables.
+pub(super) fn sigv4_keys(args: &ServeArgs) -> Result<Keys, String> {
+    Keys::from_options_or_env(
+        args.access_key_id.as_deref(),
+        args.secret_access_key.as_deref(),
+        args.session_token.as_deref(),
+    )
+    .ok_or_else(|| {
+        "--require-sigv4 needs --access-key-id and --secret-access-key (or \
+         AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+            .to_owned()
+    })
+}
+
+pub(super) fn serve(args: &ServeArgs) -> Result<(), String> {
+    check_registry_id("--registry-id", &args.registry_id).map_err(|e| e.to_string())?;
+    let mut builder = FakeEcr::builder()
+        .port(args.port)
+        .profile(resolve_profile(&args.profile)?)
+        .identity(&args.registry_id, &args.region)
+        .log_requests(true);
+    if args.require_sigv4 {
+        builder = builder.require_sigv4(sigv4_keys(args)?);
+    }
+    for r in &args.repositories {
+        builder = builder.repository(r);
+    }
+    for u in &args.uploads {
+        let (repo, id) = u
+            .split_once('=')
+            .ok_or_else(|| format!("--upload '{u}' is not REPOSITORY=UPLOAD_ID"))?;
+        builder = builder.upload(repo, id);
+    }
+    for f in &args.faults {
+        builder = builder.fault(*f);
+    }
+    if let Some(seed) = args.id_seed {
+        builder = builder.id_seed(seed);
+    }
+    let fake = builder.start().map_err(|e| e.to_string())?;
+    out(&format!("{}\n", fake.uri()))?;
+    wait_for_ctrl_c()?;
+    warn(&format!(
+        "stopping after {} requests",
+        fake.responder().requests_handled()
+    ));
+    Ok(())
+}
+
+pub(super) fn print_rules(json: bool) -> Result<(), String> {
+    let mut text = String::new();
+    if json {
+        text = serde_json::to_string_pretty(RULES).map_err(|e| e.to_string())? + "\n";
+    } else {
+        for rule in RULES {
+            let tags: Vec<&str> = rule.sources.iter().map(|s| s.as_str()).collect();
+            text.push_str(&format!(
+                "{:<8} [{}] {}\n",
+                rule.id,
+                tags.join(", "),
+                rule.statement
+            ));
+        }
+    }
+    out(&text)
+}
