@@ -54,6 +54,7 @@ fn a_setsid_child_holding_stdout_does_not_keep_the_check_waiting() {
 fn ctrl_c_kills_the_command_and_reports_the_plans_done() {
     let dir = common::tempdir("cc-interrupt");
     let (json, junit, pid_file) = (dir.join("r.json"), dir.join("j.xml"), dir.join("pid"));
+    let html = dir.join("r.html");
     let script = format!("echo $$ > {}; exec sleep 60", pid_file.display());
     let mut child = Command::new(BIN)
         .args([
@@ -64,6 +65,8 @@ fn ctrl_c_kills_the_command_and_reports_the_plans_done() {
             json.to_str().expect("utf-8"),
             "--junit",
             junit.to_str().expect("utf-8"),
+            "--report-html",
+            html.to_str().expect("utf-8"),
             "--",
             "sh",
             "-c",
@@ -131,4 +134,6 @@ fn ctrl_c_kills_the_command_and_reports_the_plans_done() {
     );
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(xml.contains("name=\"stopped\""), "{xml}");
+    let page = std::fs::read_to_string(&html).expect("html written");
+    assert!(page.contains("stopped: interrupted"), "{page}");
 }

@@ -113,6 +113,9 @@ impl ClientReport {
             if self.passed { "pass" } else { "FAIL" },
             self.plans.len()
         );
+        if let Some(why) = &self.stopped {
+            let _ = writeln!(h, "<p class=\"FAIL\">stopped: {}</p>", e(why));
+        }
         h.push_str("<h2>Plans</h2>\n<table><tr><th>plan</th><th>verdict</th><th>exit</th><th>part sizes</th><th>findings</th></tr>\n");
         for p in &self.plans {
             let rules: Vec<&str> = p.findings.iter().map(|f| f.rule).collect();
