@@ -17,8 +17,8 @@ fn table(root: &Path) -> String {
     reports.sort();
     assert!(!reports.is_empty(), "no peer report is committed");
     let mut out = String::from(
-        "| peer | version | FAIL | differs | consequence | inferred profile (beyond `ecr`) | reports |\n\
-         |---|---|---|---|---|---|---|\n",
+        "| peer | version | FAIL | differs | consequence | rules that FAIL | inferred profile (beyond `ecr`) | reports |\n\
+         |---|---|---|---|---|---|---|---|\n",
     );
     for path in reports {
         let stem = path.file_stem().and_then(|s| s.to_str()).expect("a name");
@@ -37,11 +37,19 @@ fn table(root: &Path) -> String {
             .iter()
             .map(|k| format!("`{}`", k.as_str().expect("knob=value")))
             .collect();
+        let failing: Vec<&str> = report["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter(|r| r["verdict"] == "FAIL")
+            .filter_map(|r| r["id"].as_str())
+            .collect();
         out.push_str(&format!(
-            "| {peer} | {version} | {} | {} | {} | {} | [JSON](fixtures/peers/{stem}.json), [HTML](fixtures/peers/{stem}.html) |\n",
+            "| {peer} | {version} | {} | {} | {} | {} | {} | [JSON](fixtures/peers/{stem}.json), [HTML](fixtures/peers/{stem}.html) |\n",
             report["fail"],
             report["differs"],
             report["consequence"],
+            failing.join(" "),
             if inferred.is_empty() {
                 "none".to_owned()
             } else {
