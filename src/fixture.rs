@@ -355,6 +355,12 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// [`read_limited`], as UTF-8 text.
+pub fn read_limited_text(path: &Path, limit: u64) -> Result<String, String> {
+    let bytes = read_limited(path, limit)?;
+    String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -357,6 +357,16 @@ impl Profile {
         Ok(())
     }
 
+    /// A profile file's text, parsed and checked; `origin` names it in errors.
+    pub fn from_json(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+        let profile: Profile =
+            serde_json::from_str(text).map_err(|e| ProfileError(format!("{origin}: {e}")))?;
+        profile
+            .check()
+            .map_err(|e| ProfileError(format!("{origin}: {}", e.0)))?;
+        Ok(profile)
+    }
+
     /// A built-in profile by name, or a profile file (JSON naming every knob).
     pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
         if let Some(p) = Profile::built_in(name_or_path) {
@@ -368,11 +378,7 @@ impl Profile {
                 Profile::BUILT_IN.join(", ")
             ))
         })?;
-        let profile: Profile = serde_json::from_str(&text)
-            .map_err(|e| ProfileError(format!("{name_or_path}: {e}")))?;
-        profile
-            .check()
-            .map_err(|e| ProfileError(format!("{name_or_path}: {}", e.0)))?;
+        let profile = Profile::from_json(&text, name_or_path)?;
         Ok(profile)
     }
 }

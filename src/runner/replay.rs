@@ -256,8 +256,8 @@ pub fn replay_dir(dir: &Path, profile: &Profile) -> Result<Report, RunError> {
     let mut logs = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        let text =
-            super::scenario::read_limited(&path, MAX_TRANSCRIPT_BYTES).map_err(RunError::Usage)?;
+        let text = crate::fixture::read_limited_text(&path, MAX_TRANSCRIPT_BYTES)
+            .map_err(RunError::Usage)?;
         let transcript: Value =
             serde_json::from_str(&text).map_err(|e| RunError::Usage(format!("{name}: {e}")))?;
         let (case, log) = replay_case(&name, &transcript, profile)?;

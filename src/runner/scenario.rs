@@ -90,12 +90,6 @@ pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
 /// Scenarios in one folder, at most.
 pub const MAX_SCENARIOS: usize = 10_000;
 
-/// A regular file of at most `limit` bytes as UTF-8 text ([`crate::fixture::read_limited`]).
-pub fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
-    let bytes = crate::fixture::read_limited(path, limit)?;
-    String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))
-}
-
 /// Names a scenario may not have: the transcripts `run --record` writes for the generated
 /// cases are named so.
 fn reserved_name(name: &str) -> bool {
@@ -128,7 +122,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, FixtureError> {
 
 /// Loads one scenario file, and checks it whole ([`parse`]).
 pub fn load(path: &Path) -> Result<Scenario, FixtureError> {
-    let text = read_limited(path, MAX_SCENARIO_BYTES).map_err(FixtureError)?;
+    let text = crate::fixture::read_limited_text(path, MAX_SCENARIO_BYTES).map_err(FixtureError)?;
     let name = path
         .file_stem()
         .and_then(|n| n.to_str())

@@ -229,8 +229,8 @@ fn merge_reports(args: &MergeArgs) -> Result<Outcome, RunError> {
     let mut reports = Vec::new();
     for path in &args.reports {
         let name = path.display().to_string();
-        let text =
-            runner::scenario::read_limited(path, MAX_REPORT_BYTES).map_err(RunError::Usage)?;
+        let text = ecr_conformance::fixture::read_limited_text(path, MAX_REPORT_BYTES)
+            .map_err(RunError::Usage)?;
         let json =
             serde_json::from_str(&text).map_err(|e| RunError::Usage(format!("{name}: {e}")))?;
         reports.push((name, json));

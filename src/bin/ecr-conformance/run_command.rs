@@ -234,22 +234,15 @@ pub(super) fn record(dir: &std::path::Path, report: &runner::Report) -> std::io:
 ///
 /// A file is read only when it is a regular file of at most 1 MiB (never a FIFO or device).
 pub(super) fn resolve_profile(name_or_path: &str) -> Result<Profile, String> {
-    if !Profile::BUILT_IN.contains(&name_or_path) {
-        let path = Path::new(name_or_path);
-        if let Ok(meta) = std::fs::metadata(path) {
-            if !meta.file_type().is_file() {
-                return Err(format!(
-                    "--profile {name_or_path}: not a regular file (a folder, FIFO or device \
-                     is not read)"
-                ));
-            }
-            if meta.len() > MAX_PROFILE_BYTES {
-                return Err(format!(
-                    "--profile {name_or_path}: {} bytes, over the limit of {MAX_PROFILE_BYTES}",
-                    meta.len()
-                ));
-            }
-        }
+    if let Some(p) = Profile::built_in(name_or_path) {
+        return Ok(p);
     }
-    Profile::load(name_or_path).map_err(|e| e.to_string())
+    let path = Path::new(name_or_path);
+    if !path.exists() {
+        // What Profile::load says of a name that is neither: the built-in names.
+        return Profile::load(name_or_path).map_err(|e| e.to_string());
+    }
+    let text = ecr_conformance::fixture::read_limited_text(path, MAX_PROFILE_BYTES)
+        .map_err(|e| format!("--profile {e}"))?;
+    Profile::from_json(&text, name_or_path).map_err(|e| e.to_string())
 }
