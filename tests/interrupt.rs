@@ -91,6 +91,21 @@ fn reports_written(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("json")).expect("JSON")
 }
 
+/// `run` against `target` (which hangs InitiateLayerUpload) with `cases` generated cases and
+/// a 600 s timeout, its reports in `dir`, once the target has seen an InitiateLayerUpload.
+fn run_until_an_upload_hangs(target: &Scripted, dir: &Path, cases: &str) -> Child {
+    let reports = report_args(dir);
+    let child = spawn(&args(
+        &target.url,
+        &["--cases", cases, "--timeout", "600"],
+        &reports,
+    ));
+    assert!(target.wait_for(Duration::from_secs(30), |seen| {
+        seen.iter().any(|o| o == "InitiateLayerUpload")
+    }));
+    child
+}
+
 fn args<'a>(url: &'a str, extra: &[&'a str], reports: &'a [String]) -> Vec<&'a str> {
     let mut a = vec!["run", "--endpoint", url];
     a.extend_from_slice(extra);
@@ -174,15 +189,7 @@ fn ctrl_c_during_a_request_the_target_does_not_answer_ends_it_at_once_with_exit_
         _ => Reply::Forward,
     });
     let dir = common::tempdir("interrupt-request");
-    let reports = report_args(&dir);
-    let child = spawn(&args(
-        &target.url,
-        &["--cases", "4", "--timeout", "600"],
-        &reports,
-    ));
-    assert!(target.wait_for(Duration::from_secs(30), |seen| {
-        seen.iter().any(|o| o == "InitiateLayerUpload")
-    }));
+    let child = run_until_an_upload_hangs(&target, &dir, "4");
     interrupt(&child);
     let (out, took) = exit_within(child, Duration::from_secs(10));
     eprintln!(
@@ -237,15 +244,7 @@ fn a_second_ctrl_c_quits_at_once_even_during_the_cleanup() {
         _ => Reply::Forward,
     });
     let dir = common::tempdir("interrupt-twice");
-    let reports = report_args(&dir);
-    let child = spawn(&args(
-        &target.url,
-        &["--cases", "0", "--timeout", "600"],
-        &reports,
-    ));
-    assert!(target.wait_for(Duration::from_secs(30), |seen| {
-        seen.iter().any(|o| o == "InitiateLayerUpload")
-    }));
+    let child = run_until_an_upload_hangs(&target, &dir, "0");
     interrupt(&child);
     assert!(target.wait_for(Duration::from_secs(5), |seen| {
         seen.iter().filter(|o| *o == "DeleteRepository").count() >= 2

@@ -224,6 +224,19 @@ mod on_name {
     }
 }
 
+/// Every knob's name and the rules it decides, read once from the profile.
+fn knob_rules() -> &'static [(&'static str, &'static [RuleId])] {
+    static KNOBS: std::sync::OnceLock<Vec<(&'static str, &'static [RuleId])>> =
+        std::sync::OnceLock::new();
+    KNOBS.get_or_init(|| {
+        crate::model::Profile::ecr()
+            .knobs()
+            .into_iter()
+            .map(|k| (k.name, k.rules))
+            .collect()
+    })
+}
+
 /// One knob set to one value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KnobChange {
@@ -238,11 +251,7 @@ impl KnobChange {
     /// profile's.
     pub fn parse(pair: &str) -> Option<KnobChange> {
         let (name, value) = pair.split_once('=')?;
-        let knob = crate::model::Profile::ecr()
-            .knobs()
-            .into_iter()
-            .find(|k| k.name == name)?
-            .name;
+        let (knob, _) = knob_rules().iter().find(|(k, _)| *k == name)?;
         Some(KnobChange {
             knob,
             value: value.to_owned(),
@@ -250,13 +259,11 @@ impl KnobChange {
     }
 
     /// The rules the knob decides.
-    pub fn rules(&self) -> Vec<RuleId> {
-        crate::model::Profile::ecr()
-            .knobs()
-            .into_iter()
-            .filter(|k| k.name == self.knob)
-            .flat_map(|k| k.rules.iter().copied())
-            .collect()
+    pub fn rules(&self) -> &'static [RuleId] {
+        knob_rules()
+            .iter()
+            .find(|(k, _)| *k == self.knob)
+            .map_or(&[], |(_, rules)| rules)
     }
 }
 

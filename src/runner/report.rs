@@ -19,8 +19,8 @@ fn rules_of_knobs(explanations: &[Explanation]) -> Vec<RuleId> {
     let mut out: Vec<RuleId> = Vec::new();
     for change in explanations.iter().flat_map(|e| &e.0) {
         for rule in change.rules() {
-            if !out.contains(&rule) {
-                out.push(rule);
+            if !out.contains(rule) {
+                out.push(*rule);
             }
         }
     }
