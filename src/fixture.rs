@@ -277,6 +277,7 @@ impl WireCase {
         let create = Request::CreateRepository(CreateRepository {
             registry_id: None,
             repository_name: Some(SEED_REPOSITORY.to_owned()),
+            ..Default::default()
         });
         r.apply(&create).map_err(|e| FixtureError(e.to_string()))?;
         r.open_upload(SEED_REPOSITORY, SEED_UPLOAD_ID)

@@ -93,6 +93,17 @@ fn generated_sequences_reach_every_answer_the_model_can_give() {
                         (true, true) => "Empty",
                     }
                 }
+                Ok(Response::ImagePut(_)) => "ImagePut",
+                Ok(Response::Images { images, .. }) if !images.is_empty() => "Images",
+                Ok(Response::Images { .. }) => "ImageFailures",
+                Ok(Response::DownloadUrl { .. }) => "DownloadUrl",
+                Ok(Response::ImagesDeleted { image_ids, .. }) if !image_ids.is_empty() => {
+                    "ImagesDeleted"
+                }
+                Ok(Response::ImagesDeleted { .. }) => "DeleteFailures",
+                Ok(Response::ImageDetails { .. }) => "ImageDetails",
+                Ok(Response::ImageIds { .. }) => "ImageIds",
+                Ok(Response::TagMutability { .. }) => "TagMutability",
                 Err(e) => e.name(),
             };
             seen.insert(label);
@@ -107,6 +118,15 @@ fn generated_sequences_reach_every_answer_the_model_can_give() {
         "LayerCompleted",
         "Available",
         "Unavailable",
+        "ImagePut",
+        "Images",
+        "ImageFailures",
+        "DownloadUrl",
+        "ImagesDeleted",
+        "DeleteFailures",
+        "ImageDetails",
+        "ImageIds",
+        "TagMutability",
     ];
     let want: Vec<&str> = successes
         .iter()

@@ -915,7 +915,8 @@ fn check_1_a_stored_layer_is_available_with_its_size() {
         Ok(Response::Availability {
             layers: vec![LayerInfo {
                 layer_digest: d.clone(),
-                layer_size: 5
+                layer_size: 5,
+                available: true,
             }],
             failures: vec![],
         })

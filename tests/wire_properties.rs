@@ -1,6 +1,6 @@
 //! Properties of the wire layer: round trips and the error-name rule.
 
-use ecr_conformance::model::Request;
+use ecr_conformance::model::{ImageFilter, ImageId, Request};
 use ecr_conformance::strategy::steps;
 use ecr_conformance::wire::{self, *};
 use proptest::prelude::*;
@@ -44,7 +44,35 @@ proptest! {
         digests in list(),
         force in proptest::option::of(any::<bool>()),
     ) {
-        round_trips(&CreateRepositoryRequest { registry_id: a.clone(), repository_name: b.clone() })?;
+        round_trips(&CreateRepositoryRequest {
+            registry_id: a.clone(), repository_name: b.clone(), image_tag_mutability: c.clone(),
+            image_tag_mutability_exclusion_filters: None,
+        })?;
+        round_trips(&PutImageRequest {
+            registry_id: a.clone(), repository_name: b.clone(), image_manifest: c.clone(),
+            image_manifest_media_type: a.clone(), image_tag: b.clone(), image_digest: c.clone(),
+        })?;
+        let ids = digests.clone().map(|d| d.into_iter().map(|x| ImageId {
+            image_digest: Some(x.clone()), image_tag: (x.len() % 2 == 0).then_some(x),
+        }).collect::<Vec<_>>());
+        round_trips(&BatchGetImageRequest {
+            registry_id: a.clone(), repository_name: b.clone(), image_ids: ids.clone(),
+            accepted_media_types: digests.clone(),
+        })?;
+        round_trips(&BatchDeleteImageRequest {
+            registry_id: a.clone(), repository_name: b.clone(), image_ids: ids.clone(),
+        })?;
+        round_trips(&DescribeImagesRequest {
+            registry_id: a.clone(), repository_name: b.clone(), image_ids: ids,
+            next_token: c.clone(), max_results: first, filter: None,
+        })?;
+        round_trips(&ListImagesRequest {
+            registry_id: a.clone(), repository_name: b.clone(), next_token: c.clone(),
+            max_results: last, filter: Some(ImageFilter { tag_status: a.clone() }),
+        })?;
+        round_trips(&GetDownloadUrlForLayerRequest {
+            registry_id: a.clone(), repository_name: b.clone(), layer_digest: c.clone(),
+        })?;
         round_trips(&DeleteRepositoryRequest { registry_id: a.clone(), repository_name: b.clone(), force })?;
         round_trips(&InitiateLayerUploadRequest { registry_id: a.clone(), repository_name: b.clone() })?;
         round_trips(&UploadLayerPartRequest {
@@ -68,6 +96,7 @@ proptest! {
     ) {
         round_trips(&RepositoryResponse { repository: Some(Repository {
             repository_arn: a.clone(), registry_id: b.clone(), repository_name: c.clone(), repository_uri: d.clone(),
+            image_tag_mutability: a.clone(), image_tag_mutability_exclusion_filters: None,
         }) })?;
         round_trips(&InitiateLayerUploadResponse { upload_id: a.clone(), part_size: n })?;
         round_trips(&UploadLayerPartResponse {

@@ -209,6 +209,7 @@ impl FakeEcrBuilder {
                 .apply(&Request::CreateRepository(CreateRepository {
                     registry_id: None,
                     repository_name: Some(name.clone()),
+                    ..Default::default()
                 }))
                 .map_err(|e| FakeError::Setup(format!("repository '{name}': {e}")))?;
         }

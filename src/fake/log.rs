@@ -67,6 +67,16 @@ pub struct LoggedRequest {
     /// Bytes the upload holds after this request (UploadLayerPart, CompleteLayerUpload of
     /// an upload still open).
     pub upload_received: Option<u64>,
+    /// `PutImage`: `sha256:<hex>` of the manifest sent (never its text).
+    pub manifest_digest: Option<String>,
+    /// `PutImage`: the manifest's length in bytes.
+    pub manifest_length: Option<u64>,
+    /// `imageTag` of a `PutImage`.
+    pub image_tag: Option<String>,
+    /// `imageIds` as sent (BatchGetImage, BatchDeleteImage, DescribeImages).
+    pub image_ids: Vec<crate::model::ImageId>,
+    /// The image digest answered (PutImage), or of an ImageAlreadyExistsException.
+    pub image_digest: Option<String>,
 }
 
 impl LoggedRequest {
@@ -99,6 +109,11 @@ impl LoggedRequest {
             new_upload_id: None,
             available: Vec::new(),
             upload_received: None,
+            manifest_digest: None,
+            manifest_length: None,
+            image_tag: None,
+            image_ids: Vec::new(),
+            image_digest: None,
         };
         let Some(request) = request else {
             return entry;
@@ -106,6 +121,19 @@ impl LoggedRequest {
         entry.repository = request.repository().map(str::to_owned);
         entry.upload_id = request.upload_id().map(str::to_owned);
         entry.layer_digests = request.layer_digests().to_vec();
+        entry.image_ids = request.image_ids().to_vec();
+        if let Request::PutImage(r) = request {
+            entry.image_tag = r.image_tag.clone();
+            if let Some(m) = &r.image_manifest {
+                entry.manifest_length = Some(m.len() as u64);
+                entry.manifest_digest = Some(crate::model::digest::digest_of(m.as_bytes()));
+            }
+        }
+        if let Request::GetDownloadUrlForLayer(r) = request
+            && let Some(d) = &r.layer_digest
+        {
+            entry.layer_digests = vec![d.clone()];
+        }
         if let Request::UploadLayerPart(r) = request {
             entry.part_first_byte = r.part_first_byte;
             entry.part_last_byte = r.part_last_byte;
@@ -138,13 +166,19 @@ impl LoggedRequest {
             Ok(Response::Availability { layers, .. }) => {
                 self.available = layers.iter().map(|l| l.layer_digest.clone()).collect();
             }
-            Ok(Response::Repository(_)) => {}
+            Ok(Response::ImagePut(image)) => {
+                self.image_digest = Some(image.image_id.digest.clone());
+            }
+            Ok(_) => {}
             Err(EcrError::InvalidLayerPart {
                 last_valid_byte_received,
                 ..
             }) => self.last_valid_byte_received = *last_valid_byte_received,
             Err(EcrError::LayerAlreadyExists { layer_digest }) => {
                 self.layer_digest = Some(layer_digest.clone());
+            }
+            Err(EcrError::ImageAlreadyExists { image_digest, .. }) => {
+                self.image_digest = Some(image_digest.clone());
             }
             Err(_) => {}
         }

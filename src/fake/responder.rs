@@ -367,15 +367,10 @@ fn received_after(registry: &Registry, request: &Request) -> Option<u64> {
 
 fn operation_of(request: &Request, target: Option<&str>) -> Option<Operation> {
     match request {
-        Request::CreateRepository(_) => Some(Operation::CreateRepository),
-        Request::DeleteRepository(_) => Some(Operation::DeleteRepository),
-        Request::InitiateLayerUpload(_) => Some(Operation::InitiateLayerUpload),
-        Request::UploadLayerPart(_) => Some(Operation::UploadLayerPart),
-        Request::CompleteLayerUpload(_) => Some(Operation::CompleteLayerUpload),
-        Request::BatchCheckLayerAvailability(_) => Some(Operation::BatchCheckLayerAvailability),
         // A malformed body of a known operation still counts as a call of it.
         Request::Malformed { .. } => target.and_then(Operation::from_x_amz_target),
         Request::UnknownOperation { .. } => None,
+        known => known.operation().and_then(Operation::from_name),
     }
 }
 

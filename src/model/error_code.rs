@@ -14,6 +14,10 @@ pub enum StateKind {
     Upload,
     /// A layer of a repository (repository and digest).
     Layer,
+    /// An image of a repository (repository and digest), and what references it.
+    Image,
+    /// A tag of a repository, and the image it is on.
+    Tag,
 }
 
 macro_rules! error_codes {
@@ -67,7 +71,7 @@ macro_rules! error_codes {
     };
 }
 
-use StateKind::{Layer, Repository, Upload};
+use StateKind::{Image, Layer, Repository, Tag, Upload};
 
 error_codes! {
     /// WIRE-1: no such operation.
@@ -96,6 +100,20 @@ error_codes! {
     InvalidLayer = "InvalidLayerException", 400, Some(Upload);
     /// DONE-5.
     LayerAlreadyExists = "LayerAlreadyExistsException", 400, Some(Layer);
+    /// IMG-2.
+    ImageDigestDoesNotMatch = "ImageDigestDoesNotMatchException", 400, None;
+    /// IMG-4 / URL-1.
+    LayersNotFound = "LayersNotFoundException", 400, Some(Layer);
+    /// IMG-5.
+    ReferencedImagesNotFound = "ReferencedImagesNotFoundException", 400, Some(Image);
+    /// IMG-6.
+    ImageAlreadyExists = "ImageAlreadyExistsException", 400, Some(Image);
+    /// IMG-7 (and IMG-6 under `immutable-repush-error=image-tag-already-exists`).
+    ImageTagAlreadyExists = "ImageTagAlreadyExistsException", 400, Some(Tag);
+    /// URL-1.
+    LayerInaccessible = "LayerInaccessibleException", 400, Some(Image);
+    /// LIST-2.
+    ImageNotFound = "ImageNotFoundException", 400, Some(Image);
     /// An injected fault, or a throttled request.
     Throttling = "ThrottlingException", 400, None;
     /// An injected fault, or a server failure.

@@ -33,3 +33,31 @@ pub const DEFAULT_REGISTRY_ID: &str = "012345678910";
 
 /// The fake's default region.
 pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Longest `imageManifest`, in characters (the model's length counts characters). \[model\]
+pub const MAX_MANIFEST_CHARS: usize = 4_194_304;
+
+/// Length of `imageTag`. \[model\] (1..300 since the 2019 service model)
+pub const IMAGE_TAG_LEN: RangeInclusive<usize> = 1..=300;
+
+/// Entries in `imageIds` of the batch image operations and `DescribeImages`. \[model\]
+pub const IMAGE_IDS_PER_REQUEST: RangeInclusive<usize> = 1..=100;
+
+/// Entries in `acceptedMediaTypes`. \[model\]
+pub const MEDIA_TYPES_PER_REQUEST: RangeInclusive<usize> = 1..=100;
+
+/// `maxResults` of `ListImages` and `DescribeImages`. \[model\]
+pub const MAX_RESULTS: RangeInclusive<i64> = 1..=1000;
+
+/// The page size when `maxResults` is absent. \[docs\] "returns up to 100 results"
+pub const DEFAULT_PAGE: usize = 100;
+
+/// Exclusion filters of a `_WITH_EXCLUSION` tag mutability. \[model\]
+pub const EXCLUSION_FILTERS: RangeInclusive<usize> = 1..=5;
+
+/// Length of one exclusion filter (pattern `^[0-9a-zA-Z._*-]{1,128}$`). \[model\]
+pub const EXCLUSION_FILTER_LEN: RangeInclusive<usize> = 1..=128;
+
+/// `imagePushedAt` of the model's first push, in epoch seconds (2026-01-01T00:00:00Z); the
+/// model has no clock, so push N is this plus N seconds.
+pub const PUSHED_AT_EPOCH: u64 = 1_767_225_600;

@@ -1,4 +1,4 @@
-//! The reference model of the ECR layer-upload protocol: a pure, clonable state machine.
+//! The reference model of the ECR push path (layer uploads, images and tags): a pure, clonable state machine.
 //!
 //! No I/O, no async, no wire shapes. [`Registry::apply`] is the one transition function
 //! that the fake, the runner's oracle, the property tests and the fuzz targets all call.
@@ -6,8 +6,10 @@
 
 pub mod digest;
 mod error_code;
+pub mod image;
 mod invariants;
 pub mod limits;
+pub mod manifest;
 mod outcome;
 mod profile;
 mod registry;
@@ -23,14 +25,17 @@ pub use outcome::{
     RepositoryInfo, Response,
 };
 pub use profile::{
-    BlobPadding, DigestListMeaning, FailedCompletion, ForeignRegistryError, Knob, LayerLookup,
-    MalformedRequestError, NothingReceivedYet, PartErrorChoice, Profile, ProfileError,
-    RepositoryNamePattern, UploadIdCase,
+    BlobPadding, DeletedIds, DigestListMeaning, DuplicateImageIds, FailedCompletion,
+    ForeignRegistryError, ImmutableRepushError, Knob, LayerLookup, MalformedRequestError,
+    NothingReceivedYet, PartErrorChoice, Profile, ProfileError, RepositoryNamePattern,
+    Schema1Manifest, UnreferencedLayerCheck, UploadIdCase,
 };
-pub use registry::Registry;
+pub use registry::{DEFAULT_DOWNLOAD_BASE, Registry};
 pub use request::{
-    BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
-    InitiateLayerUpload, PartBlob, PartSource, Request, UploadLayerPart,
+    BatchCheckLayerAvailability, BatchDeleteImage, BatchGetImage, CompleteLayerUpload,
+    CreateRepository, DeleteRepository, DescribeImages, ExclusionFilter, GetDownloadUrlForLayer,
+    ImageFilter, ImageId, InitiateLayerUpload, ListImages, PartBlob, PartSource, PutImage,
+    PutImageTagMutability, Request, UploadLayerPart,
 };
 pub use rules::{RULES, Rule, RuleId, Source, rule_for, rules_checked};
 pub use upload::{SpeculativeHash, Upload};

@@ -93,6 +93,56 @@ pub enum EcrError {
         /// The digest.
         layer_digest: String,
     },
+    /// IMG-2: `imageDigest` is not the digest of the manifest sent.
+    ImageDigestDoesNotMatch {
+        /// The digest given.
+        given: String,
+        /// The manifest's digest.
+        actual: String,
+    },
+    /// IMG-4 / URL-1: a blob the request names is not a completed layer of the repository.
+    LayersNotFound {
+        /// The repository.
+        repository_name: String,
+        /// The digests missing.
+        layer_digests: Vec<String>,
+    },
+    /// IMG-5: an index names a child that is not an image of the repository.
+    ReferencedImagesNotFound {
+        /// The digests missing.
+        image_digests: Vec<String>,
+    },
+    /// IMG-6: the image is already stored, with this tag (or untagged, as asked).
+    ImageAlreadyExists {
+        /// The repository.
+        repository_name: String,
+        /// The image's digest.
+        image_digest: String,
+        /// The tag asked for.
+        image_tag: Option<String>,
+    },
+    /// IMG-7: the tag is on another image and cannot move (tag immutability).
+    ImageTagAlreadyExists {
+        /// The repository.
+        repository_name: String,
+        /// The tag.
+        image_tag: String,
+        /// Whether the push was identical (the tag already on this digest: IMG-6 under
+        /// `immutable-repush-error=image-tag-already-exists`) rather than a move (IMG-7).
+        identical: bool,
+    },
+    /// URL-1: a completed layer that no image references.
+    LayerInaccessible {
+        /// The layer.
+        layer_digest: String,
+    },
+    /// LIST-2: `DescribeImages` names an image the repository does not hold.
+    ImageNotFound {
+        /// The repository.
+        repository_name: String,
+        /// The id asked for.
+        image_id: super::ImageId,
+    },
     /// An injected fault: the request was throttled ("Rate exceeded").
     Throttling,
     /// An injected fault: the server failed (HTTP 500).
@@ -111,6 +161,9 @@ pub enum ParameterProblem {
     Constraint(String),
     /// PART-2 or PART-4, where the profile makes a part problem a parameter error.
     Part(PartProblem),
+    /// A constraint one rule of the image operations states (IMG-3, IMG-8, MUT-1, LIST-1,
+    /// LIST-2, GET-1, DEL-1): that rule decides the answer.
+    Rule(RuleId, String),
 }
 
 /// What is wrong with a layer part (PART-2, PART-3, PART-4).
@@ -192,6 +245,13 @@ impl EcrError {
         "LayerPartTooSmallException",
         "InvalidLayerException",
         "LayerAlreadyExistsException",
+        "ImageDigestDoesNotMatchException",
+        "LayersNotFoundException",
+        "ReferencedImagesNotFoundException",
+        "ImageAlreadyExistsException",
+        "ImageTagAlreadyExistsException",
+        "LayerInaccessibleException",
+        "ImageNotFoundException",
         "ThrottlingException",
         "ServerException",
     ];
@@ -219,8 +279,15 @@ impl EcrError {
             EcrError::LayerPartTooSmall { .. } => 10,
             EcrError::InvalidLayer { .. } => 11,
             EcrError::LayerAlreadyExists { .. } => 12,
-            EcrError::Throttling => 13,
-            EcrError::Server { .. } => 14,
+            EcrError::ImageDigestDoesNotMatch { .. } => 13,
+            EcrError::LayersNotFound { .. } => 14,
+            EcrError::ReferencedImagesNotFound { .. } => 15,
+            EcrError::ImageAlreadyExists { .. } => 16,
+            EcrError::ImageTagAlreadyExists { .. } => 17,
+            EcrError::LayerInaccessible { .. } => 18,
+            EcrError::ImageNotFound { .. } => 19,
+            EcrError::Throttling => 20,
+            EcrError::Server { .. } => 21,
         };
         Self::NAMES[index]
     }
@@ -260,7 +327,7 @@ impl fmt::Display for EcrError {
             } => write!(f, "Invalid parameter at '{member}': {p}"),
             EcrError::InvalidParameter {
                 member,
-                problem: ParameterProblem::Constraint(c),
+                problem: ParameterProblem::Constraint(c) | ParameterProblem::Rule(_, c),
             } => write!(
                 f,
                 "Invalid parameter at '{member}' failed to satisfy constraint: '{c}'"
@@ -291,7 +358,7 @@ impl fmt::Display for EcrError {
             } => write!(
                 f,
                 "The repository with name '{repository_name}' in registry with id \
-                 '{registry_id}' cannot be deleted because it still contains layers"
+                 '{registry_id}' cannot be deleted because it still contains images"
             ),
             EcrError::UploadNotFound { upload_id } => {
                 write!(f, "The upload with id '{upload_id}' does not exist")
@@ -313,6 +380,62 @@ impl fmt::Display for EcrError {
                 f,
                 "The layer with digest '{layer_digest}' already exists in the repository"
             ),
+            EcrError::ImageDigestDoesNotMatch { given, actual } => write!(
+                f,
+                "Provided digest {given} does not match the digest {actual} of the image manifest"
+            ),
+            EcrError::LayersNotFound {
+                repository_name,
+                layer_digests,
+            } => write!(
+                f,
+                "The layers with layerDigests '{layer_digests:?}' do not exist in the repository \
+                 with name '{repository_name}'"
+            ),
+            EcrError::ReferencedImagesNotFound { image_digests } => write!(
+                f,
+                "The manifest list references images that do not exist: {image_digests:?}"
+            ),
+            EcrError::ImageAlreadyExists {
+                repository_name,
+                image_digest,
+                image_tag,
+            } => match image_tag {
+                // As ECR words it (facts S1).
+                Some(t) => write!(
+                    f,
+                    "Image with digest '{image_digest}' and tag '{t}' already exists in the \
+                     repository with name '{repository_name}'"
+                ),
+                None => write!(
+                    f,
+                    "Image with digest '{image_digest}' already exists in the repository with \
+                     name '{repository_name}'"
+                ),
+            },
+            EcrError::ImageTagAlreadyExists {
+                repository_name,
+                image_tag,
+                ..
+            } => write!(
+                f,
+                "The image tag '{image_tag}' already exists in the '{repository_name}' repository \
+                 and cannot be overwritten because the tag is immutable."
+            ),
+            EcrError::LayerInaccessible { layer_digest } => write!(
+                f,
+                "The layer with digest '{layer_digest}' is not associated with an image"
+            ),
+            EcrError::ImageNotFound {
+                repository_name,
+                image_id,
+            } => write!(
+                f,
+                "The image with imageId {{imageDigest:'{}', imageTag:'{}'}} does not exist within \
+                 the repository with name '{repository_name}'",
+                image_id.image_digest.as_deref().unwrap_or("null"),
+                image_id.image_tag.as_deref().unwrap_or("null")
+            ),
             EcrError::Throttling => write!(f, "Rate exceeded"),
             EcrError::Server { message } => write!(f, "{message}"),
         }
@@ -332,15 +455,20 @@ pub struct RepositoryInfo {
     pub repository_name: String,
     /// `<registry>.dkr.ecr.<region>.amazonaws.com/<name>`.
     pub repository_uri: String,
+    /// The tag mutability (MUT-1), answered by `CreateRepository`.
+    pub image_tag_mutability: Option<super::image::TagMutability>,
 }
 
-/// A stored layer, as `BatchCheckLayerAvailability` lists it (CHECK-1).
+/// A stored layer, as `BatchCheckLayerAvailability` lists it (CHECK-1, CHECK-3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerInfo {
     /// The digest as asked.
     pub layer_digest: String,
     /// Its size in bytes.
     pub layer_size: u64,
+    /// `AVAILABLE` (true) or `UNAVAILABLE`: a layer no image references is `UNAVAILABLE`
+    /// only under `unreferenced-layer-check=unavailable` (CHECK-3).
+    pub available: bool,
 }
 
 /// Why a digest of `BatchCheckLayerAvailability` is not available (CHECK-2).
@@ -411,6 +539,52 @@ pub enum Response {
         layers: Vec<LayerInfo>,
         /// Digests that are not available, in the order asked.
         failures: Vec<LayerFailure>,
+    },
+    /// `PutImage` (IMG-1).
+    ImagePut(super::image::Image),
+    /// `BatchGetImage` (GET-1).
+    Images {
+        /// The images found, in the order asked.
+        images: Vec<super::image::Image>,
+        /// The ids not found, in the order asked.
+        failures: Vec<super::image::ImageFailure>,
+    },
+    /// `GetDownloadUrlForLayer` (URL-1).
+    DownloadUrl {
+        /// `downloadUrl`.
+        download_url: String,
+        /// `layerDigest`.
+        layer_digest: String,
+    },
+    /// `BatchDeleteImage` (DEL-1).
+    ImagesDeleted {
+        /// What went: digest and, for a tag, the tag.
+        image_ids: Vec<super::image::ImageName>,
+        /// The ids not deleted.
+        failures: Vec<super::image::ImageFailure>,
+    },
+    /// `DescribeImages` (LIST-2).
+    ImageDetails {
+        /// One detail per image.
+        details: Vec<super::image::ImageDetail>,
+        /// The token of the next page; `None` on the last.
+        next_token: Option<String>,
+    },
+    /// `ListImages` (LIST-1).
+    ImageIds {
+        /// One id per (digest, tag); an untagged image as its digest alone.
+        image_ids: Vec<super::image::ImageName>,
+        /// The token of the next page; `None` on the last.
+        next_token: Option<String>,
+    },
+    /// `PutImageTagMutability` (MUT-1).
+    TagMutability {
+        /// The registry.
+        registry_id: String,
+        /// The repository.
+        repository_name: String,
+        /// The setting now in force.
+        mutability: super::image::TagMutability,
     },
 }
 

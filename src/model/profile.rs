@@ -111,6 +111,61 @@ pub enum LayerLookup {
     HexEitherCase,
 }
 
+/// Whether `PutImage` takes a Docker schema 1 manifest (IMG-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Schema1Manifest {
+    /// `InvalidParameterException`, as for any other media type the model does not list.
+    #[default]
+    Refused,
+    /// Stored, its `fsLayers` as its layers.
+    Accepted,
+}
+
+/// What an identical re-push to an immutable tag answers (IMG-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImmutableRepushError {
+    /// `ImageAlreadyExistsException`, as on a mutable repository (facts S1, aws-sdk#750).
+    #[default]
+    ImageAlreadyExists,
+    /// `ImageTagAlreadyExistsException` (containers-roadmap#2179).
+    ImageTagAlreadyExists,
+}
+
+/// How `BatchGetImage` answers an id asked twice (GET-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DuplicateImageIds {
+    /// Once.
+    #[default]
+    Once,
+    /// Once per time asked.
+    Each,
+}
+
+/// What `BatchDeleteImage` by digest lists for an image with tags (DEL-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeletedIds {
+    /// One entry per tag, each with the digest.
+    #[default]
+    PerTag,
+    /// One entry, the digest alone.
+    One,
+}
+
+/// What `BatchCheckLayerAvailability` says of a completed layer no image references (CHECK-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnreferencedLayerCheck {
+    /// `AVAILABLE`, as for any stored layer.
+    #[default]
+    Available,
+    /// Listed in `layers` as `UNAVAILABLE`.
+    Unavailable,
+}
+
 /// A named set of choices for every **\[chosen\]** rule of the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -145,6 +200,22 @@ pub struct Profile {
     pub foreign_registry_error: ForeignRegistryError,
     /// CHECK-1, CHECK-2: how a listed digest is looked up.
     pub layer_lookup: LayerLookup,
+    /// IMG-3: whether schema 1 manifests are taken. The image knobs have defaults (the
+    /// `ecr` values), so profile files written before them still load.
+    #[serde(default)]
+    pub schema1_manifest: Schema1Manifest,
+    /// IMG-6: the error for an identical re-push to an immutable tag.
+    #[serde(default)]
+    pub immutable_repush_error: ImmutableRepushError,
+    /// GET-1: how an id asked twice is answered.
+    #[serde(default)]
+    pub duplicate_image_ids: DuplicateImageIds,
+    /// DEL-1: the entries a delete by digest lists.
+    #[serde(default)]
+    pub deleted_ids: DeletedIds,
+    /// CHECK-3: what an unreferenced layer's availability is.
+    #[serde(default)]
+    pub unreferenced_layer_check: UnreferencedLayerCheck,
 }
 
 /// One knob of a profile, as a report names it.
@@ -185,6 +256,11 @@ impl Profile {
             delete_with_layers_needs_force: false,
             foreign_registry_error: ForeignRegistryError::RepositoryNotFound,
             layer_lookup: LayerLookup::Exact,
+            schema1_manifest: Schema1Manifest::Refused,
+            immutable_repush_error: ImmutableRepushError::ImageAlreadyExists,
+            duplicate_image_ids: DuplicateImageIds::Once,
+            deleted_ids: DeletedIds::PerTag,
+            unreferenced_layer_check: UnreferencedLayerCheck::Available,
         }
     }
 
@@ -282,6 +358,31 @@ impl Profile {
                 rules: &[RuleId::Check1, RuleId::Check2],
                 value: kebab(&self.layer_lookup),
             },
+            Knob {
+                name: "schema1-manifest",
+                rules: &[RuleId::Img3],
+                value: kebab(&self.schema1_manifest),
+            },
+            Knob {
+                name: "immutable-repush-error",
+                rules: &[RuleId::Img6],
+                value: kebab(&self.immutable_repush_error),
+            },
+            Knob {
+                name: "duplicate-image-ids",
+                rules: &[RuleId::Get1],
+                value: kebab(&self.duplicate_image_ids),
+            },
+            Knob {
+                name: "deleted-ids",
+                rules: &[RuleId::Del1],
+                value: kebab(&self.deleted_ids),
+            },
+            Knob {
+                name: "unreferenced-layer-check",
+                rules: &[RuleId::Check3],
+                value: kebab(&self.unreferenced_layer_check),
+            },
         ]
     }
 
@@ -304,6 +405,11 @@ impl Profile {
             "delete-with-layers-needs-force" => &["false", "true"],
             "foreign-registry-error" => &["repository-not-found", "access-denied"],
             "layer-lookup" => &["exact", "hex-either-case"],
+            "schema1-manifest" => &["refused", "accepted"],
+            "immutable-repush-error" => &["image-already-exists", "image-tag-already-exists"],
+            "duplicate-image-ids" => &["once", "each"],
+            "deleted-ids" => &["per-tag", "one"],
+            "unreferenced-layer-check" => &["available", "unavailable"],
             _ => &[],
         }
     }

@@ -6,6 +6,10 @@
 
 use std::collections::BTreeMap;
 
+mod images;
+
+use super::image::{StoredImage, TagMutability};
+
 use super::digest::{is_layer_digest, names_content};
 use super::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use super::outcome::{
@@ -15,7 +19,7 @@ use super::outcome::{
 use super::profile::BlobPadding;
 use super::profile::{
     DigestListMeaning, FailedCompletion, ForeignRegistryError, LayerLookup, MalformedRequestError,
-    NothingReceivedYet, PartErrorChoice, Profile, UploadIdCase,
+    NothingReceivedYet, PartErrorChoice, Profile, UnreferencedLayerCheck, UploadIdCase,
 };
 use super::request::{
     BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
@@ -24,11 +28,20 @@ use super::request::{
 use super::upload::Upload;
 use super::validate;
 
-/// A repository's stored layers: digest (`sha256:<lower hex>`) to size in bytes.
+/// A repository: its stored layers (digest `sha256:<lower hex>` to size in bytes), its
+/// images by digest, its tags, how many images reference each blob, and its tag mutability.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Repository {
     layers: BTreeMap<String, u64>,
+    images: BTreeMap<String, StoredImage>,
+    tags: BTreeMap<String, String>,
+    references: BTreeMap<String, usize>,
+    mutability: TagMutability,
 }
+
+/// Where download URLs point by default: a host that never resolves (`.invalid`), so a
+/// client that follows one fails at once instead of reaching a real service.
+pub const DEFAULT_DOWNLOAD_BASE: &str = "https://layers.ecr-conformance.invalid";
 
 /// The whole state of one registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +53,10 @@ pub struct Registry {
     uploads: BTreeMap<String, Upload>,
     id_seed: u64,
     minted: u64,
+    /// Images stored so far: the logical clock of `imagePushedAt`.
+    pushes: u64,
+    /// Where `GetDownloadUrlForLayer` points (URL-1): `<base>/<registry>/<repo>/<digest>`.
+    download_base: String,
 }
 
 impl Registry {
@@ -53,6 +70,8 @@ impl Registry {
             uploads: BTreeMap::new(),
             id_seed: 0,
             minted: 0,
+            pushes: 0,
+            download_base: DEFAULT_DOWNLOAD_BASE.to_owned(),
         }
     }
 
@@ -60,6 +79,12 @@ impl Registry {
     pub fn with_identity(mut self, registry_id: &str, region: &str) -> Self {
         registry_id.clone_into(&mut self.registry_id);
         region.clone_into(&mut self.region);
+        self
+    }
+
+    /// Sets where `GetDownloadUrlForLayer` points (the fake's own store, say).
+    pub fn with_download_base(mut self, base: &str) -> Self {
+        base.trim_end_matches('/').clone_into(&mut self.download_base);
         self
     }
 
@@ -164,6 +189,13 @@ impl Registry {
             Request::UploadLayerPart(r) => self.upload_part(r),
             Request::CompleteLayerUpload(r) => self.complete(r),
             Request::BatchCheckLayerAvailability(r) => self.batch_check(r),
+            Request::PutImage(r) => self.put_image(r),
+            Request::BatchGetImage(r) => self.batch_get_image(r),
+            Request::GetDownloadUrlForLayer(r) => self.download_url(r),
+            Request::BatchDeleteImage(r) => self.batch_delete_image(r),
+            Request::DescribeImages(r) => self.describe_images(r),
+            Request::ListImages(r) => self.list_images(r),
+            Request::PutImageTagMutability(r) => self.put_tag_mutability(r),
         }
     }
 
@@ -180,6 +212,7 @@ impl Registry {
 
     fn describe(&self, name: &str) -> RepositoryInfo {
         RepositoryInfo {
+            image_tag_mutability: None,
             repository_arn: format!(
                 "arn:aws:ecr:{}:{}:repository/{name}",
                 self.region, self.registry_id
@@ -252,6 +285,11 @@ impl Registry {
 
     fn create_repository(&mut self, r: &CreateRepository) -> Outcome {
         let name = self.target_repository(&r.registry_id, &r.repository_name)?;
+        // MUT-1: an absent setting is MUTABLE.
+        let mutability = images::mutability(
+            r.image_tag_mutability.as_deref(),
+            r.image_tag_mutability_exclusion_filters.as_deref(),
+        )?;
         self.check_registry(&r.registry_id, name)?;
         if self.repositories.contains_key(name) {
             return Err(EcrError::RepositoryAlreadyExists {
@@ -259,9 +297,16 @@ impl Registry {
                 repository_name: name.to_owned(),
             });
         }
-        self.repositories
-            .insert(name.to_owned(), Repository::default());
-        Ok(Response::Repository(self.describe(name)))
+        self.repositories.insert(
+            name.to_owned(),
+            Repository {
+                mutability: mutability.clone(),
+                ..Repository::default()
+            },
+        );
+        let mut info = self.describe(name);
+        info.image_tag_mutability = Some(mutability);
+        Ok(Response::Repository(info))
     }
 
     fn delete_repository(&mut self, r: &DeleteRepository) -> Outcome {
@@ -269,7 +314,10 @@ impl Registry {
         self.check_registry(&r.registry_id, name)?;
         let repo = self.repository(name)?;
         let force = r.force.unwrap_or(false);
-        if !force && self.profile.delete_with_layers_needs_force && !repo.layers.is_empty() {
+        // ADMIN-2: images make a repository not empty; layers alone only under the knob.
+        let not_empty = !repo.images.is_empty()
+            || (self.profile.delete_with_layers_needs_force && !repo.layers.is_empty());
+        if !force && not_empty {
             return Err(EcrError::RepositoryNotEmpty {
                 registry_id: self.registry_id.clone(),
                 repository_name: name.to_owned(),
@@ -486,10 +534,19 @@ impl Registry {
                 },
             };
             if let Some(&size) = found {
-                // CHECK-1.
+                // CHECK-1, and CHECK-3 for a layer no image references.
+                let referenced = match self.profile.layer_lookup {
+                    LayerLookup::Exact => repo.references.contains_key(d),
+                    LayerLookup::HexEitherCase => {
+                        repo.references.contains_key(&d.to_ascii_lowercase())
+                    }
+                };
+                let available = referenced
+                    || self.profile.unreferenced_layer_check == UnreferencedLayerCheck::Available;
                 layers.push(LayerInfo {
                     layer_digest: d.clone(),
                     layer_size: size,
+                    available,
                 });
             } else {
                 // CHECK-2.

@@ -134,13 +134,159 @@ impl std::fmt::Debug for PartBlob {
     }
 }
 
-/// `CreateRepository` (harness plumbing, ADMIN-1).
+/// `CreateRepository` (ADMIN-1, MUT-1).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CreateRepository {
     /// `registryId`.
     pub registry_id: Option<String>,
     /// `repositoryName`.
     pub repository_name: Option<String>,
+    /// `imageTagMutability` (MUT-1; absent: `MUTABLE`).
+    pub image_tag_mutability: Option<String>,
+    /// `imageTagMutabilityExclusionFilters` (MUT-1).
+    pub image_tag_mutability_exclusion_filters: Option<Vec<ExclusionFilter>>,
+}
+
+/// One of an image's names in a request: a digest, a tag, both or (wrongly) neither.
+/// It is also the wire shape (`ImageIdentifier`), members as AWS spells them.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageId {
+    /// `imageDigest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_digest: Option<String>,
+    /// `imageTag`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tag: Option<String>,
+}
+
+/// An exclusion filter of a repository's tag mutability (MUT-1); also the wire shape.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExclusionFilter {
+    /// `filterType` (only `WILDCARD` exists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_type: Option<String>,
+    /// `filter`: a tag pattern, `*` standing for any run of characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+}
+
+/// The `filter` of `ListImages` and `DescribeImages`; also the wire shape.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageFilter {
+    /// `tagStatus`: `TAGGED`, `UNTAGGED` or `ANY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_status: Option<String>,
+}
+
+/// `PutImage` (IMG-1..8).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PutImage {
+    /// `registryId`.
+    pub registry_id: Option<String>,
+    /// `repositoryName`.
+    pub repository_name: Option<String>,
+    /// `imageManifest`: the manifest's text, kept as sent.
+    pub image_manifest: Option<String>,
+    /// `imageManifestMediaType`.
+    pub image_manifest_media_type: Option<String>,
+    /// `imageTag`.
+    pub image_tag: Option<String>,
+    /// `imageDigest`.
+    pub image_digest: Option<String>,
+}
+
+/// `BatchGetImage` (GET-1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BatchGetImage {
+    /// `registryId`.
+    pub registry_id: Option<String>,
+    /// `repositoryName`.
+    pub repository_name: Option<String>,
+    /// `imageIds`.
+    pub image_ids: Option<Vec<ImageId>>,
+    /// `acceptedMediaTypes` (checked for length; the model serves every type it stores).
+    pub accepted_media_types: Option<Vec<String>>,
+}
+
+/// `GetDownloadUrlForLayer` (URL-1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GetDownloadUrlForLayer {
+    /// `registryId`.
+    pub registry_id: Option<String>,
+    /// `repositoryName`.
+    pub repository_name: Option<String>,
+    /// `layerDigest`.
+    pub layer_digest: Option<String>,
+}
+
+/// `BatchDeleteImage` (DEL-1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BatchDeleteImage {
+    /// `registryId`.
+    pub registry_id: Option<String>,
+    /// `repositoryName`.
+    pub repository_name: Option<String>,
+    /// `imageIds`.
+    pub image_ids: Option<Vec<ImageId>>,
+}
+
+/// `DescribeImages` (LIST-2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DescribeImages {
+    /// `registryId`.
+    pub registry_id: Option<String>,
+    /// `repositoryName`.
+    pub repository_name: Option<String>,
+    /// `imageIds`.
+    pub image_ids: Option<Vec<ImageId>>,
+    /// `nextToken`.
+    pub next_token: Option<String>,
+    /// `maxResults`.
+    pub max_results: Option<i64>,
+    /// `filter`.
+    pub filter: Option<ImageFilter>,
+}
+
+/// `ListImages` (LIST-1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListImages {
+    /// `registryId`.
+    pub registry_id: Option<String>,
+    /// `repositoryName`.
+    pub repository_name: Option<String>,
+    /// `nextToken`.
+    pub next_token: Option<String>,
+    /// `maxResults`.
+    pub max_results: Option<i64>,
+    /// `filter`.
+    pub filter: Option<ImageFilter>,
+}
+
+/// `PutImageTagMutability` (MUT-1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PutImageTagMutability {
+    /// `registryId`.
+    pub registry_id: Option<String>,
+    /// `repositoryName`.
+    pub repository_name: Option<String>,
+    /// `imageTagMutability`.
+    pub image_tag_mutability: Option<String>,
+    /// `imageTagMutabilityExclusionFilters`.
+    pub image_tag_mutability_exclusion_filters: Option<Vec<ExclusionFilter>>,
 }
 
 /// `DeleteRepository` (harness plumbing, ADMIN-2).
@@ -219,6 +365,20 @@ pub enum Request {
     CompleteLayerUpload(CompleteLayerUpload),
     /// `BatchCheckLayerAvailability`.
     BatchCheckLayerAvailability(BatchCheckLayerAvailability),
+    /// `PutImage`.
+    PutImage(PutImage),
+    /// `BatchGetImage`.
+    BatchGetImage(BatchGetImage),
+    /// `GetDownloadUrlForLayer`.
+    GetDownloadUrlForLayer(GetDownloadUrlForLayer),
+    /// `BatchDeleteImage`.
+    BatchDeleteImage(BatchDeleteImage),
+    /// `DescribeImages`.
+    DescribeImages(DescribeImages),
+    /// `ListImages`.
+    ListImages(ListImages),
+    /// `PutImageTagMutability`.
+    PutImageTagMutability(PutImageTagMutability),
     /// WIRE-1: a target that names no operation.
     UnknownOperation {
         /// The target as sent.
@@ -242,6 +402,13 @@ impl Request {
             Request::UploadLayerPart(_) => "UploadLayerPart",
             Request::CompleteLayerUpload(_) => "CompleteLayerUpload",
             Request::BatchCheckLayerAvailability(_) => "BatchCheckLayerAvailability",
+            Request::PutImage(_) => "PutImage",
+            Request::BatchGetImage(_) => "BatchGetImage",
+            Request::GetDownloadUrlForLayer(_) => "GetDownloadUrlForLayer",
+            Request::BatchDeleteImage(_) => "BatchDeleteImage",
+            Request::DescribeImages(_) => "DescribeImages",
+            Request::ListImages(_) => "ListImages",
+            Request::PutImageTagMutability(_) => "PutImageTagMutability",
             Request::UnknownOperation { .. } | Request::Malformed { .. } => return None,
         })
     }
@@ -255,6 +422,13 @@ impl Request {
             Request::UploadLayerPart(r) => r.repository_name.as_deref(),
             Request::CompleteLayerUpload(r) => r.repository_name.as_deref(),
             Request::BatchCheckLayerAvailability(r) => r.repository_name.as_deref(),
+            Request::PutImage(r) => r.repository_name.as_deref(),
+            Request::BatchGetImage(r) => r.repository_name.as_deref(),
+            Request::GetDownloadUrlForLayer(r) => r.repository_name.as_deref(),
+            Request::BatchDeleteImage(r) => r.repository_name.as_deref(),
+            Request::DescribeImages(r) => r.repository_name.as_deref(),
+            Request::ListImages(r) => r.repository_name.as_deref(),
+            Request::PutImageTagMutability(r) => r.repository_name.as_deref(),
             Request::UnknownOperation { .. } | Request::Malformed { .. } => None,
         }
     }
@@ -268,6 +442,13 @@ impl Request {
             Request::UploadLayerPart(r) => r.registry_id.as_deref(),
             Request::CompleteLayerUpload(r) => r.registry_id.as_deref(),
             Request::BatchCheckLayerAvailability(r) => r.registry_id.as_deref(),
+            Request::PutImage(r) => r.registry_id.as_deref(),
+            Request::BatchGetImage(r) => r.registry_id.as_deref(),
+            Request::GetDownloadUrlForLayer(r) => r.registry_id.as_deref(),
+            Request::BatchDeleteImage(r) => r.registry_id.as_deref(),
+            Request::DescribeImages(r) => r.registry_id.as_deref(),
+            Request::ListImages(r) => r.registry_id.as_deref(),
+            Request::PutImageTagMutability(r) => r.registry_id.as_deref(),
             Request::UnknownOperation { .. } | Request::Malformed { .. } => None,
         }
     }
@@ -288,6 +469,16 @@ impl Request {
             Request::BatchCheckLayerAvailability(r) => {
                 r.layer_digests.as_deref().unwrap_or_default()
             }
+            _ => &[],
+        }
+    }
+
+    /// `imageIds`, as sent (the batch image operations and `DescribeImages`).
+    pub fn image_ids(&self) -> &[ImageId] {
+        match self {
+            Request::BatchGetImage(r) => r.image_ids.as_deref().unwrap_or_default(),
+            Request::BatchDeleteImage(r) => r.image_ids.as_deref().unwrap_or_default(),
+            Request::DescribeImages(r) => r.image_ids.as_deref().unwrap_or_default(),
             _ => &[],
         }
     }

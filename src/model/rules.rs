@@ -94,6 +94,21 @@ rule_ids! {
     Done6 = "DONE-6",
     Check1 = "CHECK-1",
     Check2 = "CHECK-2",
+    Check3 = "CHECK-3",
+    Img1 = "IMG-1",
+    Img2 = "IMG-2",
+    Img3 = "IMG-3",
+    Img4 = "IMG-4",
+    Img5 = "IMG-5",
+    Img6 = "IMG-6",
+    Img7 = "IMG-7",
+    Img8 = "IMG-8",
+    Get1 = "GET-1",
+    Url1 = "URL-1",
+    Del1 = "DEL-1",
+    List1 = "LIST-1",
+    List2 = "LIST-2",
+    Mut1 = "MUT-1",
 }
 
 impl std::fmt::Display for RuleId {
@@ -198,8 +213,8 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: RuleId::Admin2,
-        statement: "DeleteRepository removes the repository (force drops its uploads and layers); an absent one gets RepositoryNotFoundException.",
-        sources: &[Model, Chosen],
+        statement: "DeleteRepository without force on a repository holding an image gets RepositoryNotEmptyException; one with layers and uploads only is deleted; force removes images, tags, layers and uploads; an absent one gets RepositoryNotFoundException.",
+        sources: &[Model, Docs, Chosen],
     },
     Rule {
         id: RuleId::Init1,
@@ -281,6 +296,81 @@ pub const RULES: &[Rule] = &[
         statement: "A digest not in the LayerDigest pattern fails with InvalidLayerDigest; any other absent one with MissingLayerDigest.",
         sources: &[Model],
     },
+    Rule {
+        id: RuleId::Check3,
+        statement: "A completed layer no image references is AVAILABLE.",
+        sources: &[Chosen],
+    },
+    Rule {
+        id: RuleId::Img1,
+        statement: "PutImage's image digest is sha256: + the hex SHA-256 of the manifest's bytes as sent; the manifest comes back byte for byte.",
+        sources: &[Docs, Seen],
+    },
+    Rule {
+        id: RuleId::Img2,
+        statement: "An imageDigest given that is not the manifest's digest gets ImageDigestDoesNotMatchException.",
+        sources: &[Model],
+    },
+    Rule {
+        id: RuleId::Img3,
+        statement: "The manifest must be JSON with a media type (mediaType or imageManifestMediaType) of Docker v2 schema 2, Docker manifest list, OCI image manifest or OCI image index; else InvalidParameterException.",
+        sources: &[Model, Seen, Chosen],
+    },
+    Rule {
+        id: RuleId::Img4,
+        statement: "Every config and layer digest of an image manifest must be a completed layer of this repository; else LayersNotFoundException.",
+        sources: &[Model],
+    },
+    Rule {
+        id: RuleId::Img5,
+        statement: "Every child of an index must be an image of this repository; else ReferencedImagesNotFoundException.",
+        sources: &[Model],
+    },
+    Rule {
+        id: RuleId::Img6,
+        statement: "The digest already stored and no tag given, or the tag already on that digest, gets ImageAlreadyExistsException.",
+        sources: &[Model, Seen, Chosen],
+    },
+    Rule {
+        id: RuleId::Img7,
+        statement: "A tag on another digest moves (the old image stays, untagged if that was its last tag) in a MUTABLE repository and gets ImageTagAlreadyExistsException in an IMMUTABLE one; a tag matching an exclusion filter gets the opposite.",
+        sources: &[Docs],
+    },
+    Rule {
+        id: RuleId::Img8,
+        statement: "A tag is 1..300 characters of [a-zA-Z0-9-_.]; else InvalidParameterException.",
+        sources: &[Model, Seen],
+    },
+    Rule {
+        id: RuleId::Get1,
+        statement: "BatchGetImage answers each id in images (manifest byte for byte) or in failures: MissingDigestAndTag, InvalidImageDigest, InvalidImageTag, ImageTagDoesNotMatchDigest, ImageNotFound.",
+        sources: &[Model, Chosen],
+    },
+    Rule {
+        id: RuleId::Url1,
+        statement: "GetDownloadUrlForLayer: not a completed layer of this repository gets LayersNotFoundException; completed but referenced by no image, LayerInaccessibleException; referenced (config too), a downloadUrl.",
+        sources: &[Model, Docs, Chosen],
+    },
+    Rule {
+        id: RuleId::Del1,
+        statement: "BatchDeleteImage by tag removes the tag (the image goes with its last tag), by digest the image and all its tags; imageIds lists what went; a child of a stored index fails ImageReferencedByManifestList.",
+        sources: &[Model, Docs, Chosen],
+    },
+    Rule {
+        id: RuleId::List1,
+        statement: "ListImages lists one id per (digest, tag), an untagged image as its digest alone, filtered by tagStatus, in pages of maxResults 1..1000 (default 100) with an opaque nextToken absent on the last page.",
+        sources: &[Model, Docs],
+    },
+    Rule {
+        id: RuleId::List2,
+        statement: "DescribeImages: an imageIds entry missing gets ImageNotFoundException; imageIds with maxResults or nextToken gets InvalidParameterException; each detail has imageDigest, imageTags, imageSizeInBytes (config + layers), imagePushedAt (first push), imageManifestMediaType, artifactMediaType.",
+        sources: &[Model, Seen],
+    },
+    Rule {
+        id: RuleId::Mut1,
+        statement: "imageTagMutability is MUTABLE (default), IMMUTABLE, MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION; the last two need 1..5 WILDCARD filters and the first two take none, else InvalidParameterException; PutImageTagMutability changes later PutImage checks only.",
+        sources: &[Model, Docs],
+    },
 ];
 
 /// The rule that decides `outcome` for `request`: the rule a target breaks when it answers
@@ -296,6 +386,7 @@ pub fn rule_for(request: &Request, outcome: &Outcome) -> RuleId {
                 ParameterProblem::Constraint(_) if member == "body" => RuleId::Wire2,
                 ParameterProblem::Constraint(_) => RuleId::Val2,
                 ParameterProblem::Part(p) => p.rule(),
+                ParameterProblem::Rule(rule, _) => *rule,
             },
             EcrError::RepositoryNotFound { .. } => match request {
                 Request::DeleteRepository(_) => RuleId::Admin2,
@@ -313,6 +404,17 @@ pub fn rule_for(request: &Request, outcome: &Outcome) -> RuleId {
             EcrError::LayerPartTooSmall { .. } => RuleId::Done3,
             EcrError::InvalidLayer { .. } => RuleId::Done4,
             EcrError::LayerAlreadyExists { .. } => RuleId::Done5,
+            EcrError::ImageDigestDoesNotMatch { .. } => RuleId::Img2,
+            EcrError::LayersNotFound { .. } => match request {
+                Request::GetDownloadUrlForLayer(_) => RuleId::Url1,
+                _ => RuleId::Img4,
+            },
+            EcrError::ReferencedImagesNotFound { .. } => RuleId::Img5,
+            EcrError::ImageAlreadyExists { .. } => RuleId::Img6,
+            EcrError::ImageTagAlreadyExists { identical: true, .. } => RuleId::Img6,
+            EcrError::ImageTagAlreadyExists { .. } => RuleId::Img7,
+            EcrError::LayerInaccessible { .. } => RuleId::Url1,
+            EcrError::ImageNotFound { .. } => RuleId::List2,
             EcrError::Throttling | EcrError::Server { .. } => RuleId::Wire3,
         },
         Ok(response) => match response {
@@ -323,8 +425,18 @@ pub fn rule_for(request: &Request, outcome: &Outcome) -> RuleId {
             Response::UploadInitiated { .. } => RuleId::Init1,
             Response::PartAccepted { .. } => RuleId::Part6,
             Response::LayerCompleted { .. } => RuleId::Done6,
+            Response::Availability { layers, .. } if layers.iter().any(|l| !l.available) => {
+                RuleId::Check3
+            }
             Response::Availability { layers, .. } if !layers.is_empty() => RuleId::Check1,
             Response::Availability { .. } => RuleId::Check2,
+            Response::ImagePut(_) => RuleId::Img1,
+            Response::Images { .. } => RuleId::Get1,
+            Response::DownloadUrl { .. } => RuleId::Url1,
+            Response::ImagesDeleted { .. } => RuleId::Del1,
+            Response::ImageDetails { .. } => RuleId::List2,
+            Response::ImageIds { .. } => RuleId::List1,
+            Response::TagMutability { .. } => RuleId::Mut1,
         },
     }
 }

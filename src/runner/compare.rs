@@ -51,20 +51,20 @@ impl IdMap {
     }
 }
 
-struct Findings {
-    out: Vec<Divergence>,
+pub(super) struct Findings {
+    pub(super) out: Vec<Divergence>,
 }
 
 impl Findings {
-    fn add(&mut self, rule: RuleId, on: On, expected: Shown, actual: Shown) {
+    pub(super) fn add(&mut self, rule: RuleId, on: On, expected: Shown, actual: Shown) {
         self.out.push(Divergence::new(rule, on, expected, actual));
     }
 
-    fn member(&mut self, rule: RuleId, key: Member, expected: Shown, actual: Shown) {
+    pub(super) fn member(&mut self, rule: RuleId, key: Member, expected: Shown, actual: Shown) {
         self.add(rule, On::Member(key), expected, actual);
     }
 
-    fn string(&mut self, rule: RuleId, body: &Value, key: Member, want: &str) {
+    pub(super) fn string(&mut self, rule: RuleId, body: &Value, key: Member, want: &str) {
         let want_shown = || Shown::Json(want.into());
         match body.get(key.as_str()) {
             None | Some(Value::Null) => self.member(rule, key, want_shown(), Shown::Absent),
@@ -91,7 +91,7 @@ impl Findings {
     }
 
     /// Compares a list member as rows of `fields`, in any order.
-    fn rows(
+    pub(super) fn rows(
         &mut self,
         rule: RuleId,
         body: &Value,
@@ -134,7 +134,7 @@ impl Findings {
         }
     }
 
-    fn long(&mut self, rule: RuleId, body: &Value, key: Member, want: Option<i64>) {
+    pub(super) fn long(&mut self, rule: RuleId, body: &Value, key: Member, want: Option<i64>) {
         match (body.get(key.as_str()), want) {
             (None | Some(Value::Null), None) => {}
             (None | Some(Value::Null), Some(w)) => {
@@ -175,7 +175,7 @@ pub fn compare(
     let mut f = Findings { out: Vec::new() };
     match expected {
         Err(e) => compare_error(&mut f, rule, e, observed, ids),
-        Ok(r) => compare_success(&mut f, rule, r, observed, ids),
+        Ok(r) => compare_success(&mut f, rule, request, r, observed, ids),
     }
     f.out
 }
@@ -238,7 +238,14 @@ fn compare_error(f: &mut Findings, rule: RuleId, e: &EcrError, observed: &Observ
     }
 }
 
-fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Observed, ids: &IdMap) {
+fn compare_success(
+    f: &mut Findings,
+    rule: RuleId,
+    request: &Request,
+    r: &Response,
+    observed: &Observed,
+    ids: &IdMap,
+) {
     if observed.status != 200 || observed.error.is_some() {
         f.add(
             rule,
@@ -273,6 +280,13 @@ fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Obse
             let repo = body.get("repository").cloned().unwrap_or(Value::Null);
             f.string(rule, &repo, Member::RepositoryName, &info.repository_name);
             f.string(rule, &repo, Member::RegistryId, &info.registry_id);
+            // MUT-1: a repository created with a setting says which.
+            if let (Request::CreateRepository(c), Some(m)) = (request, &info.image_tag_mutability)
+                && c.image_tag_mutability.is_some()
+            {
+                let want = m.kind.as_str();
+                f.string(RuleId::Mut1, &repo, Member::ImageTagMutability, want);
+            }
         }
         Response::UploadInitiated { .. } => {
             match body.get("uploadId") {
@@ -381,5 +395,6 @@ fn compare_success(f: &mut Findings, rule: RuleId, r: &Response, observed: &Obse
                 want_failures,
             );
         }
+        other => super::compare_images::compare_image_success(f, rule, request, other, body, ids),
     }
 }

@@ -31,6 +31,28 @@ pub enum Member {
     Layers,
     /// `failures`.
     Failures,
+    /// `imageDigest`.
+    ImageDigest,
+    /// `imageTag`.
+    ImageTag,
+    /// `imageManifest`.
+    ImageManifest,
+    /// `imageManifestMediaType`.
+    ImageManifestMediaType,
+    /// `images`.
+    Images,
+    /// `imageIds`.
+    ImageIds,
+    /// `imageDetails`.
+    ImageDetails,
+    /// `imagePushedAt`.
+    ImagePushedAt,
+    /// `nextToken`.
+    NextToken,
+    /// `downloadUrl`.
+    DownloadUrl,
+    /// `imageTagMutability`.
+    ImageTagMutability,
 }
 
 impl Member {
@@ -45,6 +67,17 @@ impl Member {
         Member::LayerDigest,
         Member::Layers,
         Member::Failures,
+        Member::ImageDigest,
+        Member::ImageTag,
+        Member::ImageManifest,
+        Member::ImageManifestMediaType,
+        Member::Images,
+        Member::ImageIds,
+        Member::ImageDetails,
+        Member::ImagePushedAt,
+        Member::NextToken,
+        Member::DownloadUrl,
+        Member::ImageTagMutability,
     ];
 
     /// The member's name on the wire.
@@ -59,6 +92,17 @@ impl Member {
             Member::LayerDigest => "layerDigest",
             Member::Layers => "layers",
             Member::Failures => "failures",
+            Member::ImageDigest => "imageDigest",
+            Member::ImageTag => "imageTag",
+            Member::ImageManifest => "imageManifest",
+            Member::ImageManifestMediaType => "imageManifestMediaType",
+            Member::Images => "images",
+            Member::ImageIds => "imageIds",
+            Member::ImageDetails => "imageDetails",
+            Member::ImagePushedAt => "imagePushedAt",
+            Member::NextToken => "nextToken",
+            Member::DownloadUrl => "downloadUrl",
+            Member::ImageTagMutability => "imageTagMutability",
         }
     }
 

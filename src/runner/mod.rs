@@ -9,6 +9,7 @@
 //! the reports (`report`, `html`, `transcript`). The HTTP client it drives targets with (`Endpoint`, SigV4-signed) lives in `protocol`.
 
 mod compare;
+mod compare_images;
 mod config;
 pub mod evidence;
 mod generated;

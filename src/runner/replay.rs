@@ -168,6 +168,7 @@ fn replay_case(
             let _ = model.apply(&Request::CreateRepository(CreateRepository {
                 registry_id: None,
                 repository_name: Some(r.clone()),
+                ..Default::default()
             }));
         }
     }

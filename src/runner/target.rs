@@ -30,6 +30,7 @@ pub(super) fn create(name: &str) -> Request {
     Request::CreateRepository(CreateRepository {
         registry_id: None,
         repository_name: Some(name.to_owned()),
+        ..Default::default()
     })
 }
 

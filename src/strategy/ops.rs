@@ -4,10 +4,64 @@ use proptest::prelude::*;
 
 use super::fill;
 use crate::model::digest::digest_of;
+use crate::model::manifest::{DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
 use crate::model::{
-    BatchCheckLayerAvailability, CompleteLayerUpload, CreateRepository, DeleteRepository,
-    InitiateLayerUpload, PartBlob, Registry, Request, UploadLayerPart,
+    BatchCheckLayerAvailability, BatchDeleteImage, BatchGetImage, CompleteLayerUpload,
+    CreateRepository, DeleteRepository, DescribeImages, ExclusionFilter, GetDownloadUrlForLayer,
+    ImageFilter, ImageId, InitiateLayerUpload, ListImages, PartBlob, PutImage,
+    PutImageTagMutability, Registry, Request, UploadLayerPart,
 };
+
+/// Which tag an image step names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
+pub enum TagPick {
+    /// None.
+    None,
+    /// One of a few tags (`t0`, `t1`, `t2`), so that tags recur and move.
+    Named(u8),
+    /// A tag out of IMG-8's pattern.
+    Invalid,
+    /// A tag of 301 characters.
+    TooLong,
+}
+
+/// What a generated manifest is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
+pub enum ManifestPick {
+    /// An OCI image manifest of the repository's stored layers.
+    Oci,
+    /// A Docker schema 2 manifest of them.
+    Docker,
+    /// An OCI manifest without `mediaType`, the type given as `imageManifestMediaType`.
+    TypeAsParameter,
+    /// An OCI manifest without any media type (IMG-3).
+    NoType,
+    /// An image naming a layer the repository does not hold (IMG-4).
+    MissingLayer,
+    /// An index of the repository's images (the first `n`).
+    Index(u8),
+    /// An index naming an image the repository does not hold (IMG-5).
+    IndexMissingChild,
+    /// Not JSON (IMG-3).
+    NotJson,
+}
+
+/// Which image an image id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
+pub enum IdPick {
+    /// A tag (`t0`..`t2`).
+    Tag(u8),
+    /// The n-th stored image's digest.
+    Digest(u8),
+    /// The n-th stored image's digest with a tag.
+    Both(u8, u8),
+    /// Neither member.
+    Neither,
+    /// A digest out of the pattern.
+    BadDigest,
+    /// A well-formed digest of no image.
+    UnknownDigest,
+}
 
 /// Which repository a step names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, arbitrary::Arbitrary)]
@@ -104,10 +158,129 @@ pub enum Step {
         /// How the digest is spelled.
         digest: DigestPick,
     },
+    /// `PutImage` of a manifest made from the repository's layers and images.
+    PutImage {
+        /// Repository named.
+        repo: RepoPick,
+        /// The manifest.
+        manifest: ManifestPick,
+        /// How many of the stored layers it names (after the config).
+        layers: u8,
+        /// The tag.
+        tag: TagPick,
+        /// Whether `imageDigest` is given: `Some(true)` right, `Some(false)` wrong.
+        digest: Option<bool>,
+    },
+    /// `BatchGetImage` of one id, or of the same id twice.
+    GetImage {
+        /// Repository named.
+        repo: RepoPick,
+        /// The id.
+        id: IdPick,
+        /// Whether the id is asked twice.
+        twice: bool,
+    },
+    /// `BatchDeleteImage` of one id.
+    DeleteImage {
+        /// Repository named.
+        repo: RepoPick,
+        /// The id.
+        id: IdPick,
+    },
+    /// `GetDownloadUrlForLayer` of the n-th stored layer (or an unknown one, past the end).
+    DownloadUrl {
+        /// Repository named.
+        repo: RepoPick,
+        /// Which layer.
+        layer: u8,
+    },
+    /// `DescribeImages`, of one id or all.
+    DescribeImages {
+        /// Repository named.
+        repo: RepoPick,
+        /// The id, or all images.
+        id: Option<IdPick>,
+        /// `maxResults`.
+        max: Option<i64>,
+    },
+    /// `ListImages`.
+    ListImages {
+        /// Repository named.
+        repo: RepoPick,
+        /// `maxResults`.
+        max: Option<i64>,
+        /// `filter.tagStatus`: 0 TAGGED, 1 UNTAGGED, 2 ANY, 3 not a status.
+        status: Option<u8>,
+    },
+    /// `PutImageTagMutability`: 0..=3 the four values, with a `t1*` filter for the
+    /// exclusions; 4 and up a value out of the enum.
+    Mutability {
+        /// Repository named.
+        repo: RepoPick,
+        /// The value.
+        kind: u8,
+    },
     /// A body that does not decode.
     Malformed,
     /// A target that names no operation.
     Unknown,
+}
+
+fn tag_pick() -> impl Strategy<Value = TagPick> {
+    prop_oneof![
+        3 => Just(TagPick::None),
+        10 => (0u8..3).prop_map(TagPick::Named),
+        1 => Just(TagPick::Invalid),
+        1 => Just(TagPick::TooLong),
+    ]
+}
+
+fn manifest_pick() -> impl Strategy<Value = ManifestPick> {
+    prop_oneof![
+        8 => Just(ManifestPick::Oci),
+        3 => Just(ManifestPick::Docker),
+        2 => Just(ManifestPick::TypeAsParameter),
+        1 => Just(ManifestPick::NoType),
+        2 => Just(ManifestPick::MissingLayer),
+        2 => (1u8..3).prop_map(ManifestPick::Index),
+        1 => Just(ManifestPick::IndexMissingChild),
+        1 => Just(ManifestPick::NotJson),
+    ]
+}
+
+fn id_pick() -> impl Strategy<Value = IdPick> {
+    prop_oneof![
+        6 => (0u8..3).prop_map(IdPick::Tag),
+        6 => any::<u8>().prop_map(IdPick::Digest),
+        3 => (any::<u8>(), 0u8..3).prop_map(|(d, t)| IdPick::Both(d, t)),
+        1 => Just(IdPick::Neither),
+        1 => Just(IdPick::BadDigest),
+        1 => Just(IdPick::UnknownDigest),
+    ]
+}
+
+fn max_pick() -> impl Strategy<Value = Option<i64>> {
+    prop_oneof![4 => Just(None), 2 => (1i64..3).prop_map(Some), 1 => Just(Some(0))]
+}
+
+/// One image step: puts, re-tags, gets, deletes, lists, downloads, mutability.
+fn image_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        12 => (repo_pick(), manifest_pick(), 0u8..3, tag_pick(),
+            prop_oneof![6 => Just(None), 1 => Just(Some(true)), 1 => Just(Some(false))])
+            .prop_map(|(repo, manifest, layers, tag, digest)| Step::PutImage {
+                repo, manifest, layers, tag, digest,
+            }),
+        4 => (repo_pick(), id_pick(), prop::bool::weighted(0.2))
+            .prop_map(|(repo, id, twice)| Step::GetImage { repo, id, twice }),
+        3 => (repo_pick(), id_pick()).prop_map(|(repo, id)| Step::DeleteImage { repo, id }),
+        3 => (repo_pick(), 0u8..4).prop_map(|(repo, layer)| Step::DownloadUrl { repo, layer }),
+        2 => (repo_pick(), proptest::option::of(id_pick()), max_pick())
+            .prop_map(|(repo, id, max)| Step::DescribeImages { repo, id, max }),
+        2 => (repo_pick(), max_pick(), proptest::option::of(0u8..4))
+            .prop_map(|(repo, max, status)| Step::ListImages { repo, max, status }),
+        1 => (repo_pick(), 0u8..6).prop_map(|(repo, kind)| Step::Mutability { repo, kind }),
+    ]
 }
 
 fn repo_pick() -> impl Strategy<Value = RepoPick> {
@@ -177,6 +350,7 @@ pub fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(repo, upload, digest)| Step::Check { repo, upload, digest }),
         2 => Just(Step::Malformed),
         2 => Just(Step::Unknown),
+        20 => image_step(),
     ]
 }
 
@@ -251,6 +425,7 @@ impl Step {
             Step::Create(repo) => Request::CreateRepository(CreateRepository {
                 registry_id: None,
                 repository_name: repo_name(repo, repos),
+                ..Default::default()
             }),
             Step::Delete(repo) => Request::DeleteRepository(DeleteRepository {
                 registry_id: None,
@@ -334,6 +509,114 @@ impl Step {
                     layer_digests: Some(vec![digest_for(digest, &right)]),
                 })
             }
+            Step::PutImage {
+                repo,
+                manifest,
+                layers,
+                tag,
+                digest,
+            } => {
+                let name = repo_name(repo, repos);
+                let (text, param) =
+                    manifest_text(registry, name.as_deref().unwrap_or(""), manifest, layers);
+                let right = digest_of(text.as_bytes());
+                Request::PutImage(PutImage {
+                    registry_id: None,
+                    repository_name: name,
+                    image_manifest: Some(text),
+                    image_manifest_media_type: param,
+                    image_tag: tag_text(tag),
+                    image_digest: digest.map(|ok| {
+                        if ok {
+                            right
+                        } else {
+                            digest_of(b"another manifest")
+                        }
+                    }),
+                })
+            }
+            Step::GetImage { repo, id, twice } => {
+                let name = repo_name(repo, repos);
+                let one = image_id(registry, name.as_deref().unwrap_or(""), id);
+                let ids = if twice { vec![one.clone(), one] } else { vec![one] };
+                Request::BatchGetImage(BatchGetImage {
+                    registry_id: None,
+                    repository_name: name,
+                    image_ids: Some(ids),
+                    accepted_media_types: None,
+                })
+            }
+            Step::DeleteImage { repo, id } => {
+                let name = repo_name(repo, repos);
+                let one = image_id(registry, name.as_deref().unwrap_or(""), id);
+                Request::BatchDeleteImage(BatchDeleteImage {
+                    registry_id: None,
+                    repository_name: name,
+                    image_ids: Some(vec![one]),
+                })
+            }
+            Step::DownloadUrl { repo, layer } => {
+                let name = repo_name(repo, repos);
+                let stored: Vec<&str> = registry
+                    .layers(name.as_deref().unwrap_or(""))
+                    .map(|(d, _)| d)
+                    .collect();
+                let digest = stored
+                    .get(usize::from(layer))
+                    .map_or_else(|| digest_of(b"no such layer"), |d| (*d).to_owned());
+                Request::GetDownloadUrlForLayer(GetDownloadUrlForLayer {
+                    registry_id: None,
+                    repository_name: name,
+                    layer_digest: Some(digest),
+                })
+            }
+            Step::DescribeImages { repo, id, max } => {
+                let name = repo_name(repo, repos);
+                let ids = id.map(|i| vec![image_id(registry, name.as_deref().unwrap_or(""), i)]);
+                Request::DescribeImages(DescribeImages {
+                    registry_id: None,
+                    repository_name: name,
+                    image_ids: ids,
+                    next_token: None,
+                    max_results: max,
+                    filter: None,
+                })
+            }
+            Step::ListImages { repo, max, status } => Request::ListImages(ListImages {
+                registry_id: None,
+                repository_name: repo_name(repo, repos),
+                next_token: None,
+                max_results: max,
+                filter: status.map(|s| ImageFilter {
+                    tag_status: Some(
+                        ["TAGGED", "UNTAGGED", "ANY", "SOMETIMES"][usize::from(s % 4)].to_owned(),
+                    ),
+                }),
+            }),
+            Step::Mutability { repo, kind } => {
+                let values = [
+                    "MUTABLE",
+                    "IMMUTABLE",
+                    "MUTABLE_WITH_EXCLUSION",
+                    "IMMUTABLE_WITH_EXCLUSION",
+                ];
+                let value = values
+                    .get(usize::from(kind))
+                    .map_or("SOMETIMES", |v| v)
+                    .to_owned();
+                let filters = value.ends_with("_EXCLUSION").then(|| {
+                    vec![ExclusionFilter {
+                        filter_type: Some("WILDCARD".to_owned()),
+                        filter: Some("t1*".to_owned()),
+                    }]
+                });
+                Request::PutImageTagMutability(PutImageTagMutability {
+                    registry_id: None,
+                    repository_name: repo_name(repo, repos),
+                    image_tag_mutability: Some(value),
+                    image_tag_mutability_exclusion_filters: filters,
+                })
+            }
             Step::Malformed => Request::Malformed {
                 detail: "generated: body is not JSON".to_owned(),
             },
@@ -341,5 +624,95 @@ impl Step {
                 target: "AmazonEC2ContainerRegistry_V20150921.NoSuchOperation".to_owned(),
             },
         }
+    }
+}
+
+fn tag_text(tag: TagPick) -> Option<String> {
+    match tag {
+        TagPick::None => None,
+        TagPick::Named(n) => Some(format!("t{}", n % 3)),
+        TagPick::Invalid => Some("bad/tag".to_owned()),
+        TagPick::TooLong => Some("t".repeat(301)),
+    }
+}
+
+fn image_id(registry: &Registry, repo: &str, pick: IdPick) -> ImageId {
+    let images: Vec<&str> = registry.image_digests(repo).collect();
+    let nth = |n: u8| {
+        images
+            .get(usize::from(n) % images.len().max(1))
+            .map_or_else(|| digest_of(b"no such image"), |d| (*d).to_owned())
+    };
+    let (image_digest, image_tag) = match pick {
+        IdPick::Tag(t) => (None, Some(format!("t{}", t % 3))),
+        IdPick::Digest(n) => (Some(nth(n)), None),
+        IdPick::Both(n, t) => (Some(nth(n)), Some(format!("t{}", t % 3))),
+        IdPick::Neither => (None, None),
+        IdPick::BadDigest => (Some("sha256:not-hex".to_owned()), None),
+        IdPick::UnknownDigest => (Some(digest_of(b"no such image")), None),
+    };
+    ImageId {
+        image_digest,
+        image_tag,
+    }
+}
+
+/// A manifest's text (and the `imageManifestMediaType` to send) for `pick`, naming the
+/// repository's stored layers (the first as config) or images.
+fn manifest_text(
+    registry: &Registry,
+    repo: &str,
+    pick: ManifestPick,
+    layers: u8,
+) -> (String, Option<String>) {
+    let stored: Vec<(&str, u64)> = registry.layers(repo).collect();
+    let missing = digest_of(b"a layer nobody pushed");
+    let blob = |(d, size): (&str, u64), media: &str| {
+        format!(r#"{{"mediaType":"{media}","digest":"{d}","size":{size}}}"#)
+    };
+    let image = |media_type: Option<&str>, extra: Option<&str>| {
+        let config = stored.first().copied().unwrap_or((missing.as_str(), 1));
+        let mut named: Vec<String> = stored
+            .iter()
+            .skip(1)
+            .take(usize::from(layers))
+            .map(|l| blob(*l, "application/vnd.oci.image.layer.v1.tar"))
+            .collect();
+        if let Some(e) = extra {
+            named.push(blob((e, 1), "application/vnd.oci.image.layer.v1.tar"));
+        }
+        let head = media_type.map_or(String::new(), |m| format!(r#""mediaType":"{m}","#));
+        format!(
+            r#"{{"schemaVersion":2,{head}"config":{},"layers":[{}]}}"#,
+            blob(config, "application/vnd.oci.image.config.v1+json"),
+            named.join(",")
+        )
+    };
+    let index = |children: Vec<String>| {
+        let listed: Vec<String> = children
+            .iter()
+            .map(|d| format!(r#"{{"mediaType":"{OCI_MANIFEST}","digest":"{d}","size":1}}"#))
+            .collect();
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":[{}]}}"#,
+            listed.join(",")
+        )
+    };
+    match pick {
+        ManifestPick::Oci => (image(Some(OCI_MANIFEST), None), None),
+        ManifestPick::Docker => (image(Some(DOCKER_MANIFEST), None), None),
+        ManifestPick::TypeAsParameter => (image(None, None), Some(OCI_MANIFEST.to_owned())),
+        ManifestPick::NoType => (image(None, None), None),
+        ManifestPick::MissingLayer => (image(Some(OCI_MANIFEST), Some(&missing)), None),
+        ManifestPick::Index(n) => {
+            let children = registry
+                .image_digests(repo)
+                .take(usize::from(n))
+                .map(str::to_owned)
+                .collect();
+            (index(children), None)
+        }
+        ManifestPick::IndexMissingChild => (index(vec![digest_of(b"no such image")]), None),
+        ManifestPick::NotJson => ("this is not a manifest".to_owned(), None),
     }
 }

@@ -9,6 +9,13 @@ use super::{
     DeleteRepositoryRequest, ErrorBody, InitiateLayerUploadRequest, InitiateLayerUploadResponse,
     Operation, RepositoryResponse, UploadLayerPartRequest, UploadLayerPartResponse,
 };
+use super::images::{
+    BatchDeleteImageRequest, BatchDeleteImageResponse, BatchGetImageRequest,
+    BatchGetImageResponse, DescribeImagesRequest, DescribeImagesResponse,
+    GetDownloadUrlForLayerRequest, GetDownloadUrlForLayerResponse, ListImagesRequest,
+    ListImagesResponse, PutImageRequest, PutImageResponse, PutImageTagMutabilityRequest,
+    PutImageTagMutabilityResponse, filters_out, ids_out,
+};
 use crate::model::{EcrError, Outcome, Request, Response};
 
 /// An encoded answer.
@@ -161,6 +168,25 @@ pub fn decode_operation(op: Operation, body: &[u8]) -> Request {
                 Request::BatchCheckLayerAvailability(w.into())
             })
         }
+        Operation::PutImage => parse(body, |w: PutImageRequest| Request::PutImage(w.into())),
+        Operation::BatchGetImage => parse(body, |w: BatchGetImageRequest| {
+            Request::BatchGetImage(w.into())
+        }),
+        Operation::GetDownloadUrlForLayer => parse(body, |w: GetDownloadUrlForLayerRequest| {
+            Request::GetDownloadUrlForLayer(w.into())
+        }),
+        Operation::BatchDeleteImage => parse(body, |w: BatchDeleteImageRequest| {
+            Request::BatchDeleteImage(w.into())
+        }),
+        Operation::DescribeImages => parse(body, |w: DescribeImagesRequest| {
+            Request::DescribeImages(w.into())
+        }),
+        Operation::ListImages => {
+            parse(body, |w: ListImagesRequest| Request::ListImages(w.into()))
+        }
+        Operation::PutImageTagMutability => parse(body, |w: PutImageTagMutabilityRequest| {
+            Request::PutImageTagMutability(w.into())
+        }),
     }
 }
 
@@ -202,6 +228,28 @@ pub fn encode_request(request: &Request) -> Option<(Operation, Vec<u8>)> {
         Request::BatchCheckLayerAvailability(r) => (
             Operation::BatchCheckLayerAvailability,
             json(&BatchCheckLayerAvailabilityRequest::from(r)),
+        ),
+        Request::PutImage(r) => (Operation::PutImage, json(&PutImageRequest::from(r))),
+        Request::BatchGetImage(r) => (
+            Operation::BatchGetImage,
+            json(&BatchGetImageRequest::from(r)),
+        ),
+        Request::GetDownloadUrlForLayer(r) => (
+            Operation::GetDownloadUrlForLayer,
+            json(&GetDownloadUrlForLayerRequest::from(r)),
+        ),
+        Request::BatchDeleteImage(r) => (
+            Operation::BatchDeleteImage,
+            json(&BatchDeleteImageRequest::from(r)),
+        ),
+        Request::DescribeImages(r) => (
+            Operation::DescribeImages,
+            json(&DescribeImagesRequest::from(r)),
+        ),
+        Request::ListImages(r) => (Operation::ListImages, json(&ListImagesRequest::from(r))),
+        Request::PutImageTagMutability(r) => (
+            Operation::PutImageTagMutability,
+            json(&PutImageTagMutabilityRequest::from(r)),
         ),
         Request::UnknownOperation { .. } | Request::Malformed { .. } => return None,
     };
@@ -285,5 +333,50 @@ fn encode_response(response: Response) -> serde_json::Value {
                 failures: Some(failures.into_iter().map(Into::into).collect()),
             })
         }
+        Response::ImagePut(image) => value(&PutImageResponse {
+            image: Some(image.into()),
+        }),
+        Response::Images { images, failures } => value(&BatchGetImageResponse {
+            images: Some(images.into_iter().map(Into::into).collect()),
+            failures: Some(failures.into_iter().map(Into::into).collect()),
+        }),
+        Response::DownloadUrl {
+            download_url,
+            layer_digest,
+        } => value(&GetDownloadUrlForLayerResponse {
+            download_url: Some(download_url),
+            layer_digest: Some(layer_digest),
+        }),
+        Response::ImagesDeleted {
+            image_ids,
+            failures,
+        } => value(&BatchDeleteImageResponse {
+            image_ids: Some(ids_out(image_ids)),
+            failures: Some(failures.into_iter().map(Into::into).collect()),
+        }),
+        Response::ImageDetails {
+            details,
+            next_token,
+        } => value(&DescribeImagesResponse {
+            image_details: Some(details.into_iter().map(Into::into).collect()),
+            next_token,
+        }),
+        Response::ImageIds {
+            image_ids,
+            next_token,
+        } => value(&ListImagesResponse {
+            image_ids: Some(ids_out(image_ids)),
+            next_token,
+        }),
+        Response::TagMutability {
+            registry_id,
+            repository_name,
+            mutability,
+        } => value(&PutImageTagMutabilityResponse {
+            registry_id: Some(registry_id),
+            repository_name: Some(repository_name),
+            image_tag_mutability: Some(mutability.kind.as_str().to_owned()),
+            image_tag_mutability_exclusion_filters: Some(filters_out(&mutability.filters)),
+        }),
     }
 }

@@ -62,7 +62,14 @@ impl From<model::LayerInfo> for Layer {
     fn from(l: model::LayerInfo) -> Self {
         Layer {
             layer_digest: Some(l.layer_digest),
-            layer_availability: Some("AVAILABLE".to_owned()),
+            layer_availability: Some(
+                if l.available {
+                    "AVAILABLE"
+                } else {
+                    "UNAVAILABLE"
+                }
+                .to_owned(),
+            ),
             layer_size: i64::try_from(l.layer_size).ok(),
         }
     }

@@ -44,6 +44,7 @@ pub mod blob;
 mod codec;
 mod complete_layer_upload;
 pub mod error;
+mod images;
 mod initiate_layer_upload;
 mod layer_availability;
 mod long;
@@ -59,6 +60,13 @@ pub use codec::{
 };
 pub use complete_layer_upload::{CompleteLayerUploadRequest, CompleteLayerUploadResponse};
 pub use error::{ErrorBody, error_name, sanitize_error_name};
+pub use images::{
+    BatchDeleteImageRequest, BatchDeleteImageResponse, BatchGetImageRequest,
+    BatchGetImageResponse, DescribeImagesRequest, DescribeImagesResponse,
+    GetDownloadUrlForLayerRequest, GetDownloadUrlForLayerResponse, Image, ImageDetail,
+    ImageFailure, ListImagesRequest, ListImagesResponse, PutImageRequest, PutImageResponse,
+    PutImageTagMutabilityRequest, PutImageTagMutabilityResponse,
+};
 pub use initiate_layer_upload::{InitiateLayerUploadRequest, InitiateLayerUploadResponse};
 pub use layer_availability::{
     BatchCheckLayerAvailabilityRequest, BatchCheckLayerAvailabilityResponse, Layer, LayerFailure,

@@ -8,7 +8,8 @@ pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
 /// The content type of awsJson 1.1 requests and answers.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
-/// An operation this project models.
+/// An operation this project models: the layer push, the image operations, and the
+/// repository plumbing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
     /// `CreateRepository`.
@@ -23,17 +24,38 @@ pub enum Operation {
     CompleteLayerUpload,
     /// `BatchCheckLayerAvailability`.
     BatchCheckLayerAvailability,
+    /// `PutImage`.
+    PutImage,
+    /// `BatchGetImage`.
+    BatchGetImage,
+    /// `GetDownloadUrlForLayer`.
+    GetDownloadUrlForLayer,
+    /// `BatchDeleteImage`.
+    BatchDeleteImage,
+    /// `DescribeImages`.
+    DescribeImages,
+    /// `ListImages`.
+    ListImages,
+    /// `PutImageTagMutability`.
+    PutImageTagMutability,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 13] = [
         Operation::CreateRepository,
         Operation::DeleteRepository,
         Operation::InitiateLayerUpload,
         Operation::UploadLayerPart,
         Operation::CompleteLayerUpload,
         Operation::BatchCheckLayerAvailability,
+        Operation::PutImage,
+        Operation::BatchGetImage,
+        Operation::GetDownloadUrlForLayer,
+        Operation::BatchDeleteImage,
+        Operation::DescribeImages,
+        Operation::ListImages,
+        Operation::PutImageTagMutability,
     ];
 
     /// The operation's name, as in the service model.
@@ -45,6 +67,13 @@ impl Operation {
             Operation::UploadLayerPart => "UploadLayerPart",
             Operation::CompleteLayerUpload => "CompleteLayerUpload",
             Operation::BatchCheckLayerAvailability => "BatchCheckLayerAvailability",
+            Operation::PutImage => "PutImage",
+            Operation::BatchGetImage => "BatchGetImage",
+            Operation::GetDownloadUrlForLayer => "GetDownloadUrlForLayer",
+            Operation::BatchDeleteImage => "BatchDeleteImage",
+            Operation::DescribeImages => "DescribeImages",
+            Operation::ListImages => "ListImages",
+            Operation::PutImageTagMutability => "PutImageTagMutability",
         }
     }
 
@@ -57,6 +86,13 @@ impl Operation {
             Operation::UploadLayerPart => "upload_layer_part",
             Operation::CompleteLayerUpload => "complete_layer_upload",
             Operation::BatchCheckLayerAvailability => "batch_check_layer_availability",
+            Operation::PutImage => "put_image",
+            Operation::BatchGetImage => "batch_get_image",
+            Operation::GetDownloadUrlForLayer => "get_download_url_for_layer",
+            Operation::BatchDeleteImage => "batch_delete_image",
+            Operation::DescribeImages => "describe_images",
+            Operation::ListImages => "list_images",
+            Operation::PutImageTagMutability => "put_image_tag_mutability",
         }
     }
 
@@ -97,7 +133,7 @@ mod tests {
         }
         assert_eq!(Operation::from_x_amz_target("UploadLayerPart"), None);
         assert_eq!(
-            Operation::from_x_amz_target("AmazonEC2ContainerRegistry_V20150921.PutImage"),
+            Operation::from_x_amz_target("AmazonEC2ContainerRegistry_V20150921.TagResource"),
             None
         );
     }

@@ -1,5 +1,5 @@
-//! `CreateRepository` and `DeleteRepository`: the harness's plumbing for scratch
-//! repositories. Both answer `{"repository": {...}}`.
+//! `CreateRepository` and `DeleteRepository`: scratch repositories, and a repository's tag
+//! mutability (MUT-1). Both answer `{"repository": {...}}`.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,10 @@ request_type! {
         registry_id: String,
         /// `repositoryName`.
         repository_name: String,
+        /// `imageTagMutability`.
+        image_tag_mutability: String,
+        /// `imageTagMutabilityExclusionFilters`.
+        image_tag_mutability_exclusion_filters: Vec<crate::model::ExclusionFilter>,
     }
 }
 
@@ -44,6 +48,12 @@ pub struct Repository {
     /// `repositoryUri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository_uri: Option<String>,
+    /// `imageTagMutability`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tag_mutability: Option<String>,
+    /// `imageTagMutabilityExclusionFilters`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_tag_mutability_exclusion_filters: Option<Vec<crate::model::ExclusionFilter>>,
 }
 
 /// `CreateRepository` and `DeleteRepository` output.
@@ -63,6 +73,14 @@ impl From<RepositoryInfo> for RepositoryResponse {
                 registry_id: Some(r.registry_id),
                 repository_name: Some(r.repository_name),
                 repository_uri: Some(r.repository_uri),
+                image_tag_mutability: r
+                    .image_tag_mutability
+                    .as_ref()
+                    .map(|m| m.kind.as_str().to_owned()),
+                image_tag_mutability_exclusion_filters: r
+                    .image_tag_mutability
+                    .filter(|m| !m.filters.is_empty())
+                    .map(|m| super::images::filters_out(&m.filters)),
             }),
         }
     }

@@ -22,6 +22,23 @@ pub enum Entity {
     /// An upload, by its model id in lower case: ids in other letter case name the same
     /// upload, so a divergence on an id sent in upper case follows from one on the id.
     Upload(String),
+    /// One image of a repository, by its (model) digest.
+    Image {
+        /// The repository.
+        repository: String,
+        /// The image's digest.
+        digest: String,
+    },
+    /// One tag of a repository.
+    Tag {
+        /// The repository.
+        repository: String,
+        /// The tag.
+        tag: String,
+    },
+    /// A repository's images as a whole, as a listing reads them: unknown when any of its
+    /// images or tags is.
+    Images(String),
 }
 
 impl Entity {
@@ -36,6 +53,19 @@ impl Entity {
             Entity::Repository(_) => StateKind::Repository,
             Entity::Layer { .. } => StateKind::Layer,
             Entity::Upload(_) => StateKind::Upload,
+            Entity::Image { .. } | Entity::Images(_) => StateKind::Image,
+            Entity::Tag { .. } => StateKind::Tag,
+        }
+    }
+
+    /// The repository it lies in, for an image, a tag or a listing.
+    fn container(&self) -> Option<&str> {
+        match self {
+            Entity::Layer { repository, .. }
+            | Entity::Image { repository, .. }
+            | Entity::Tag { repository, .. }
+            | Entity::Images(repository) => Some(repository),
+            _ => None,
         }
     }
 }
@@ -46,16 +76,28 @@ impl fmt::Display for Entity {
             Entity::Repository(r) => write!(f, "repository {r}"),
             Entity::Layer { repository, digest } => write!(f, "layer {repository}@{digest}"),
             Entity::Upload(u) => write!(f, "upload {u}"),
+            Entity::Image { repository, digest } => write!(f, "image {repository}@{digest}"),
+            Entity::Tag { repository, tag } => write!(f, "tag {repository}:{tag}"),
+            Entity::Images(r) => write!(f, "images of {r}"),
         }
     }
 }
 
 /// The kinds of state a rule's answer depends on (none: it follows from the request alone).
 pub fn reads(rule: RuleId) -> &'static [StateKind] {
-    use StateKind::{Layer, Repository, Upload};
+    use StateKind::{Image, Layer, Repository, Tag, Upload};
     match rule {
-        RuleId::Repo1 | RuleId::Admin1 | RuleId::Admin2 => &[Repository],
-        RuleId::Done5 | RuleId::Check1 | RuleId::Check2 => &[Layer],
+        RuleId::Repo1 | RuleId::Admin1 | RuleId::Mut1 => &[Repository],
+        RuleId::Admin2 => &[Repository, Image],
+        RuleId::Done5 | RuleId::Check1 | RuleId::Check2 | RuleId::Img4 => &[Layer],
+        RuleId::Check3 | RuleId::Url1 => &[Layer, Image],
+        RuleId::Img5
+        | RuleId::Img6
+        | RuleId::Img7
+        | RuleId::Get1
+        | RuleId::Del1
+        | RuleId::List1
+        | RuleId::List2 => &[Image, Tag],
         RuleId::Part1
         | RuleId::Part3
         | RuleId::Part5
@@ -63,7 +105,7 @@ pub fn reads(rule: RuleId) -> &'static [StateKind] {
         | RuleId::Done2
         | RuleId::Done3
         | RuleId::Done4 => &[Upload],
-        RuleId::State1 => &[Repository, Layer, Upload],
+        RuleId::State1 => &[Repository, Layer, Upload, Image, Tag],
         _ => &[],
     }
 }
@@ -73,7 +115,15 @@ pub fn reads(rule: RuleId) -> &'static [StateKind] {
 pub(super) fn is_stateless(rule: RuleId) -> bool {
     matches!(
         rule,
-        RuleId::Wire1 | RuleId::Wire2 | RuleId::Val1 | RuleId::Val2 | RuleId::Part2
+        RuleId::Wire1
+            | RuleId::Wire2
+            | RuleId::Val1
+            | RuleId::Val2
+            | RuleId::Part2
+            | RuleId::Img1
+            | RuleId::Img2
+            | RuleId::Img3
+            | RuleId::Img8
     )
 }
 
@@ -125,7 +175,79 @@ pub(super) fn entities_of(request: &Request, body: &[u8], model: &Registry) -> V
     if let Some(u) = &upload {
         out.push(Entity::upload(u));
     }
+    if let Some(r) = &repo {
+        image_entities(request, r, model, &mut out);
+    }
     out
+}
+
+/// The images, tags and listings an image request touches (and the layers a manifest
+/// names).
+fn image_entities(request: &Request, repository: &str, model: &Registry, out: &mut Vec<Entity>) {
+    let image = |digest: &str| Entity::Image {
+        repository: repository.to_owned(),
+        digest: digest.to_owned(),
+    };
+    let tag = |t: &str| Entity::Tag {
+        repository: repository.to_owned(),
+        tag: t.to_owned(),
+    };
+    let listing = Entity::Images(repository.to_owned());
+    match request {
+        Request::PutImage(r) => {
+            if let Some(m) = &r.image_manifest {
+                out.push(image(&crate::model::digest::digest_of(m.as_bytes())));
+                if let Ok(parsed) = crate::model::manifest::parse(
+                    m,
+                    r.image_manifest_media_type.as_deref(),
+                    true,
+                ) {
+                    for b in parsed.blobs() {
+                        out.push(Entity::Layer {
+                            repository: repository.to_owned(),
+                            digest: b.to_owned(),
+                        });
+                    }
+                    for c in &parsed.children {
+                        out.push(image(&c.digest));
+                    }
+                }
+            }
+            if let Some(t) = &r.image_tag {
+                out.push(tag(t));
+                if let Some(on) = model.tag_digest(repository, t) {
+                    out.push(image(on));
+                }
+            }
+        }
+        Request::BatchGetImage(_) | Request::BatchDeleteImage(_) | Request::DescribeImages(_) => {
+            if request.image_ids().is_empty() {
+                out.push(listing);
+            }
+            for id in request.image_ids() {
+                if let Some(d) = &id.image_digest {
+                    out.push(image(d));
+                }
+                if let Some(t) = &id.image_tag {
+                    out.push(tag(t));
+                    if let Some(on) = model.tag_digest(repository, t) {
+                        out.push(image(on));
+                    }
+                }
+            }
+        }
+        Request::ListImages(_) | Request::DeleteRepository(_) => out.push(listing),
+        Request::GetDownloadUrlForLayer(r) => {
+            if let Some(d) = &r.layer_digest {
+                out.push(Entity::Layer {
+                    repository: repository.to_owned(),
+                    digest: d.clone(),
+                });
+            }
+            out.push(listing);
+        }
+        _ => {}
+    }
 }
 
 /// What the judge knows of each entity's state at a point of a case.
@@ -147,6 +269,12 @@ impl Ledger {
     /// The state of `e` is unknown since step `index` (the first such step is kept).
     pub(super) fn mark_unknown(&mut self, e: &Entity, index: usize) {
         self.unknown.entry(e.clone()).or_insert(index);
+        // An image or tag of unknown state leaves the repository's listing unknown.
+        if let Entity::Image { repository, .. } | Entity::Tag { repository, .. } = e {
+            self.unknown
+                .entry(Entity::Images(repository.clone()))
+                .or_insert(index);
+        }
     }
 
     /// The byte count of upload `e` is unknown since step `index`.
@@ -173,13 +301,10 @@ impl Ledger {
             .filter_map(|e| {
                 let own = self.unknown.get(e).copied();
                 let count = self.counts.get(e).copied();
-                let container = match e {
-                    Entity::Layer { repository, .. } => self
-                        .unknown
-                        .get(&Entity::Repository(repository.clone()))
-                        .copied(),
-                    _ => None,
-                };
+                let container = e
+                    .container()
+                    .and_then(|r| self.unknown.get(&Entity::Repository(r.to_owned())))
+                    .copied();
                 own.into_iter().chain(count).chain(container).min()
             })
             .min()

@@ -96,6 +96,13 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
         }
     }
     divergences.extend(compare(&ex.request, &expected, answer, &state.ids));
+    // A target that names another digest for a manifest FAILs IMG-1 here; later steps
+    // name the image by the target's digest, and are judged on their own.
+    if let Ok(Response::ImagePut(img)) = &expected
+        && target_succeeded(answer)
+    {
+        map_image_digest(state, &img.image_id.digest, answer);
+    }
     // A step that checks an earlier one (`checks`) blames that rule for an answer that
     // shows other state; a wrong member elsewhere in it keeps its own rule.
     if let Some(rule) = ex.attribute {
@@ -202,6 +209,19 @@ fn resync(
         // no state: both took this part, and bytes the target held beyond the model's
         // would have shown at an earlier step, so it is the answer that is wrong.
         (true, true) => {
+            // Other deletions than the model's: what the target lists as gone is gone,
+            // and the images and tags the request named are of unknown state.
+            if let Request::BatchDeleteImage(r) = &ex.request
+                && let Some(repo) = &r.repository_name
+                && divergences.iter().any(|d| {
+                    matches!(d.on, On::Member(Member::ImageIds | Member::Failures))
+                })
+            {
+                state.model = before.clone();
+                let names = deleted_names(state, answer);
+                state.model.adopt_deletions(repo, &names);
+                mark_all(state, &[StateKind::Image, StateKind::Tag]);
+            }
             if divergences.iter().any(|d| {
                 matches!(d.on, On::Member(m) if m.counts_bytes())
                     && !matches!(
@@ -384,10 +404,93 @@ fn adopt(state: &mut CaseState, ex: &Exchange) -> Adopted {
                 (false, _) => Adopted::Nothing,
             }
         }
+        // A manifest the model refused: stored as the target evidently stored it.
+        Request::PutImage(r) => match &r.repository_name {
+            Some(repo) if state.model.adopt_image(repo, r) => {
+                if let Some(m) = &r.image_manifest {
+                    let digest = crate::model::digest::digest_of(m.as_bytes());
+                    map_image_digest(state, &digest, answer);
+                }
+                Adopted::Exactly
+            }
+            _ => Adopted::Nothing,
+        },
+        // Deletions the model refused: what the target lists as gone is gone.
+        Request::BatchDeleteImage(r) => match &r.repository_name {
+            Some(repo) => {
+                let names = deleted_names(state, answer);
+                state.model.adopt_deletions(repo, &names);
+                Adopted::Guessing(&[StateKind::Image, StateKind::Tag])
+            }
+            None => Adopted::Nothing,
+        },
+        Request::PutImageTagMutability(r) => {
+            let setting = r
+                .image_tag_mutability
+                .as_deref()
+                .and_then(crate::model::image::MutabilityKind::parse);
+            match (&r.repository_name, setting) {
+                (Some(repo), Some(kind)) => {
+                    let filters = r
+                        .image_tag_mutability_exclusion_filters
+                        .iter()
+                        .flatten()
+                        .filter_map(|f| f.filter.clone())
+                        .collect();
+                    state.model.adopt_mutability(
+                        repo,
+                        crate::model::image::TagMutability { kind, filters },
+                    );
+                    Adopted::Exactly
+                }
+                _ => Adopted::Guessing(&[StateKind::Repository]),
+            }
+        }
         // Read-only.
-        Request::BatchCheckLayerAvailability(_) => Adopted::Exactly,
+        Request::BatchCheckLayerAvailability(_)
+        | Request::BatchGetImage(_)
+        | Request::GetDownloadUrlForLayer(_)
+        | Request::DescribeImages(_)
+        | Request::ListImages(_) => Adopted::Exactly,
         Request::UnknownOperation { .. } | Request::Malformed { .. } => Adopted::Nothing,
     }
+}
+
+/// Records the target's digest for the model's `digest` when its answer names another.
+fn map_image_digest(state: &mut CaseState, digest: &str, answer: &Observed) {
+    let said = answer
+        .body
+        .as_ref()
+        .and_then(|b| b.pointer("/image/imageId/imageDigest"))
+        .and_then(Value::as_str);
+    if let Some(t) = said
+        && t != digest
+    {
+        state.ids.insert(digest, t);
+    }
+}
+
+/// The names a `BatchDeleteImage` answer lists as deleted, with the model's digests.
+fn deleted_names(state: &CaseState, answer: &Observed) -> Vec<crate::model::image::ImageName> {
+    let Some(items) = answer
+        .body
+        .as_ref()
+        .and_then(|b| b.get("imageIds"))
+        .and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| {
+            let d = i.get("imageDigest").and_then(Value::as_str)?;
+            let digest = state.ids.model_of(d).unwrap_or(d).to_owned();
+            Some(crate::model::image::ImageName {
+                digest,
+                tag: i.get("imageTag").and_then(Value::as_str).map(str::to_owned),
+            })
+        })
+        .collect()
 }
 
 impl Exchange {
