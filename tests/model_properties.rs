@@ -72,7 +72,7 @@ fn generated_sequences_reach_every_answer_the_model_can_give() {
     );
     let mut seen = std::collections::BTreeSet::new();
     let mut counts = std::collections::BTreeMap::new();
-    for _ in 0..200 {
+    for _ in 0..600 {
         let generated = steps(40).new_tree(&mut runner).expect("tree").current();
         let mut r = Registry::new(Profile::ecr());
         let mut minted = Vec::new();

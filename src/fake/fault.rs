@@ -143,7 +143,7 @@ mod tests {
         for bad in [
             "UploadLayerPart:0:throttle",
             "UploadLayerPart:x:throttle",
-            "PutImage:1:throttle",
+            "TagResource:1:throttle",
             "UploadLayerPart:1:explode",
             "UploadLayerPart:1",
             "UploadLayerPart:1:delay-ms=-5",

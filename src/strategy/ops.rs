@@ -42,6 +42,8 @@ pub enum ManifestPick {
     Index(u8),
     /// An index naming an image the repository does not hold (IMG-5).
     IndexMissingChild,
+    /// The manifest of the n-th stored image, as sent: a re-tag (or an identical re-push).
+    Stored(u8),
     /// Not JSON (IMG-3).
     NotJson,
 }
@@ -245,6 +247,7 @@ fn manifest_pick() -> impl Strategy<Value = ManifestPick> {
         2 => (1u8..3).prop_map(ManifestPick::Index),
         1 => Just(ManifestPick::IndexMissingChild),
         1 => Just(ManifestPick::NotJson),
+        6 => any::<u8>().prop_map(ManifestPick::Stored),
     ]
 }
 
@@ -279,7 +282,7 @@ fn image_step() -> impl Strategy<Value = Step> {
             .prop_map(|(repo, id, max)| Step::DescribeImages { repo, id, max }),
         2 => (repo_pick(), max_pick(), proptest::option::of(0u8..4))
             .prop_map(|(repo, max, status)| Step::ListImages { repo, max, status }),
-        1 => (repo_pick(), 0u8..6).prop_map(|(repo, kind)| Step::Mutability { repo, kind }),
+        3 => (repo_pick(), 0u8..6).prop_map(|(repo, kind)| Step::Mutability { repo, kind }),
     ]
 }
 
@@ -350,13 +353,43 @@ pub fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(repo, upload, digest)| Step::Check { repo, upload, digest }),
         2 => Just(Step::Malformed),
         2 => Just(Step::Unknown),
-        20 => image_step(),
+        15 => image_step(),
     ]
 }
 
-/// A sequence of steps that starts by creating the first repository.
+/// The steps that push two small layers into the first repository, so that the image
+/// steps after them have layers to name.
+fn two_layers() -> Vec<Step> {
+    let repo = RepoPick::Named(0);
+    (1..=2)
+        .flat_map(|seed| {
+            [
+                Step::Initiate(repo),
+                Step::Part {
+                    repo,
+                    upload: UploadPick::Latest,
+                    at: Position::Next,
+                    len: 16,
+                    last_skew: 0,
+                    seed,
+                },
+                Step::Complete {
+                    repo,
+                    upload: UploadPick::Latest,
+                    digest: DigestPick::Right,
+                },
+            ]
+        })
+        .collect()
+}
+
+/// A sequence of steps that starts by creating the first repository; half of them then
+/// push two layers, so that images are put, tagged, listed and deleted on stored layers.
 pub fn steps(max_len: usize) -> impl Strategy<Value = Vec<Step>> {
-    prop::collection::vec(step(), 0..max_len).prop_map(|mut s| {
+    (prop::collection::vec(step(), 0..max_len), any::<bool>()).prop_map(|(mut s, layers)| {
+        if layers {
+            s.splice(0..0, two_layers());
+        }
         s.insert(0, Step::Create(RepoPick::Named(0)));
         s
     })
@@ -714,5 +747,15 @@ fn manifest_text(
         }
         ManifestPick::IndexMissingChild => (index(vec![digest_of(b"no such image")]), None),
         ManifestPick::NotJson => ("this is not a manifest".to_owned(), None),
+        ManifestPick::Stored(n) => {
+            let images: Vec<&str> = registry.image_digests(repo).collect();
+            match images.get(usize::from(n) % images.len().max(1)) {
+                Some(d) => (
+                    registry.image_manifest(repo, d).unwrap_or_default().to_owned(),
+                    None,
+                ),
+                None => (image(Some(OCI_MANIFEST), None), None),
+            }
+        }
     }
 }

@@ -813,6 +813,15 @@ impl Registry {
             .flat_map(|r| r.images.keys().map(String::as_str))
     }
 
+    /// The manifest of a stored image, as it was sent.
+    pub fn image_manifest(&self, repository: &str, digest: &str) -> Option<&str> {
+        self.repositories
+            .get(repository)?
+            .images
+            .get(digest)
+            .map(|i| i.manifest.as_str())
+    }
+
     /// The digest a tag is on.
     pub fn tag_digest(&self, repository: &str, tag: &str) -> Option<&str> {
         self.repositories
