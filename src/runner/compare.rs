@@ -45,6 +45,11 @@ impl IdMap {
             .map(|(m, _)| m.as_str())
     }
 
+    /// Every model id (or image digest) the target names otherwise, to the target's.
+    pub fn pairs(&self) -> &HashMap<String, String> {
+        &self.to_target
+    }
+
     /// Whether the target already answered this id for another upload.
     pub fn has_target(&self, target: &str) -> bool {
         self.to_target.values().any(|t| t == target)

@@ -46,6 +46,13 @@ fn run_scenario(
     let mut uploads: Vec<(String, String)> = Vec::new();
     // The digest of each named upload's bytes, kept after it completes.
     let mut digests: std::collections::HashMap<String, String> = Default::default();
+    let mut sizes: std::collections::HashMap<String, u64> = Default::default();
+    let manifests = scenario::manifest_specs(scenario);
+    // Listing steps' names to the tokens the model and the target answered.
+    let mut tokens: (
+        std::collections::HashMap<String, String>,
+        std::collections::HashMap<String, String>,
+    ) = Default::default();
     for step in &scenario.steps {
         if error.is_some() {
             break;
@@ -71,6 +78,18 @@ fn run_scenario(
                 })
                 .collect(),
             digests: digests.clone(),
+            sizes: sizes.clone(),
+            manifests: manifests.clone(),
+            image_digests: if target_side {
+                session.ids().pairs().clone()
+            } else {
+                Default::default()
+            },
+            tokens: if target_side {
+                tokens.1.clone()
+            } else {
+                tokens.0.clone()
+            },
             salt,
         };
         let mut texts = crate::fixture::BlobTexts::summarizing();
@@ -97,9 +116,23 @@ fn run_scenario(
         ) {
             uploads.push((name.clone(), id.clone()));
         }
+        if let (Some(name), Some(record)) = (&step.name, session.records.last()) {
+            let token = |v: &serde_json::Value| {
+                v.pointer("/body/nextToken")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+            };
+            if let Some(t) = token(&record.expected) {
+                tokens.0.insert(name.clone(), t);
+            }
+            if let Some(t) = token(&record.actual) {
+                tokens.1.insert(name.clone(), t);
+            }
+        }
         for (name, id) in &uploads {
             if let Some(u) = session.model().upload(id) {
                 digests.insert(name.clone(), u.digest());
+                sizes.insert(name.clone(), u.received());
             }
         }
     }

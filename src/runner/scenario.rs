@@ -12,6 +12,19 @@
 //!   [`crate::fixture`]); `{"$digest": "NAME"}`: `sha256:` of what upload NAME has received
 //!   (`"NAME:upper-hex"`: its hex in upper case; `"NAME:upper-prefix"`: `SHA256:`).
 //!
+//! - `{"$manifest": {"config": U, "layers": [U, ...], "mediaType": M, "note": N, "name": X}}`:
+//!   the text of an image manifest whose config and layers are the layers uploads `U` made
+//!   (digest and size; a literal `sha256:…` names a layer nobody pushed), `M` is `oci`
+//!   (default), `docker`, `none` (no `mediaType` member) or a media type written out, and
+//!   `N` an annotation that makes otherwise equal manifests differ; `{"$manifest": "X"}` is
+//!   the same text again;
+//! - `{"$index": {"manifests": [X, ...], "name": Y}}`: an OCI index of named manifests (a
+//!   literal `sha256:…` names an image nobody pushed);
+//! - `{"$image-digest": "X"}`: `sha256:` of manifest (or index) `X`'s text, the target's
+//!   digest for it on the target's side once the target named another;
+//! - `{"$token": "NAME"}`: the `nextToken` the listing step named `NAME` answered (each
+//!   side's own).
+//!
 //! A raw step (`"raw": {"target", "contentType", "body"}`) sends its body text as is, after
 //! replacing the same `$` names; it is how malformed requests are written.
 
@@ -177,6 +190,22 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../fixtures/scenarios/duplicate-layer.json"),
     ),
     (
+        "images-get-delete",
+        include_str!("../../fixtures/scenarios/images-get-delete.json"),
+    ),
+    (
+        "images-list",
+        include_str!("../../fixtures/scenarios/images-list.json"),
+    ),
+    (
+        "images-put",
+        include_str!("../../fixtures/scenarios/images-put.json"),
+    ),
+    (
+        "images-tags",
+        include_str!("../../fixtures/scenarios/images-tags.json"),
+    ),
+    (
         "interleaved-uploads",
         include_str!("../../fixtures/scenarios/interleaved-uploads.json"),
     ),
@@ -240,8 +269,37 @@ pub fn catalog(extra: Option<&Path>) -> Result<Vec<Scenario>, FixtureError> {
     Ok(out)
 }
 
+/// Every manifest and index a scenario names (`"name"` in a `$manifest` or `$index`), with
+/// its description.
+pub fn manifest_specs(s: &Scenario) -> HashMap<String, Value> {
+    fn walk(v: &Value, out: &mut HashMap<String, Value>) {
+        match v {
+            Value::Object(map) => {
+                for key in ["$manifest", "$index"] {
+                    if let Some(spec) = map.get(key).filter(|s| s.is_object())
+                        && let Some(name) = spec.get("name").and_then(Value::as_str)
+                    {
+                        out.insert(name.to_owned(), Value::Object(map.clone()));
+                    }
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    for step in &s.steps {
+        if let Some(b) = &step.body {
+            walk(b, &mut out);
+        }
+    }
+    out
+}
+
 /// The static checks of [`parse`].
 fn check(s: &Scenario) -> Result<(), String> {
+    let manifests = manifest_specs(s);
     let mut named: Vec<&str> = Vec::new();
     for (i, step) in s.steps.iter().enumerate() {
         if let Some(id) = &step.checks
@@ -250,7 +308,7 @@ fn check(s: &Scenario) -> Result<(), String> {
             return Err(format!("step {i}: \"checks\": '{id}' is not a rule id"));
         }
         if let Some(body) = &step.body {
-            check_value(body, &named).map_err(|e| format!("step {i}: {e}"))?;
+            check_value(body, &named, &manifests).map_err(|e| format!("step {i}: {e}"))?;
         }
         if let Some(name) = &step.name {
             if name.is_empty() || name.starts_with('$') || name.contains(':') {
@@ -262,8 +320,67 @@ fn check(s: &Scenario) -> Result<(), String> {
     Ok(())
 }
 
-fn check_value(value: &Value, named: &[&str]) -> Result<(), String> {
+fn check_image_value(
+    key: &str,
+    spec: &Value,
+    named: &[&str],
+    manifests: &HashMap<String, Value>,
+) -> Result<(), String> {
+    let upload_or_literal = |v: &Value| match v.as_str() {
+        Some(d) if d.starts_with("sha256:") => Ok(()),
+        Some(n) if named.contains(&n) => Ok(()),
+        _ => Err(format!(
+            "{key}: {v} is neither an upload an earlier step named nor a sha256: digest"
+        )),
+    };
+    let manifest_or_literal = |v: &Value| match v.as_str() {
+        Some(d) if d.starts_with("sha256:") => Ok(()),
+        Some(n) if manifests.contains_key(n) => Ok(()),
+        _ => Err(format!("{key}: {v} is no manifest the scenario names")),
+    };
+    match (key, spec) {
+        ("$manifest" | "$image-digest", Value::String(n)) => manifest_or_literal(&n.as_str().into()),
+        ("$token", Value::String(n)) if named.contains(&n.as_str()) => Ok(()),
+        ("$token", v) => Err(format!("$token: {v} is no step an earlier step named")),
+        ("$manifest", Value::Object(m)) => {
+            for k in m.keys() {
+                if !["config", "layers", "mediaType", "note", "name"].contains(&k.as_str()) {
+                    return Err(format!("$manifest: unknown key '{k}'"));
+                }
+            }
+            if let Some(c) = m.get("config") {
+                upload_or_literal(c)?;
+            }
+            for l in m.get("layers").and_then(Value::as_array).into_iter().flatten() {
+                upload_or_literal(l)?;
+            }
+            Ok(())
+        }
+        ("$index", Value::Object(m)) => {
+            for c in m.get("manifests").and_then(Value::as_array).into_iter().flatten() {
+                manifest_or_literal(c)?;
+            }
+            Ok(())
+        }
+        (k, v) => Err(format!("{k}: {v} is not a description")),
+    }
+}
+
+fn check_value(
+    value: &Value,
+    named: &[&str],
+    manifests: &HashMap<String, Value>,
+) -> Result<(), String> {
     match value {
+        Value::Object(map)
+            if map.len() == 1
+                && ["$manifest", "$index", "$image-digest", "$token"]
+                    .iter()
+                    .any(|k| map.contains_key(*k)) =>
+        {
+            let (k, v) = map.iter().next().map_or(("", &Value::Null), |(k, v)| (k.as_str(), v));
+            check_image_value(k, v, named, manifests)
+        }
         Value::String(token) if token.starts_with('$') => {
             let name = &token[1..];
             let fixed = ["repo", "repo2", "repo3", "oci-name", "registry"];
@@ -307,8 +424,12 @@ fn check_value(value: &Value, named: &[&str]) -> Result<(), String> {
             }
             crate::fixture::expand_blobs(&mut probe).map_err(|e| e.0)
         }
-        Value::Object(map) => map.values().try_for_each(|v| check_value(v, named)),
-        Value::Array(items) => items.iter().try_for_each(|v| check_value(v, named)),
+        Value::Object(map) => map
+            .values()
+            .try_for_each(|v| check_value(v, named, manifests)),
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|v| check_value(v, named, manifests)),
         _ => Ok(()),
     }
 }
@@ -330,6 +451,14 @@ pub struct Bindings {
     pub uploads: HashMap<String, String>,
     /// Upload names to the digest of their bytes so far.
     pub digests: HashMap<String, String>,
+    /// Upload names to their byte count so far.
+    pub sizes: HashMap<String, u64>,
+    /// The manifests the scenario names ([`manifest_specs`]).
+    pub manifests: HashMap<String, Value>,
+    /// Image digests the model computed to the target's, on the target's side.
+    pub image_digests: HashMap<String, String>,
+    /// Listing steps' names to the `nextToken` this side answered.
+    pub tokens: HashMap<String, String>,
     /// Added to every `$blob` seed, so that reruns against kept repositories make new layers.
     pub salt: u64,
 }
@@ -351,8 +480,139 @@ impl Bindings {
         self.uploads.get(name).cloned()
     }
 
+    /// The text of manifest `spec` (a `$manifest` or `$index` object, or a name).
+    fn manifest_text(&self, spec: &Value, depth: usize) -> Result<String, FixtureError> {
+        if depth > 8 {
+            return Err(FixtureError("manifests name each other in a loop".into()));
+        }
+        if let Some(name) = spec.as_str() {
+            let named = self
+                .manifests
+                .get(name)
+                .ok_or_else(|| FixtureError(format!("no manifest named {name}")))?;
+            return self.manifest_text(named, depth + 1);
+        }
+        let blob = |v: &Value, media: &str| -> Result<String, FixtureError> {
+            let n = v.as_str().unwrap_or_default();
+            let (digest, size) = if n.starts_with("sha256:") {
+                (n.to_owned(), 1)
+            } else {
+                let d = self
+                    .digests
+                    .get(n)
+                    .cloned()
+                    .ok_or_else(|| FixtureError(format!("no upload named {n}")))?;
+                (d, self.sizes.get(n).copied().unwrap_or(0))
+            };
+            Ok(format!(
+                r#"{{"mediaType":"{media}","digest":"{digest}","size":{size}}}"#
+            ))
+        };
+        if let Some(m) = spec.get("$manifest") {
+            use crate::model::manifest::{DOCKER_MANIFEST, OCI_MANIFEST};
+            let kind = m.get("mediaType").and_then(Value::as_str).unwrap_or("oci");
+            let (media, config_media, layer_media) = match kind {
+                "docker" => (
+                    Some(DOCKER_MANIFEST),
+                    "application/vnd.docker.container.image.v1+json",
+                    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                ),
+                "none" => (
+                    None,
+                    "application/vnd.oci.image.config.v1+json",
+                    "application/vnd.oci.image.layer.v1.tar",
+                ),
+                "oci" => (
+                    Some(OCI_MANIFEST),
+                    "application/vnd.oci.image.config.v1+json",
+                    "application/vnd.oci.image.layer.v1.tar",
+                ),
+                other => (
+                    Some(other),
+                    "application/vnd.oci.image.config.v1+json",
+                    "application/vnd.oci.image.layer.v1.tar",
+                ),
+            };
+            let mut out = String::from(r#"{"schemaVersion":2,"#);
+            if let Some(media) = media {
+                out.push_str(&format!(r#""mediaType":"{media}","#));
+            }
+            if let Some(c) = m.get("config") {
+                out.push_str(&format!(r#""config":{},"#, blob(c, config_media)?));
+            }
+            let layers: Vec<String> = m
+                .get("layers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|l| blob(l, layer_media))
+                .collect::<Result<_, _>>()?;
+            out.push_str(&format!(r#""layers":[{}]"#, layers.join(",")));
+            if let Some(note) = m.get("note").and_then(Value::as_str) {
+                out.push_str(&format!(
+                    r#","annotations":{{"org.example.note":{}}}"#,
+                    Value::from(note)
+                ));
+            }
+            out.push('}');
+            return Ok(out);
+        }
+        if let Some(i) = spec.get("$index") {
+            use crate::model::manifest::{OCI_INDEX, OCI_MANIFEST};
+            let children: Vec<String> = i
+                .get("manifests")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let n = c.as_str().unwrap_or_default();
+                    let (digest, size) = if n.starts_with("sha256:") {
+                        (n.to_owned(), 1)
+                    } else {
+                        let text = self.manifest_text(c, depth + 1)?;
+                        (crate::model::digest::digest_of(text.as_bytes()), text.len())
+                    };
+                    Ok(format!(
+                        r#"{{"mediaType":"{OCI_MANIFEST}","digest":"{digest}","size":{size}}}"#
+                    ))
+                })
+                .collect::<Result<_, FixtureError>>()?;
+            return Ok(format!(
+                r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":[{}]}}"#,
+                children.join(",")
+            ));
+        }
+        Err(FixtureError(format!("not a manifest: {spec}")))
+    }
+
     fn resolve(&self, value: &mut Value) -> Result<(), FixtureError> {
         match value {
+            Value::Object(map) if map.contains_key("$manifest") || map.contains_key("$index") => {
+                let spec = match map.get("$manifest") {
+                    Some(Value::String(name)) => Value::String(name.clone()),
+                    _ => Value::Object(map.clone()),
+                };
+                *value = Value::String(self.manifest_text(&spec, 0)?);
+            }
+            Value::Object(map) if map.contains_key("$image-digest") => {
+                let spec = map["$image-digest"].clone();
+                let digest = match spec.as_str() {
+                    Some(d) if d.starts_with("sha256:") => d.to_owned(),
+                    _ => crate::model::digest::digest_of(self.manifest_text(&spec, 0)?.as_bytes()),
+                };
+                let digest = self.image_digests.get(&digest).cloned().unwrap_or(digest);
+                *value = Value::String(digest);
+            }
+            Value::Object(map) if map.contains_key("$token") => {
+                let name = map["$token"].as_str().unwrap_or_default();
+                // A side that answered no token is sent one it never issued.
+                let token = self
+                    .tokens
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| format!("no-token-was-answered-by-{name}"));
+                *value = Value::String(token);
+            }
             Value::String(s) if s.starts_with('$') => {
                 *s = self
                     .lookup(s)

@@ -78,7 +78,9 @@ pub(super) fn summarize_body(body: &[u8], known: &BlobTexts) -> Value {
         };
         map.insert("layerPartBlob".to_owned(), summary);
     }
-    Value::Object(map)
+    let mut v = Value::Object(map);
+    shorten_manifests(&mut v);
+    v
 }
 
 /// A body's top-level object as `serde_json::Value` reads it (members read by the same
@@ -172,7 +174,35 @@ fn expected_json(outcome: &Outcome, ids: &IdMap) -> Value {
     if let Some(Value::String(id)) = body.get("uploadId") {
         body["uploadId"] = ids.target(id).to_owned().into();
     }
+    shorten_manifests(&mut body);
     json!({"status": answer.status, "body": body})
+}
+
+/// Manifests longer than this are shown in records as their length and digest.
+pub(super) const SHOWN_MANIFEST_BYTES: usize = 2048;
+
+/// Replaces every `imageManifest` text over [`SHOWN_MANIFEST_BYTES`] with its length and
+/// digest, so that a report of a 4 MiB manifest stays small.
+pub(super) fn shorten_manifests(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                match item {
+                    Value::String(text)
+                        if k == "imageManifest" && text.len() > SHOWN_MANIFEST_BYTES =>
+                    {
+                        *item = json!({
+                            "length": text.len(),
+                            "sha256": crate::model::digest::digest_of(text.as_bytes()),
+                        });
+                    }
+                    other => shorten_manifests(other),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(shorten_manifests),
+        _ => {}
+    }
 }
 
 fn actual_json(o: &Observed) -> Value {
@@ -184,7 +214,11 @@ fn actual_json(o: &Observed) -> Value {
         v["errorName"] = n.as_str().into();
     }
     match (&o.body, &o.raw) {
-        (Some(b), _) => v["body"] = b.clone(),
+        (Some(b), _) => {
+            let mut b = b.clone();
+            shorten_manifests(&mut b);
+            v["body"] = b;
+        }
         (None, Some(r)) => v["raw"] = r.clone().into(),
         _ => {}
     }
@@ -365,9 +399,20 @@ fn operation_name(to_target: &WireRequest) -> String {
         )
 }
 
-/// `request` with its upload id replaced by the target's.
+/// `request` with its upload id, and the image digests it names, replaced by the target's.
 pub(super) fn translate_ids(request: &Request, ids: &IdMap) -> Request {
     let mut r = request.clone();
+    let image_ids = match &mut r {
+        Request::BatchGetImage(g) => g.image_ids.as_mut(),
+        Request::BatchDeleteImage(d) => d.image_ids.as_mut(),
+        Request::DescribeImages(d) => d.image_ids.as_mut(),
+        _ => None,
+    };
+    for i in image_ids.into_iter().flatten() {
+        if let Some(d) = i.image_digest.as_mut() {
+            *d = ids.target(d).to_owned();
+        }
+    }
     let id = match &mut r {
         Request::UploadLayerPart(p) => &mut p.upload_id,
         Request::CompleteLayerUpload(c) => &mut c.upload_id,

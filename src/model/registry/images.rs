@@ -839,16 +839,20 @@ impl Registry {
     }
 
     /// The target evidently stored this manifest (and moved this tag onto it): the model
-    /// does so, whatever its checks said. False when the manifest cannot be read at all
-    /// or the repository is not held.
+    /// does so, whatever its checks said; a manifest it cannot read is kept as an image
+    /// that references nothing. False when there is no manifest or no such repository.
     pub fn adopt_image(&mut self, repository: &str, r: &PutImage) -> bool {
         let Some(text) = &r.image_manifest else {
             return false;
         };
-        let Ok(parsed) = manifest::parse(text, r.image_manifest_media_type.as_deref(), true)
-        else {
-            return false;
-        };
+        let parsed = manifest::parse(text, r.image_manifest_media_type.as_deref(), true)
+            .unwrap_or_else(|_| manifest::Manifest {
+                media_type: r.image_manifest_media_type.clone().unwrap_or_default(),
+                kind: ManifestKind::Image,
+                config: None,
+                layers: Vec::new(),
+                children: Vec::new(),
+            });
         let digest = digest_of(text.as_bytes());
         let pushed_at = self.pushes;
         let Some(repo) = self.repositories.get_mut(repository) else {

@@ -405,15 +405,30 @@ fn adopt(state: &mut CaseState, ex: &Exchange) -> Adopted {
             }
         }
         // A manifest the model refused: stored as the target evidently stored it.
-        Request::PutImage(r) => match &r.repository_name {
-            Some(repo) if state.model.adopt_image(repo, r) => {
-                if let Some(m) = &r.image_manifest {
-                    let digest = crate::model::digest::digest_of(m.as_bytes());
-                    map_image_digest(state, &digest, answer);
+        // Exactly, when it is a manifest the model reads and the target names it by its
+        // digest; else the image (and its tag) is a guess.
+        Request::PutImage(r) => match (&r.repository_name, &r.image_manifest) {
+            (Some(repo), Some(m)) if state.model.adopt_image(repo, r) => {
+                let digest = crate::model::digest::digest_of(m.as_bytes());
+                let said = answer
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.pointer("/image/imageId/imageDigest"))
+                    .and_then(Value::as_str);
+                let readable =
+                    crate::model::manifest::parse(m, r.image_manifest_media_type.as_deref(), true)
+                        .is_ok();
+                // The digest the target named this manifest by before, if any.
+                let known = state.ids.target(&digest).to_owned();
+                let exact = readable && (said == Some(digest.as_str()) || said == Some(&known));
+                map_image_digest(state, &digest, answer);
+                if exact {
+                    Adopted::Exactly
+                } else {
+                    Adopted::Guessing(&[StateKind::Image, StateKind::Tag])
                 }
-                Adopted::Exactly
             }
-            _ => Adopted::Nothing,
+            _ => Adopted::Guessing(&[StateKind::Image, StateKind::Tag]),
         },
         // Deletions the model refused: what the target lists as gone is gone.
         Request::BatchDeleteImage(r) => match &r.repository_name {
