@@ -2,7 +2,7 @@
 //! (this machine is shared and noisy, so ratios are what compare across runs).
 //!
 //! `cargo bench --bench figures [NAME...]` with NAME among model, wire, fake, memory,
-//! runner (default: all). `fake` compares with moto_server from `.venv` (scripts/test
+//! runner, images (default: all). `fake` compares with moto_server from `.venv` (scripts/test
 //! installs it); without it, that comparison says so and is skipped.
 
 use std::process::Command;
@@ -324,6 +324,131 @@ fn memory() {
     );
 }
 
+/// A 2 KiB OCI manifest naming `layer` as config and layer, made distinct by `i`.
+fn image_manifest(layer: &str, i: usize) -> String {
+    let head = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{layer}","size":16}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer}","size":16}}],"annotations":{{"n":"{i}","pad":""#
+    );
+    let pad = 2048usize.saturating_sub(head.len() + 3);
+    format!("{head}{}\"}}}}", "x".repeat(pad))
+}
+
+/// Calls per second of `op` with `bodies` against `url`.
+fn rate(url: &str, op: Operation, bodies: &[Vec<u8>]) -> f64 {
+    let t = Instant::now();
+    for b in bodies {
+        call(url, op, b);
+    }
+    bodies.len() as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Seconds for one page of `max` from ListImages (and DescribeImages), over all pages.
+fn page_costs(url: &str, repo: &str, max: usize) -> (f64, f64, usize) {
+    let mut costs = [0.0f64; 2];
+    let mut pages = 0;
+    for (k, op) in [Operation::ListImages, Operation::DescribeImages]
+        .into_iter()
+        .enumerate()
+    {
+        let mut token: Option<String> = None;
+        let t = Instant::now();
+        let mut n = 0;
+        loop {
+            let body = match &token {
+                Some(t) => format!(
+                    r#"{{"repositoryName":"{repo}","maxResults":{max},"nextToken":"{t}"}}"#
+                ),
+                None => format!(r#"{{"repositoryName":"{repo}","maxResults":{max}}}"#),
+            };
+            let answer = call(url, op, body.as_bytes());
+            n += 1;
+            match answer["nextToken"].as_str() {
+                Some(t) => token = Some(t.to_owned()),
+                None => break,
+            }
+        }
+        costs[k] = t.elapsed().as_secs_f64() / f64::from(n);
+        pages = n as usize;
+    }
+    (costs[0], costs[1], pages)
+}
+
+/// Figure 6: 10,000 images of 2 KiB manifests through `serve`: PutImage, ListImages and
+/// DescribeImages over all pages, per call against hashing the same manifest (the
+/// floor PutImage's digest sets) and against one empty ListImages (the HTTP round trip
+/// with no work); a page's cost at 1,000 and at 10,000 images; `serve`'s memory.
+fn images() {
+    let (server, url) = serve();
+    let idle = peak_rss_mib(&server);
+    let layer_bytes = fill(16, 9);
+    let layer = ecr_conformance::model::digest::digest_of(&layer_bytes);
+    let repo = "images";
+    call(
+        &url,
+        Operation::CreateRepository,
+        format!(r#"{{"repositoryName":"{repo}"}}"#).as_bytes(),
+    );
+    let id = call(
+        &url,
+        Operation::InitiateLayerUpload,
+        format!(r#"{{"repositoryName":"{repo}"}}"#).as_bytes(),
+    )["uploadId"]
+        .as_str()
+        .expect("uploadId")
+        .to_owned();
+    let text = wire::blob::encode(&layer_bytes);
+    call(
+        &url,
+        Operation::UploadLayerPart,
+        &part_body(repo, &id, 0, &text, 16),
+    );
+    call(
+        &url,
+        Operation::CompleteLayerUpload,
+        format!(r#"{{"repositoryName":"{repo}","uploadId":"{id}","layerDigests":["{layer}"]}}"#)
+            .as_bytes(),
+    );
+    let empty = format!(r#"{{"repositoryName":"{repo}"}}"#).into_bytes();
+    let round_trip = rate(&url, Operation::ListImages, &vec![empty; 200]);
+    let manifests: Vec<String> = (0..10_000).map(|i| image_manifest(&layer, i)).collect();
+    let bodies: Vec<Vec<u8>> = manifests
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            serde_json::to_vec(&serde_json::json!({
+                "repositoryName": repo, "imageManifest": m, "imageTag": format!("t{i}")
+            }))
+            .expect("json")
+        })
+        .collect();
+    let t = Instant::now();
+    for m in &manifests {
+        std::hint::black_box(Sha256::digest(m.as_bytes()));
+    }
+    let hash = manifests.len() as f64 / t.elapsed().as_secs_f64();
+    let put_first = rate(&url, Operation::PutImage, &bodies[..1000]);
+    let (list_1k, describe_1k, _) = page_costs(&url, repo, 100);
+    let put_rest = rate(&url, Operation::PutImage, &bodies[1000..]);
+    let (list_10k, describe_10k, pages) = page_costs(&url, repo, 100);
+    println!(
+        "images     PutImage {put_rest:>7.0}/s (first 1,000: {put_first:.0}/s); SHA-256 of the same 2 KiB manifests {hash:>9.0}/s; empty ListImages {round_trip:.0}/s (the HTTP round trip); PutImage per call = {:.2} round trips",
+        round_trip / put_rest
+    );
+    println!(
+        "images     a page of 100: ListImages {:.2} ms at 1,000 images, {:.2} ms at 10,000 ({pages} pages; ratio {:.2}); DescribeImages {:.2} ms / {:.2} ms (ratio {:.2}) (goal: ratio ~1, a page does not grow with the images)",
+        list_1k * 1e3,
+        list_10k * 1e3,
+        list_10k / list_1k,
+        describe_1k * 1e3,
+        describe_10k * 1e3,
+        describe_10k / describe_1k
+    );
+    println!(
+        "images     serve peak RSS {:.1} MiB with 10,000 images of 2 KiB (idle {idle:.1} MiB) (goal < 100)",
+        peak_rss_mib(&server)
+    );
+}
+
 /// Figure 5: The default run against the embedded fake.
 fn runner() {
     let fake = FakeEcr::builder().start().expect("fake");
@@ -428,5 +553,8 @@ fn main() {
     }
     if wants("runner") {
         runner();
+    }
+    if wants("images") {
+        images();
     }
 }

@@ -58,7 +58,7 @@ pub fn fake_http(data: &[u8]) {
     let targets: Vec<String> = Operation::ALL.iter().map(|o| o.x_amz_target()).collect();
     let target = match usize::from(*t) {
         i if i < targets.len() => Some(targets[i].clone()),
-        6 => None,
+        i if i == targets.len() => None,
         _ => Some(String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned()),
     };
     // One method byte in four turns signature checking on; the body's first two lines
@@ -119,6 +119,65 @@ pub fn fake_http(data: &[u8]) {
             let name = name.expect("__type");
             assert!(known_errors().contains(&name), "unknown error name {name}");
             assert_eq!(answer.error_name(), Some(name));
+        }
+        other => panic!("status {other} without an injected fault"),
+    }
+}
+
+/// `put_image`: arbitrary text as a manifest (the first byte picks a tag and whether the
+/// media type goes as a parameter), put through the fake's responder into a repository
+/// holding one layer: parsing never panics, the answer is the model's, and a stored image
+/// has the SHA-256 of the text as its digest and comes back byte for byte.
+pub fn put_image(data: &[u8]) {
+    let [mode, rest @ ..] = data else { return };
+    let text = String::from_utf8_lossy(rest).into_owned();
+    let _ = crate::model::manifest::parse(&text, None, mode & 4 != 0);
+    let responder = FakeEcr::builder()
+        .layer(SEED_REPOSITORY, &b"hello"[..])
+        .id_seed(1)
+        .responder()
+        .expect("the setup is valid");
+    let tag = ["v1", "", "bad/tag", "latest"][usize::from(mode & 3)];
+    let mut body = serde_json::json!({"repositoryName": SEED_REPOSITORY, "imageManifest": text});
+    if !tag.is_empty() {
+        body["imageTag"] = tag.into();
+    }
+    if mode & 8 != 0 {
+        body["imageManifestMediaType"] = crate::model::manifest::OCI_MANIFEST.into();
+    }
+    let send = |op: Operation, body: &serde_json::Value| {
+        let bytes = body.to_string().into_bytes();
+        let target = op.x_amz_target();
+        let answer = responder.handle(HttpRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &[],
+            content_type: Some(wire::CONTENT_TYPE),
+            x_amz_target: Some(&target),
+            body: &bytes,
+            decoded: None,
+        });
+        let json: serde_json::Value =
+            serde_json::from_slice(&answer.body).expect("the answer is JSON");
+        (answer.status, json)
+    };
+    let (status, answer) = send(Operation::PutImage, &body);
+    match status {
+        200 => {
+            let digest = crate::model::digest::digest_of(text.as_bytes());
+            assert_eq!(answer["image"]["imageId"]["imageDigest"], digest.as_str());
+            assert_eq!(answer["image"]["imageManifest"], text.as_str());
+            let (_, got) = send(
+                Operation::BatchGetImage,
+                &serde_json::json!({"repositoryName": SEED_REPOSITORY,
+                    "imageIds": [{"imageDigest": digest}]}),
+            );
+            assert_eq!(got["images"][0]["imageManifest"], text.as_str());
+        }
+        400 => {
+            let name = answer["__type"].as_str().expect("__type");
+            assert!(known_errors().contains(&name), "unknown error name {name}");
         }
         other => panic!("status {other} without an injected fault"),
     }
@@ -369,6 +428,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("base64_blob", base64_blob),
     ("error_name", error_name),
     ("part_stream", part_stream),
+    ("put_image", put_image),
 ];
 
 /// Seed inputs for each target, made from the fixtures: wire request bodies (blobs over
@@ -430,6 +490,19 @@ pub fn seed_corpus(fixtures: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
         input.extend_from_slice(sizes);
         input.extend_from_slice(body.as_bytes());
         out.push(("part_stream", input));
+    }
+    let layer = crate::model::digest::digest_of(b"hello");
+    for (mode, manifest) in [
+        (0u8, format!(r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"digest":"{layer}","size":5}},"layers":[{{"digest":"{layer}","size":5}}]}}"#, crate::model::manifest::OCI_MANIFEST)),
+        (9, format!(r#"{{"schemaVersion":2,"config":{{"digest":"{layer}"}},"layers":[]}}"#)),
+        (1, format!(r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"digest":"{layer}"}}]}}"#, crate::model::manifest::OCI_INDEX)),
+        (4, format!(r#"{{"schemaVersion":1,"fsLayers":[{{"blobSum":"{layer}"}}]}}"#)),
+        (2, "not json".to_owned()),
+        (0, format!("{{\"a\":{}}}", "[".repeat(200))),
+    ] {
+        let mut input = vec![mode];
+        input.extend_from_slice(manifest.as_bytes());
+        out.push(("put_image", input));
     }
     for seed in 0..8u64 {
         out.push((

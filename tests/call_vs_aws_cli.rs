@@ -116,6 +116,12 @@ fn every_operation_sends_the_same_request_and_prints_the_same_answer() {
         )
         .as_bytes(),
     );
+    // A manifest as docker writes it (indents, a CRLF the CLI's text reading makes LF).
+    let manifest_file = write(
+        &dir,
+        "manifest.json",
+        b"{\r\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\"\n}",
+    );
     let part = |blob: &str| seed_part(4, blob);
     let cases: Vec<Vec<String>> = vec![
         part(&format!("file://{text_file}")),
@@ -200,6 +206,87 @@ fn every_operation_sends_the_same_request_and_prints_the_same_answer() {
             "--no-force",
         ]),
         args(&["delete-repository", "--repository-name", "gone"]),
+        args(&[
+            "put-image",
+            "--repository-name",
+            "layer-test",
+            "--image-manifest",
+            &format!("file://{manifest_file}"),
+            "--image-tag",
+            "v1",
+        ]),
+        args(&[
+            "put-image",
+            "--repository-name",
+            "layer-test",
+            "--image-manifest",
+            r#"{"schemaVersion": 2}"#,
+            "--image-manifest-media-type",
+            "application/vnd.oci.image.manifest.v1+json",
+            "--image-digest",
+            "sha256:aa",
+        ]),
+        args(&[
+            "batch-get-image",
+            "--repository-name",
+            "layer-test",
+            "--image-ids",
+            "imageTag=v1",
+            "imageDigest=sha256:aa",
+            "--accepted-media-types",
+            "application/vnd.oci.image.manifest.v1+json",
+        ]),
+        args(&[
+            "get-download-url-for-layer",
+            "--repository-name",
+            "layer-test",
+            "--layer-digest",
+            "sha256:aa",
+        ]),
+        args(&[
+            "batch-delete-image",
+            "--repository-name",
+            "layer-test",
+            "--image-ids",
+            r#"[{"imageDigest": "sha256:aa", "imageTag": "v1"}]"#,
+        ]),
+        args(&[
+            "describe-images",
+            "--repository-name",
+            "layer-test",
+            "--image-ids",
+            "imageTag=v1",
+            "--no-paginate",
+        ]),
+        args(&[
+            "describe-images",
+            "--repository-name",
+            "layer-test",
+            "--max-results",
+            "2",
+            "--filter",
+            "tagStatus=TAGGED",
+        ]),
+        args(&[
+            "list-images",
+            "--repository-name",
+            "layer-test",
+            "--max-results",
+            "5",
+            "--next-token",
+            "t",
+            "--filter",
+            "tagStatus=UNTAGGED",
+        ]),
+        args(&[
+            "put-image-tag-mutability",
+            "--repository-name",
+            "layer-test",
+            "--image-tag-mutability",
+            "IMMUTABLE_WITH_EXCLUSION",
+            "--image-tag-mutability-exclusion-filters",
+            "filterType=WILDCARD,filter=latest*",
+        ]),
     ];
     for case in &cases {
         same(&recorder, case, 200, "{}");
@@ -358,6 +445,13 @@ fn skeletons_have_the_same_keys_in_the_same_order() {
         "batch-check-layer-availability",
         "create-repository",
         "delete-repository",
+        "put-image",
+        "batch-get-image",
+        "get-download-url-for-layer",
+        "batch-delete-image",
+        "describe-images",
+        "list-images",
+        "put-image-tag-mutability",
     ] {
         for which in ["input", "output"] {
             // The AWS CLI validates the arguments before it prints an output skeleton.
@@ -421,6 +515,10 @@ fn required_args(op: &str) -> &'static [&'static str] {
             "sha256:aa",
         ],
         "batch-check-layer-availability" => &[REPO, "layer-test", "--layer-digests", "sha256:aa"],
+        "put-image" => &[REPO, "layer-test", "--image-manifest", "{}"],
+        "batch-get-image" | "batch-delete-image" => &[REPO, "layer-test", "--image-ids", "imageTag=v1"],
+        "get-download-url-for-layer" => &[REPO, "layer-test", "--layer-digest", "sha256:aa"],
+        "put-image-tag-mutability" => &[REPO, "layer-test", "--image-tag-mutability", "MUTABLE"],
         _ => &[REPO, "layer-test"],
     }
 }

@@ -48,7 +48,7 @@ fn requests_outside_the_protocol_get_its_errors_not_404s() {
         ),
         (
             "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n\
-             X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.PutImage\r\n\
+             X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.TagResource\r\n\
              Content-Length: 2\r\nConnection: close\r\n\r\n{}",
             "UnknownOperationException",
         ),
@@ -250,7 +250,7 @@ fn the_responder_mounts_on_a_wiremock_mock_server() {
         let answers = tokio::task::spawn_blocking(move || {
             (
                 call(addr, "UploadLayerPart", &part_body(0, b"hello")),
-                call(addr, "PutImage", b"{}"),
+                call(addr, "TagResource", b"{}"),
             )
         })
         .await

@@ -917,6 +917,7 @@ fn check_1_a_stored_layer_is_available_with_its_size() {
                 layer_digest: d.clone(),
                 layer_size: 5,
                 available: true,
+                referenced: false,
             }],
             failures: vec![],
         })

@@ -17,8 +17,8 @@ fn table(root: &Path) -> String {
     reports.sort();
     assert!(!reports.is_empty(), "no peer report is committed");
     let mut out = String::from(
-        "| peer | version | FAIL | differs | consequence | rules that FAIL | inferred profile (beyond `ecr`) | reports |\n\
-         |---|---|---|---|---|---|---|---|\n",
+        "| peer | version | FAIL | differs | consequence | layer rules that FAIL | image rules that FAIL | inferred profile (beyond `ecr`) | reports |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for path in reports {
         let stem = path.file_stem().and_then(|s| s.to_str()).expect("a name");
@@ -44,12 +44,35 @@ fn table(root: &Path) -> String {
             .filter(|r| r["verdict"] == "FAIL")
             .filter_map(|r| r["id"].as_str())
             .collect();
+        // The image rules (spec §9), apart from the layer rules.
+        let is_image = |id: &&str| {
+            ["IMG-", "GET-", "URL-", "DEL-", "LIST-", "MUT-"]
+                .iter()
+                .any(|p| id.starts_with(p))
+                || *id == "CHECK-3"
+        };
+        let (image, layer): (Vec<&str>, Vec<&str>) = failing.into_iter().partition(is_image);
+        let images_judged = report["rules"].as_array().expect("rules").iter().any(|r| {
+            r["id"].as_str().is_some_and(|id| is_image(&id)) && r["checked"].as_u64() > Some(0)
+        });
+        let none = |v: &[&str]| {
+            if v.is_empty() {
+                "none".to_owned()
+            } else {
+                v.join(" ")
+            }
+        };
         out.push_str(&format!(
-            "| {peer} | {version} | {} | {} | {} | {} | {} | [JSON](fixtures/peers/{stem}.json), [HTML](fixtures/peers/{stem}.html) |\n",
+            "| {peer} | {version} | {} | {} | {} | {} | {} | {} | [JSON](fixtures/peers/{stem}.json), [HTML](fixtures/peers/{stem}.html) |\n",
             report["fail"],
             report["differs"],
             report["consequence"],
-            failing.join(" "),
+            none(&layer),
+            if images_judged {
+                none(&image)
+            } else {
+                "not judged (the report predates them)".to_owned()
+            },
             if inferred.is_empty() {
                 "none".to_owned()
             } else {

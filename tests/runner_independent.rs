@@ -2,8 +2,8 @@
 //! which uses nothing of the crate's model, wire types or fake): a conforming endpoint
 //! passes with nothing differing; every defect FAILs the rule it breaks and at most one
 //! other; every legal knob value passes and is inferred; and inferring costs no requests.
-//! Two more tests check the endpoint itself on points the catalog does not send, and that
-//! the defects it may miss are real.
+//! More tests check the endpoint itself on points the catalog does not send (layers and
+//! images), and that the defects it may miss are real.
 //!
 //! `INDEPENDENT_REPORT_DIR=DIR` keeps every run's report there (text and JSON).
 
@@ -21,7 +21,7 @@ use serde_json::json;
 
 fn config() -> RunConfig {
     RunConfig {
-        cases: 32,
+        cases: std::env::var("PROBE_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(32),
         seed: 5,
         ..RunConfig::new(Profile::ecr())
     }
@@ -188,7 +188,7 @@ fn with_two_defects_at_once_each_fails_its_own_rule() {
     two_defects_each_fail_their_own_rule(&defect_pairs());
 }
 
-/// Every pair of defects (136 runs, about 5 minutes here): `cargo test --test
+/// Every pair of defects (561 runs, about 25 minutes here): `cargo test --test
 /// runner_independent -- --ignored`.
 #[test]
 #[ignore = "slow: every pair of defects"]
@@ -341,15 +341,32 @@ fn error_name(answer: &common::http::RawAnswer) -> String {
 
 /// Creates `repo`, pushes `bytes` as one layer and returns its digest.
 fn push_layer(server: &Independent, repo: &str, bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    use sha2::Digest as _;
-    let addr = server.addr();
     let created = call(
-        addr,
+        server.addr(),
         "CreateRepository",
         &json_body(&json!({"repositoryName": repo})),
     );
     assert_eq!(created.status, 200, "{}", error_name(&created));
+    upload_layer(server, repo, bytes)
+}
+
+/// `sha256:` and the hex SHA-256 of `bytes`.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!(
+        "sha256:{}",
+        sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+/// Pushes `bytes` as one layer of `repo` (which exists) and returns its digest.
+fn upload_layer(server: &Independent, repo: &str, bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let addr = server.addr();
     let init = call(
         addr,
         "InitiateLayerUpload",
@@ -462,4 +479,285 @@ fn the_defects_the_catalog_may_miss_really_break_their_rules() {
             .to_owned();
         assert_eq!(seen, expected, "{defects:?}: {answer}");
     }
+}
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+/// An OCI image manifest of a config and layers (digest, size), told apart by `note`.
+fn image_manifest(config: (&str, usize), layers: &[(&str, usize)], note: &str) -> String {
+    let layers: Vec<String> = layers
+        .iter()
+        .map(|(d, n)| {
+            format!(r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{d}","size":{n}}}"#)
+        })
+        .collect();
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{OCI_CONFIG}","digest":"{}","size":{}}},"layers":[{}],"annotations":{{"note":"{note}"}}}}"#,
+        config.0,
+        config.1,
+        layers.join(",")
+    )
+}
+
+/// An OCI index of these manifests.
+fn index_manifest(children: &[&str]) -> String {
+    let children: Vec<String> = children
+        .iter()
+        .map(|m| {
+            format!(
+                r#"{{"mediaType":"{OCI_MANIFEST}","digest":"{}","size":{}}}"#,
+                sha256(m.as_bytes()),
+                m.len()
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{}]}}"#,
+        children.join(",")
+    )
+}
+
+/// PutImage of `manifest` in `repo`, with `tag`.
+fn put_image(
+    server: &Independent,
+    repo: &str,
+    manifest: &str,
+    tag: Option<&str>,
+) -> common::http::RawAnswer {
+    let mut body = json!({"repositoryName": repo, "imageManifest": manifest});
+    if let Some(t) = tag {
+        body["imageTag"] = t.into();
+    }
+    call(server.addr(), "PutImage", &json_body(&body))
+}
+
+/// The single detail DescribeImages gives of `id` in `repo`.
+fn describe_one(server: &Independent, repo: &str, id: serde_json::Value) -> serde_json::Value {
+    let body = json!({"repositoryName": repo, "imageIds": [id]});
+    let answer = call(server.addr(), "DescribeImages", &json_body(&body));
+    assert_eq!(answer.status, 200, "{}", error_name(&answer));
+    answer.json()["imageDetails"][0].clone()
+}
+
+#[test]
+fn the_independent_endpoint_follows_the_spec_on_images_where_the_catalog_does_not_look() {
+    let server = Independent::start(Variant::ecr(), &[]);
+    let addr = server.addr();
+    let repo = "imgs";
+    let cfg = push_layer(&server, repo, b"config bytes");
+    let l1 = upload_layer(&server, repo, b"first layer, thirty bytes long");
+    let l2 = upload_layer(&server, repo, b"second layer");
+    // LIST-2: the size counts each distinct blob once (config 12 + l1 30); the config's media
+    // type is the artifact's.
+    let a = image_manifest((&cfg, 12), &[(&l1, 30), (&l1, 30)], "a");
+    let put = put_image(&server, repo, &a, Some("a"));
+    assert_eq!(put.status, 200, "{}", error_name(&put));
+    assert_eq!(put.json()["image"]["imageManifest"], a.as_str());
+    let detail = describe_one(&server, repo, json!({"imageTag": "a"}));
+    assert_eq!(detail["imageSizeInBytes"], 42, "{detail}");
+    assert_eq!(detail["artifactMediaType"], OCI_CONFIG);
+    assert_eq!(detail["imageTags"], json!(["a"]));
+    let b = image_manifest((&cfg, 12), &[(&l2, 12)], "b");
+    assert_eq!(put_image(&server, repo, &b, None).status, 200);
+    // An untagged image has no imageTags at all.
+    let detail = describe_one(&server, repo, json!({"imageDigest": sha256(b.as_bytes())}));
+    assert!(detail.get("imageTags").is_none(), "{detail}");
+    // An index is as large as its largest child and has no artifact media type.
+    let index = index_manifest(&[&a, &b]);
+    let put = put_image(&server, repo, &index, Some("idx"));
+    assert_eq!(put.status, 200, "{}", error_name(&put));
+    let detail = describe_one(&server, repo, json!({"imageTag": "idx"}));
+    assert_eq!(detail["imageSizeInBytes"], 42, "{detail}");
+    assert!(detail.get("artifactMediaType").is_none(), "{detail}");
+    // IMG-8: 300 characters is a tag.
+    let long = "t".repeat(300);
+    assert_eq!(put_image(&server, repo, &a, Some(&long)).status, 200);
+    // URL-1: the config counts as referenced.
+    let url = call(
+        addr,
+        "GetDownloadUrlForLayer",
+        &json_body(&json!({"repositoryName": repo, "layerDigest": cfg})),
+    );
+    assert_eq!(url.status, 200, "{}", error_name(&url));
+    // LIST-1: pages of one row give every row once, and the last page has no token.
+    let all = call(
+        addr,
+        "ListImages",
+        &json_body(&json!({"repositoryName": repo})),
+    )
+    .json();
+    let mut want: Vec<String> = all["imageIds"]
+        .as_array()
+        .expect("imageIds")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(want.len(), 4, "a (two tags), b, idx: {all}");
+    let mut got = Vec::new();
+    let mut token: Option<String> = None;
+    let mut last_token = None;
+    for _ in 0..10 {
+        let mut body = json!({"repositoryName": repo, "maxResults": 1});
+        if let Some(t) = &token {
+            body["nextToken"] = t.as_str().into();
+        }
+        let page = call(addr, "ListImages", &json_body(&body));
+        assert_eq!(page.status, 200, "{}", error_name(&page));
+        let page = page.json();
+        got.extend(page["imageIds"].as_array().expect("ids").iter().map(ToString::to_string));
+        token = page["nextToken"].as_str().map(str::to_owned);
+        match &token {
+            Some(t) => last_token = Some(t.clone()),
+            None => break,
+        }
+    }
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    // A ListImages token is no DescribeImages token.
+    let foreign = json!({"repositoryName": repo, "nextToken": last_token.expect("a token")});
+    let foreign = call(addr, "DescribeImages", &json_body(&foreign));
+    assert_eq!(error_name(&foreign), "InvalidParameterException");
+    // IMG-7: a filter matches the whole tag: `lat*` leaves `xlatest` immutable.
+    let setting = json!({
+        "repositoryName": repo,
+        "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+        "imageTagMutabilityExclusionFilters": [{"filterType": "WILDCARD", "filter": "lat*"}],
+    });
+    let set = call(addr, "PutImageTagMutability", &json_body(&setting));
+    assert_eq!(set.status, 200, "{}", error_name(&set));
+    assert_eq!(put_image(&server, repo, &a, Some("xlatest")).status, 200);
+    assert_eq!(put_image(&server, repo, &a, Some("latest")).status, 200);
+    let moved = put_image(&server, repo, &b, Some("xlatest"));
+    assert_eq!(error_name(&moved), "ImageTagAlreadyExistsException");
+    let moved = put_image(&server, repo, &b, Some("latest"));
+    assert_eq!(moved.status, 200, "{}", error_name(&moved));
+    // DEL-1: a child of a stored index stays; once the index is gone, its last tag takes it.
+    let delete = |ids: serde_json::Value| {
+        let body = json!({"repositoryName": repo, "imageIds": ids});
+        call(addr, "BatchDeleteImage", &json_body(&body)).json()
+    };
+    let refused = delete(json!([{"imageDigest": sha256(a.as_bytes())}]));
+    assert_eq!(
+        refused["failures"][0]["failureCode"], "ImageReferencedByManifestList",
+        "{refused}"
+    );
+    let gone = delete(json!([{"imageTag": "idx"}]));
+    assert_eq!(gone["imageIds"].as_array().map(Vec::len), Some(1), "{gone}");
+    let gone = delete(json!([{"imageDigest": sha256(a.as_bytes())}]));
+    assert_eq!(
+        gone["imageIds"].as_array().map(Vec::len),
+        Some(3),
+        "a had three tags: {gone}"
+    );
+    // URL-1: l1 belonged to `a` alone.
+    let url = call(
+        addr,
+        "GetDownloadUrlForLayer",
+        &json_body(&json!({"repositoryName": repo, "layerDigest": l1})),
+    );
+    assert_eq!(error_name(&url), "LayerInaccessibleException");
+    // ADMIN-2: `b` is still there; force removes it and its name starts empty.
+    let plain = json_body(&json!({"repositoryName": repo}));
+    let kept = call(addr, "DeleteRepository", &plain);
+    assert_eq!(error_name(&kept), "RepositoryNotEmptyException");
+    let forced = json_body(&json!({"repositoryName": repo, "force": true}));
+    assert_eq!(call(addr, "DeleteRepository", &forced).status, 200);
+    assert_eq!(call(addr, "CreateRepository", &plain).status, 200);
+    let listed = call(addr, "ListImages", &plain).json();
+    assert_eq!(listed["imageIds"], json!([]), "{listed}");
+}
+
+#[test]
+fn a_schema1_manifest_follows_its_knob_and_names_its_layers() {
+    let manifest = |blob: &str| {
+        format!(r#"{{"schemaVersion":1,"name":"x","tag":"t","fsLayers":[{{"blobSum":"{blob}"}}]}}"#)
+    };
+    let missing = sha256(b"nobody pushed this");
+    for (value, expected, absent) in [
+        ("refused", "InvalidParameterException", "InvalidParameterException"),
+        ("accepted", "", "LayersNotFoundException"),
+    ] {
+        let server = Independent::start(Variant::ecr().with("schema1-manifest", value), &[]);
+        let layer = push_layer(&server, "old", b"a schema 1 layer");
+        let put = put_image(&server, "old", &manifest(&layer), Some("v1"));
+        assert_eq!(error_name(&put), expected, "{value}");
+        let put = put_image(&server, "old", &manifest(&missing), Some("v2"));
+        assert_eq!(error_name(&put), absent, "{value}");
+        if value == "accepted" {
+            let detail = describe_one(&server, "old", json!({"imageTag": "v1"}));
+            assert_eq!(
+                detail["imageManifestMediaType"],
+                "application/vnd.docker.distribution.manifest.v1+json"
+            );
+            assert_eq!(detail["imageSizeInBytes"], 16, "{detail}");
+            assert!(detail.get("artifactMediaType").is_none(), "{detail}");
+        }
+    }
+}
+
+#[test]
+fn the_image_defects_the_catalog_does_not_see_really_break_their_rules() {
+    // DeleteByDigestKeepsTags: after a delete by digest, the tag still finds the image.
+    for (defects, expected) in [
+        (&[][..], "ImageNotFound"),
+        (&[Defect::DeleteByDigestKeepsTags][..], "found"),
+    ] {
+        let server = Independent::start(Variant::ecr(), defects);
+        let cfg = push_layer(&server, "kept", b"config");
+        let manifest = image_manifest((&cfg, 6), &[], "kept");
+        assert_eq!(put_image(&server, "kept", &manifest, Some("t")).status, 200);
+        let ids = json!([{"imageDigest": sha256(manifest.as_bytes())}]);
+        let body = json!({"repositoryName": "kept", "imageIds": ids});
+        let deleted = call(server.addr(), "BatchDeleteImage", &json_body(&body)).json();
+        assert_eq!(
+            deleted["imageIds"],
+            json!([{"imageDigest": sha256(manifest.as_bytes()), "imageTag": "t"}]),
+            "{defects:?}"
+        );
+        let body = json!({"repositoryName": "kept", "imageIds": [{"imageTag": "t"}]});
+        let got = call(server.addr(), "BatchGetImage", &json_body(&body)).json();
+        let seen = if got["images"].as_array().is_some_and(|i| !i.is_empty()) {
+            "found"
+        } else {
+            got["failures"][0]["failureCode"].as_str().unwrap_or_default()
+        };
+        assert_eq!(seen, expected, "{defects:?}: {got}");
+    }
+}
+
+/// The defects the catalog does not see under their own rule (`Defect::UNSEEN_BY_CATALOG`):
+/// run them when the catalog grows a step that does.
+#[test]
+#[ignore = "the catalog does not check DEL-1 after a delete by digest"]
+fn the_defects_the_catalog_does_not_see_yet_fail_their_rules() {
+    let mut problems = Vec::new();
+    for &defect in Defect::UNSEEN_BY_CATALOG {
+        let server = Independent::start(Variant::ecr(), &[defect]);
+        let report = run(&server);
+        let label = format!("{defect:?} (breaks {})", defect.rule());
+        eprintln!("{}", summary(&label, &report));
+        if !failing(&report).contains(&defect.rule()) {
+            problems.push(format!("{label}: does not FAIL\n{}", report.text()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+#[ignore]
+fn zz_timing_probe() {
+    let only = std::env::var("PROBE").ok();
+    for &defect in Defect::ALL {
+        if only.as_ref().is_some_and(|o| *o != format!("{defect:?}")) { continue; }
+        let t = std::time::Instant::now();
+        let server = Independent::start(Variant::ecr(), &[defect]);
+        let report = run(&server);
+        eprintln!("TIMING {defect:?} {:.2}s requests {} gen {:?}", t.elapsed().as_secs_f64(), server.requests(), report.text().lines().find(|l| l.contains("generated")));
+    }
+    let t = std::time::Instant::now();
+    let server = Independent::start(Variant::ecr(), &[]);
+    let _ = run(&server);
+    eprintln!("TIMING conforming {:.2}s requests {}", t.elapsed().as_secs_f64(), server.requests());
 }

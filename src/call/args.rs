@@ -71,6 +71,8 @@ fn option_names(shape: &OpShape) -> Vec<String> {
     );
     options.extend(GLOBAL_WITH_VALUE.iter().map(|s| (*s).to_owned()));
     options.push("generate-cli-skeleton".to_owned());
+    // A global flag of the AWS CLI; `call` sends one request (one page) anyway.
+    options.push("no-paginate".to_owned());
     options
 }
 
@@ -172,6 +174,9 @@ pub(super) fn parse(shape: &'static OpShape, args: &[String]) -> Result<Parsed> 
             }
             values
         };
+        if name == "no-paginate" {
+            continue;
+        }
         if name == "generate-cli-skeleton" {
             let value = match &inline {
                 Some(v) => Some(v.clone()),

@@ -37,6 +37,7 @@ fn type_label(ty: Type) -> String {
         Type::Bool | Type::Flag => "boolean".into(),
         Type::Blob => "blob: file://PATH (text), fileb://PATH (bytes) or the value".into(),
         Type::List(inner) => format!("list of {}", type_label(*inner)),
+        Type::Map(inner) => format!("map of {}", type_label(*inner)),
         Type::Struct(members) => {
             let names: Vec<String> = members
                 .iter()

@@ -24,9 +24,11 @@
 //! - `warnings`: what the spec says the endpoint should refuse, asked of the model;
 //! - `transport`: sending it and printing the answer or the error.
 //!
-//! Beside them, `shape` describes the six operations' members and `json` prints JSON as
-//! Python does. This module is not a general AWS CLI: it knows ECR's layer-upload
-//! operations only, and prints JSON only.
+//! Beside them, `shape` describes the operations' members and `json` prints JSON as
+//! Python does. This module is not a general AWS CLI: it knows ECR's push-path operations
+//! only (the layer upload, the image operations, the repository plumbing), prints JSON
+//! only, and sends one request per call: `list-images` and `describe-images` answer one
+//! page, as the AWS CLI does with `--no-paginate` (pass `--next-token` for the next).
 
 mod args;
 mod body;

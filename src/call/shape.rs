@@ -1,4 +1,4 @@
-//! The six operations' input and output members, in the service model's order, with what
+//! The operations' input and output members, in the service model's order, with what
 //! the AWS CLI needs of them: type, required, the smallest length or value it checks; and
 //! what is made of them alone (option names, skeletons, answers reshaped as the CLI prints
 //! them). It is not the wire layer ([`crate::wire`] decodes what an endpoint receives):
@@ -21,6 +21,8 @@ pub(crate) enum Type {
     Timestamp,
     List(&'static Type),
     Struct(&'static [Member]),
+    /// A map from strings (only in answers: `findingSeverityCounts`).
+    Map(&'static Type),
 }
 
 /// One member.
@@ -110,6 +112,56 @@ const REPOSITORY: &[Member] = &[
     optional("encryptionConfiguration", Type::Struct(ENCRYPTION)),
 ];
 const REPOSITORY_OUT: &[Member] = &[optional("repository", Type::Struct(REPOSITORY))];
+
+const IMAGE_ID: &[Member] = &[
+    optional("imageDigest", Type::Str),
+    min(optional("imageTag", Type::Str), 1),
+];
+const IMAGE_IDS: Member = min(required("imageIds", Type::List(&Type::Struct(IMAGE_ID))), 1);
+const IMAGE: &[Member] = &[
+    optional("registryId", Type::Str),
+    optional("repositoryName", Type::Str),
+    optional("imageId", Type::Struct(IMAGE_ID)),
+    optional("imageManifest", Type::Str),
+    optional("imageManifestMediaType", Type::Str),
+];
+const FAILURE_CODES: &[&str] = &[
+    "InvalidImageDigest",
+    "InvalidImageTag",
+    "ImageTagDoesNotMatchDigest",
+    "ImageNotFound",
+    "MissingDigestAndTag",
+    "ImageReferencedByManifestList",
+    "KmsError",
+    "UpstreamAccessDenied",
+    "UpstreamTooManyRequests",
+    "UpstreamUnavailable",
+    "ImageInaccessible",
+];
+const IMAGE_FAILURES: Member = optional(
+    "failures",
+    Type::List(&Type::Struct(&[
+        optional("imageId", Type::Struct(IMAGE_ID)),
+        optional("failureCode", Type::Enum(FAILURE_CODES)),
+        optional("failureReason", Type::Str),
+    ])),
+);
+const IMAGE_FILTER: Member = optional(
+    "filter",
+    Type::Struct(&[
+        optional("tagStatus", Type::Enum(&["TAGGED", "UNTAGGED", "ANY"])),
+        optional(
+            "imageStatus",
+            Type::Enum(&["ACTIVE", "ARCHIVED", "ACTIVATING", "ANY"]),
+        ),
+    ]),
+);
+const NEXT_TOKEN: Member = optional("nextToken", Type::Str);
+const MAX_RESULTS: Member = min(optional("maxResults", Type::Long), 1);
+const EXCLUSION_FILTERS: Member = optional(
+    "imageTagMutabilityExclusionFilters",
+    Type::List(&Type::Struct(EXCLUSION_FILTER)),
+);
 
 /// The operations `call` knows, in the order help lists them.
 pub(crate) const OPERATIONS: &[OpShape] = &[
@@ -210,7 +262,142 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
         op: Operation::DeleteRepository,
         input: &[REGISTRY_ID, REPOSITORY_NAME, optional("force", Type::Flag)],
         output: REPOSITORY_OUT,
-        summary: "Deletes a repository (--force: with its layers).",
+        summary: "Deletes a repository (--force: with its images, layers and uploads).",
+    },
+    OpShape {
+        cli: "put-image",
+        op: Operation::PutImage,
+        input: &[
+            REGISTRY_ID,
+            REPOSITORY_NAME,
+            min(required("imageManifest", Type::Str), 1),
+            optional("imageManifestMediaType", Type::Str),
+            min(optional("imageTag", Type::Str), 1),
+            optional("imageDigest", Type::Str),
+        ],
+        output: &[optional("image", Type::Struct(IMAGE))],
+        summary: "Stores an image manifest (file://PATH reads it as text), with an optional tag.",
+    },
+    OpShape {
+        cli: "batch-get-image",
+        op: Operation::BatchGetImage,
+        input: &[
+            REGISTRY_ID,
+            REPOSITORY_NAME,
+            IMAGE_IDS,
+            min(optional("acceptedMediaTypes", Type::List(&Type::Str)), 1),
+        ],
+        output: &[
+            optional("images", Type::List(&Type::Struct(IMAGE))),
+            IMAGE_FAILURES,
+        ],
+        summary: "Gets images' manifests by digest or tag (imageDigest=D or imageTag=T).",
+    },
+    OpShape {
+        cli: "get-download-url-for-layer",
+        op: Operation::GetDownloadUrlForLayer,
+        input: &[
+            REGISTRY_ID,
+            REPOSITORY_NAME,
+            required("layerDigest", Type::Str),
+        ],
+        output: &[
+            optional("downloadUrl", Type::Str),
+            optional("layerDigest", Type::Str),
+        ],
+        summary: "Gets a download URL for a layer an image references.",
+    },
+    OpShape {
+        cli: "batch-delete-image",
+        op: Operation::BatchDeleteImage,
+        input: &[REGISTRY_ID, REPOSITORY_NAME, IMAGE_IDS],
+        output: &[
+            optional("imageIds", Type::List(&Type::Struct(IMAGE_ID))),
+            IMAGE_FAILURES,
+        ],
+        summary: "Deletes images by digest, or untags them by tag.",
+    },
+    OpShape {
+        cli: "describe-images",
+        op: Operation::DescribeImages,
+        input: &[
+            REGISTRY_ID,
+            REPOSITORY_NAME,
+            min(optional("imageIds", Type::List(&Type::Struct(IMAGE_ID))), 1),
+            NEXT_TOKEN,
+            MAX_RESULTS,
+            IMAGE_FILTER,
+        ],
+        output: &[
+            optional(
+                "imageDetails",
+                Type::List(&Type::Struct(&[
+                    optional("registryId", Type::Str),
+                    optional("repositoryName", Type::Str),
+                    optional("imageDigest", Type::Str),
+                    optional("imageTags", Type::List(&Type::Str)),
+                    optional("imageSizeInBytes", LONG),
+                    optional("imagePushedAt", Type::Timestamp),
+                    optional(
+                        "imageScanStatus",
+                        Type::Struct(&[
+                            optional("status", Type::Str),
+                            optional("description", Type::Str),
+                        ]),
+                    ),
+                    optional(
+                        "imageScanFindingsSummary",
+                        Type::Struct(&[
+                            optional("imageScanCompletedAt", Type::Timestamp),
+                            optional("vulnerabilitySourceUpdatedAt", Type::Timestamp),
+                            optional("findingSeverityCounts", Type::Map(&LONG)),
+                        ]),
+                    ),
+                    optional("imageManifestMediaType", Type::Str),
+                    optional("artifactMediaType", Type::Str),
+                    optional("lastRecordedPullTime", Type::Timestamp),
+                    optional("subjectManifestDigest", Type::Str),
+                    optional("imageStatus", Type::Str),
+                    optional("lastArchivedAt", Type::Timestamp),
+                    optional("lastActivatedAt", Type::Timestamp),
+                ])),
+            ),
+            NEXT_TOKEN,
+        ],
+        summary: "Describes images (one page, as the AWS CLI with --no-paginate).",
+    },
+    OpShape {
+        cli: "list-images",
+        op: Operation::ListImages,
+        input: &[
+            REGISTRY_ID,
+            REPOSITORY_NAME,
+            NEXT_TOKEN,
+            MAX_RESULTS,
+            IMAGE_FILTER,
+        ],
+        output: &[
+            optional("imageIds", Type::List(&Type::Struct(IMAGE_ID))),
+            NEXT_TOKEN,
+        ],
+        summary: "Lists image ids (one page, as the AWS CLI with --no-paginate).",
+    },
+    OpShape {
+        cli: "put-image-tag-mutability",
+        op: Operation::PutImageTagMutability,
+        input: &[
+            REGISTRY_ID,
+            REPOSITORY_NAME,
+            required("imageTagMutability", Type::Enum(MUTABILITY)),
+            EXCLUSION_FILTERS,
+        ],
+        output: &[
+            optional("registryId", Type::Str),
+            optional("repositoryName", Type::Str),
+            optional("imageTagMutability", Type::Enum(MUTABILITY)),
+            EXCLUSION_FILTERS,
+        ],
+        summary: "Sets a repository's tag mutability.",
     },
 ];
 
@@ -272,6 +459,10 @@ fn skeleton_value(ty: Type, name: &str, output: bool) -> Json {
         Type::Blob => Json::Null,
         Type::Timestamp => Json::Str("1970-01-01T00:00:00".to_owned()),
         Type::List(inner) => Json::List(vec![skeleton_value(*inner, name, output)]),
+        Type::Map(inner) => Json::Obj(vec![(
+            "KeyName".to_owned(),
+            skeleton_value(*inner, "KeyName", output),
+        )]),
         Type::Struct(members) if output => output_skeleton(members),
         Type::Struct(members) => input_skeleton(members),
     }

@@ -105,6 +105,9 @@ fn check_value(path: &str, v: &Json, ty: Type, min: Option<i64>, problems: &mut 
         }
         (Type::Long, _) => wrong("integer", problems),
         (Type::Bool | Type::Flag, Json::Bool(_)) => {}
+        // Only answers have maps; an input never holds one.
+        (Type::Map(_), Json::Obj(_)) => {}
+        (Type::Map(_), _) => wrong("map", problems),
         (Type::Bool | Type::Flag, _) => wrong("boolean", problems),
         (Type::List(inner), Json::List(items)) => {
             if let Some(least) = min

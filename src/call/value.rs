@@ -141,5 +141,7 @@ pub(super) fn from_cli(
         Type::Str | Type::Enum(_) | Type::Timestamp | Type::Bool | Type::Flag => {
             typed_scalar(member.ty, &text(single)?)
         }
+        // No input member is a map: read as JSON.
+        Type::Map(_) => json(&text(single)?)?,
     })
 }

@@ -66,6 +66,28 @@ pub(super) fn check(shape: &OpShape, body: &[(String, Json)], warnings: &mut Vec
     if shape.op == Operation::UploadLayerPart {
         part_warnings(body, warnings);
     }
+    if shape.op == Operation::PutImage {
+        if let Some(text) = string("imageManifest")
+            && let Err(problem) = crate::model::manifest::parse(
+                text,
+                string("imageManifestMediaType"),
+                profile.schema1_manifest == crate::model::Schema1Manifest::Accepted,
+            )
+        {
+            warnings.push(format!(
+                "the manifest cannot be stored ({problem}): the endpoint should answer \
+                 InvalidParameterException (IMG-3)"
+            ));
+        }
+        if let Some(tag) = string("imageTag")
+            && !crate::model::is_image_tag(tag)
+        {
+            warnings.push(format!(
+                "imageTag '{tag}' is not 1..300 characters of [a-zA-Z0-9-_.]: the endpoint \
+                 should answer InvalidParameterException (IMG-8)"
+            ));
+        }
+    }
 }
 
 /// PART-4 and PART-2, as the model answers them.

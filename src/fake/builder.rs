@@ -55,6 +55,7 @@ pub struct FakeEcrBuilder {
     sigv4: Option<Keys>,
     record: bool,
     layers: Vec<(String, bytes::Bytes)>,
+    images: Vec<(String, String, Option<String>)>,
 }
 
 impl Default for FakeEcrBuilder {
@@ -72,6 +73,7 @@ impl Default for FakeEcrBuilder {
             sigv4: None,
             record: false,
             layers: Vec::new(),
+            images: Vec::new(),
             limits: Limits {
                 max_body: MAX_BODY_BYTES,
                 body_timeout: Duration::from_secs(60),
@@ -116,6 +118,18 @@ impl FakeEcrBuilder {
     /// created too if not named already.
     pub fn layer(mut self, repository: &str, bytes: impl Into<bytes::Bytes>) -> Self {
         self.layers.push((repository.to_owned(), bytes.into()));
+        self
+    }
+
+    /// An image stored from the start: `manifest` (its text, kept byte for byte) put with
+    /// `PutImage` after every [`layer`](Self::layer), with `tag` if given; every rule of
+    /// the image holds (its layers must be there), or [`start`](Self::start) fails.
+    pub fn image(mut self, repository: &str, manifest: &str, tag: Option<&str>) -> Self {
+        self.images.push((
+            repository.to_owned(),
+            manifest.to_owned(),
+            tag.map(str::to_owned),
+        ));
         self
     }
 
@@ -196,11 +210,13 @@ impl FakeEcrBuilder {
             .with_id_seed(seed);
         let upload_repos = self.uploads.iter().map(|(r, _)| r);
         let layer_repos = self.layers.iter().map(|(r, _)| r);
+        let image_repos = self.images.iter().map(|(r, _, _)| r);
         for name in self
             .repositories
             .iter()
             .chain(upload_repos)
             .chain(layer_repos)
+            .chain(image_repos)
         {
             if registry.has_repository(name) {
                 continue;
@@ -221,6 +237,18 @@ impl FakeEcrBuilder {
         for (repo, bytes) in &self.layers {
             store_layer(&mut registry, repo, bytes)
                 .map_err(|e| FakeError::Setup(format!("layer in '{repo}': {e}")))?;
+        }
+        for (repo, manifest, tag) in &self.images {
+            registry
+                .apply(&Request::PutImage(crate::model::PutImage {
+                    registry_id: None,
+                    repository_name: Some(repo.clone()),
+                    image_manifest: Some(manifest.clone()),
+                    image_manifest_media_type: None,
+                    image_tag: tag.clone(),
+                    image_digest: None,
+                }))
+                .map_err(|e| FakeError::Setup(format!("image in '{repo}': {e}")))?;
         }
         let responder = Responder::new(registry, self.faults.clone(), self.quirks.clone(), seed);
         let responder = match &self.sigv4 {

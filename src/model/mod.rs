@@ -30,7 +30,7 @@ pub use profile::{
     NothingReceivedYet, PartErrorChoice, Profile, ProfileError, RepositoryNamePattern,
     Schema1Manifest, UnreferencedLayerCheck, UploadIdCase,
 };
-pub use registry::{DEFAULT_DOWNLOAD_BASE, Registry};
+pub use registry::{DEFAULT_DOWNLOAD_BASE, Registry, is_image_tag};
 pub use request::{
     BatchCheckLayerAvailability, BatchDeleteImage, BatchGetImage, CompleteLayerUpload,
     CreateRepository, DeleteRepository, DescribeImages, ExclusionFilter, GetDownloadUrlForLayer,

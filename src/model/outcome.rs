@@ -469,6 +469,8 @@ pub struct LayerInfo {
     /// `AVAILABLE` (true) or `UNAVAILABLE`: a layer no image references is `UNAVAILABLE`
     /// only under `unreferenced-layer-check=unavailable` (CHECK-3).
     pub available: bool,
+    /// Whether an image references it (CHECK-3 speaks of the layers none does).
+    pub referenced: bool,
 }
 
 /// Why a digest of `BatchCheckLayerAvailability` is not available (CHECK-2).

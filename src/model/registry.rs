@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 mod images;
 
+pub use images::is_image_tag;
+
 use super::image::{StoredImage, TagMutability};
 
 use super::digest::{is_layer_digest, names_content};
@@ -547,6 +549,7 @@ impl Registry {
                     layer_digest: d.clone(),
                     layer_size: size,
                     available,
+                    referenced,
                 });
             } else {
                 // CHECK-2.

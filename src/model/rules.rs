@@ -449,6 +449,12 @@ pub fn rules_checked(request: &Request, outcome: &Outcome) -> Vec<RuleId> {
     match outcome {
         Ok(Response::UploadInitiated { .. }) => out.push(RuleId::Init2),
         Err(EcrError::InvalidLayerPart { .. }) => out.push(RuleId::Part5),
+        // CHECK-3: a layer no image references, whatever its availability.
+        Ok(Response::Availability { layers, .. })
+            if layers.iter().any(|l| !l.referenced) && out[0] != RuleId::Check3 =>
+        {
+            out.push(RuleId::Check3);
+        }
         _ => {}
     }
     if out[0] != RuleId::Wire3 {

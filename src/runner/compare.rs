@@ -365,24 +365,72 @@ fn compare_success(
             f.string(rule, body, Member::UploadId, ids.target(upload_id));
         }
         Response::Availability { layers, failures } => {
+            // CHECK-1 on every listed layer's digest and size, and on the availability of
+            // the layers an image references; CHECK-3 on the availability of the others.
+            let unreferenced: Vec<&str> = layers
+                .iter()
+                .filter(|l| !l.referenced)
+                .map(|l| l.layer_digest.as_str())
+                .collect();
+            let availability = |l: &crate::model::LayerInfo| -> Value {
+                if l.available {
+                    "AVAILABLE".into()
+                } else {
+                    "UNAVAILABLE".into()
+                }
+            };
             let want_layers = layers
                 .iter()
                 .map(|l| {
                     vec![
                         l.layer_digest.clone().into(),
-                        "AVAILABLE".into(),
+                        if l.referenced {
+                            availability(l)
+                        } else {
+                            Value::Null
+                        },
                         l.layer_size.into(),
                     ]
                 })
                 .collect();
             let layer_fields = ["layerDigest", "layerAvailability", "layerSize"];
+            let mut seen = body.clone();
+            if let Some(items) = seen.get_mut("layers").and_then(Value::as_array_mut) {
+                for item in items {
+                    let digest = item.get("layerDigest").and_then(Value::as_str);
+                    if digest.is_some_and(|d| unreferenced.contains(&d)) {
+                        item["layerAvailability"] = Value::Null;
+                    }
+                }
+            }
             f.rows(
                 RuleId::Check1,
-                body,
+                &seen,
                 Member::Layers,
                 &layer_fields,
                 want_layers,
             );
+            for l in layers.iter().filter(|l| !l.referenced) {
+                let said = body
+                    .get("layers")
+                    .and_then(Value::as_array)
+                    .and_then(|items| {
+                        items
+                            .iter()
+                            .find(|i| i.get("layerDigest").and_then(Value::as_str) == Some(&l.layer_digest))
+                    })
+                    .and_then(|i| i.get("layerAvailability"));
+                if let Some(said) = said
+                    && *said != availability(l)
+                {
+                    f.member(
+                        RuleId::Check3,
+                        Member::Layers,
+                        Shown::Json(serde_json::json!([l.layer_digest, availability(l)])),
+                        Shown::Json(serde_json::json!([l.layer_digest, said])),
+                    );
+                }
+            }
             let want_failures = failures
                 .iter()
                 .map(|x| {

@@ -45,6 +45,11 @@ fn run_case(target: &Target<'_>, config: &RunConfig, generated: &[Step], case: u
         if config.existing() && matches!(step, Step::Create(_) | Step::Delete(_)) {
             continue; // kept repositories are not created or deleted
         }
+        // Kept repositories hold images and tags of earlier runs the model cannot know, and
+        // their tag mutability is the user's: the image steps are not sent to them.
+        if config.existing() && step.is_image_step() {
+            continue;
+        }
         // Kept repositories keep the layers of earlier cases: new bytes in every case.
         let mut step = step.clone();
         if let (true, Step::Part { seed, .. }) = (config.existing(), &mut step) {
@@ -327,6 +332,7 @@ fn regression_scenario(
         ),
         rules: Vec::new(),
         repositories: 0,
+        fresh: false,
         steps,
     }
 }

@@ -236,6 +236,14 @@ pub fn run(
     let mut logs = Vec::new();
     let mut not_run = Vec::new();
     for &(i, s) in &chosen {
+        if config.existing() && s.fresh {
+            not_run.push(format!(
+                "{}: needs scratch repositories, empty at its start (it lists images or \
+                 deletes its repository); --repository names existing ones",
+                s.name
+            ));
+            continue;
+        }
         if config.existing() && config.repositories.len() < s.repositories {
             not_run.push(format!(
                 "{}: needs {} repositories, --repository gave {}",

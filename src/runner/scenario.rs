@@ -52,6 +52,10 @@ pub struct Scenario {
     /// Scratch repositories to create before the steps (default 2).
     #[serde(default = "two")]
     pub repositories: usize,
+    /// Whether the scenario needs repositories of its own, empty at its start (it lists
+    /// or counts images, or deletes its repository): with `--repository` it is not run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
     /// The steps.
     pub steps: Vec<ScenarioStep>,
 }

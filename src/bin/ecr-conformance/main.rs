@@ -111,6 +111,13 @@ struct ServeArgs {
     /// An upload open from the start, as REPOSITORY=UPLOAD_ID (repeatable).
     #[arg(long = "upload", value_name = "REPOSITORY=UPLOAD_ID")]
     uploads: Vec<String>,
+    /// A layer stored from the start: the bytes of FILE, as REPOSITORY=FILE (repeatable).
+    #[arg(long = "layer", value_name = "REPOSITORY=FILE")]
+    layers: Vec<String>,
+    /// An image stored from the start, after the layers: the manifest text of FILE, as
+    /// REPOSITORY=FILE or REPOSITORY:TAG=FILE (repeatable). Its layers must be stored.
+    #[arg(long = "image", value_name = "REPOSITORY[:TAG]=FILE")]
+    images: Vec<String>,
     /// A built-in profile name (ecr, ecr-legacy-names) or a profile JSON file.
     #[arg(long, default_value = "ecr")]
     profile: String,

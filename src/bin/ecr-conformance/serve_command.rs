@@ -49,6 +49,28 @@ pub(super) fn serve(args: &ServeArgs) -> Result<(), String> {
             .ok_or_else(|| format!("--upload '{u}' is not REPOSITORY=UPLOAD_ID"))?;
         builder = builder.upload(repo, id);
     }
+    for l in &args.layers {
+        let (repo, file) = l
+            .split_once('=')
+            .ok_or_else(|| format!("--layer '{l}' is not REPOSITORY=FILE"))?;
+        // A layer held in memory while it is pushed through the model: at most 1 GiB.
+        let bytes = ecr_conformance::fixture::read_limited(std::path::Path::new(file), 1 << 30)
+            .map_err(|e| format!("--layer: {e}"))?;
+        builder = builder.layer(repo, bytes);
+    }
+    for i in &args.images {
+        let (name, file) = i
+            .split_once('=')
+            .ok_or_else(|| format!("--image '{i}' is not REPOSITORY[:TAG]=FILE"))?;
+        let (repo, tag) = match name.split_once(':') {
+            Some((r, t)) => (r, Some(t)),
+            None => (name, None),
+        };
+        let limit = ecr_conformance::model::limits::MAX_MANIFEST_CHARS as u64 * 4;
+        let text = ecr_conformance::fixture::read_limited_text(std::path::Path::new(file), limit)
+            .map_err(|e| format!("--image: {e}"))?;
+        builder = builder.image(repo, &text, tag);
+    }
     for f in &args.faults {
         builder = builder.fault(*f);
     }

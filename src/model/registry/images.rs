@@ -41,7 +41,7 @@ fn broken(member: &str, constraint: impl Into<String>) -> EcrError {
 }
 
 /// IMG-8's pattern `[a-zA-Z0-9-_.]+` and length 1..=300.
-pub(crate) fn is_image_tag(tag: &str) -> bool {
+pub fn is_image_tag(tag: &str) -> bool {
     IMAGE_TAG_LEN.contains(&tag.chars().count())
         && tag
             .bytes()
@@ -227,8 +227,10 @@ impl Registry {
     }
 
     /// A page token: the position (after which the next page starts) in hex, and a check
-    /// over the registry's seed, the repository, the listing and its filter, so that a token
-    /// never issued (or issued for another listing) is refused, with no state kept.
+    /// over the listing, its filter and the position, so that a token never issued (or
+    /// issued for another listing) is refused, with no state kept. The same listing at the
+    /// same position always gets the same token, whatever the repository's name, so a
+    /// recorded run replays (its repositories renamed).
     fn page_token(&self, repository: &str, listing: &str, position: &str) -> String {
         let mut out = String::with_capacity(2 * position.len() + 20);
         out.push_str(listing);
@@ -241,8 +243,9 @@ impl Registry {
 
     fn token_check(&self, repository: &str, listing: &str, position: &str) -> [u8; 32] {
         let mut h = Sha256::new();
-        h.update(self.id_seed.to_le_bytes());
-        for part in [repository, listing, position] {
+        h.update(b"ecr-conformance page token");
+        let _ = repository;
+        for part in [listing, position] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
