@@ -159,13 +159,18 @@ fn every_state_changing_defect_fails_its_rule_and_at_most_one_other() {
     );
 }
 
-/// The pairs of defects the two-defect test runs: every defect with the next one in
-/// `Defect::ALL` (so each is in two pairs), and the pair of the example that motivated
-/// entity-grained consequences (an empty upload completed, a duplicate layer stored).
+/// The pairs of defects the two-defect test runs: `Defect::ALL` taken two by two (so each
+/// defect is in a pair with a neighbour, most often one of the same family), and the pair
+/// of the example that motivated entity-grained consequences (an empty upload completed, a
+/// duplicate layer stored). Each defect was in two pairs while there were 17; with 34, and
+/// the runs of the defects that make every scenario diverge (`LastByteIsCount`,
+/// `AdvertisesTinyPartSize`: about 15 s each, the runner replaying every record once per
+/// knob value) that would be about twice this test's time. Every pair is the ignored test.
 fn defect_pairs() -> Vec<(Defect, Defect)> {
     let all = Defect::ALL;
-    let mut pairs: Vec<(Defect, Defect)> = (0..all.len())
-        .map(|i| (all[i], all[(i + 1) % all.len()]))
+    let mut pairs: Vec<(Defect, Defect)> = all
+        .chunks(2)
+        .map(|two| (two[0], two.get(1).copied().unwrap_or(all[0])))
         .collect();
     pairs.push((Defect::CompletesEmpty, Defect::AcceptsDuplicateLayer));
     // Pairs the all-pairs run once found wanting (one defect's divergence excused the
@@ -188,7 +193,7 @@ fn with_two_defects_at_once_each_fails_its_own_rule() {
     two_defects_each_fail_their_own_rule(&defect_pairs());
 }
 
-/// Every pair of defects (561 runs, about 25 minutes here): `cargo test --test
+/// Every pair of defects (561 runs, most of an hour here): `cargo test --test
 /// runner_independent -- --ignored`.
 #[test]
 #[ignore = "slow: every pair of defects"]
