@@ -355,9 +355,9 @@ fn page_costs(url: &str, repo: &str, max: usize) -> (f64, f64, usize) {
         let mut n = 0;
         loop {
             let body = match &token {
-                Some(t) => format!(
-                    r#"{{"repositoryName":"{repo}","maxResults":{max},"nextToken":"{t}"}}"#
-                ),
+                Some(t) => {
+                    format!(r#"{{"repositoryName":"{repo}","maxResults":{max},"nextToken":"{t}"}}"#)
+                }
                 None => format!(r#"{{"repositoryName":"{repo}","maxResults":{max}}}"#),
             };
             let answer = call(url, op, body.as_bytes());

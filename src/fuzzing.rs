@@ -493,10 +493,28 @@ pub fn seed_corpus(fixtures: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
     }
     let layer = crate::model::digest::digest_of(b"hello");
     for (mode, manifest) in [
-        (0u8, format!(r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"digest":"{layer}","size":5}},"layers":[{{"digest":"{layer}","size":5}}]}}"#, crate::model::manifest::OCI_MANIFEST)),
-        (9, format!(r#"{{"schemaVersion":2,"config":{{"digest":"{layer}"}},"layers":[]}}"#)),
-        (1, format!(r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"digest":"{layer}"}}]}}"#, crate::model::manifest::OCI_INDEX)),
-        (4, format!(r#"{{"schemaVersion":1,"fsLayers":[{{"blobSum":"{layer}"}}]}}"#)),
+        (
+            0u8,
+            format!(
+                r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"digest":"{layer}","size":5}},"layers":[{{"digest":"{layer}","size":5}}]}}"#,
+                crate::model::manifest::OCI_MANIFEST
+            ),
+        ),
+        (
+            9,
+            format!(r#"{{"schemaVersion":2,"config":{{"digest":"{layer}"}},"layers":[]}}"#),
+        ),
+        (
+            1,
+            format!(
+                r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"digest":"{layer}"}}]}}"#,
+                crate::model::manifest::OCI_INDEX
+            ),
+        ),
+        (
+            4,
+            format!(r#"{{"schemaVersion":1,"fsLayers":[{{"blobSum":"{layer}"}}]}}"#),
+        ),
         (2, "not json".to_owned()),
         (0, format!("{{\"a\":{}}}", "[".repeat(200))),
     ] {

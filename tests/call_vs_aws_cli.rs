@@ -516,7 +516,9 @@ fn required_args(op: &str) -> &'static [&'static str] {
         ],
         "batch-check-layer-availability" => &[REPO, "layer-test", "--layer-digests", "sha256:aa"],
         "put-image" => &[REPO, "layer-test", "--image-manifest", "{}"],
-        "batch-get-image" | "batch-delete-image" => &[REPO, "layer-test", "--image-ids", "imageTag=v1"],
+        "batch-get-image" | "batch-delete-image" => {
+            &[REPO, "layer-test", "--image-ids", "imageTag=v1"]
+        }
         "get-download-url-for-layer" => &[REPO, "layer-test", "--layer-digest", "sha256:aa"],
         "put-image-tag-mutability" => &[REPO, "layer-test", "--image-tag-mutability", "MUTABLE"],
         _ => &[REPO, "layer-test"],

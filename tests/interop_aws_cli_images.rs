@@ -29,7 +29,10 @@ fn ok(out: &Output) -> serde_json::Value {
 
 /// Pushes `bytes` as one layer of `repo`; returns its digest.
 fn push_layer(url: &str, dir: &std::path::Path, repo: &str, bytes: &[u8]) -> String {
-    let init = ok(&ecr(url, &["initiate-layer-upload", "--repository-name", repo]));
+    let init = ok(&ecr(
+        url,
+        &["initiate-layer-upload", "--repository-name", repo],
+    ));
     let id = init["uploadId"].as_str().expect("uploadId").to_owned();
     let file = dir.join(format!("{}.bin", &digest_of(bytes)[7..15]));
     std::fs::write(&file, bytes).expect("write");
@@ -71,13 +74,24 @@ fn the_aws_cli_puts_fetches_lists_retags_and_deletes_an_image_as_on_ecr() {
     let server = served::serve(&["--repository", "app"]);
     let url = server.url.clone();
     let dir = common::tempdir("aws-cli-images");
-    let config = push_layer(&url, &dir, "app", br#"{"architecture":"amd64","os":"linux"}"#);
+    let config = push_layer(
+        &url,
+        &dir,
+        "app",
+        br#"{"architecture":"amd64","os":"linux"}"#,
+    );
     let layer = push_layer(&url, &dir, "app", b"layer bytes");
 
     // Before an image references it, a layer has no download URL.
     let early = ecr(
         &url,
-        &["get-download-url-for-layer", "--repository-name", "app", "--layer-digest", &layer],
+        &[
+            "get-download-url-for-layer",
+            "--repository-name",
+            "app",
+            "--layer-digest",
+            &layer,
+        ],
     );
     assert_eq!(early.status.code(), Some(255));
     assert!(String::from_utf8_lossy(&early.stderr).contains("LayerInaccessibleException"));
@@ -105,7 +119,13 @@ fn the_aws_cli_puts_fetches_lists_retags_and_deletes_an_image_as_on_ecr() {
 
     let got = ok(&ecr(
         &url,
-        &["batch-get-image", "--repository-name", "app", "--image-ids", "imageTag=v1"],
+        &[
+            "batch-get-image",
+            "--repository-name",
+            "app",
+            "--image-ids",
+            "imageTag=v1",
+        ],
     ));
     assert_eq!(got["images"][0]["imageManifest"], manifest.as_str());
     assert_eq!(got["failures"], serde_json::json!([]));
@@ -113,7 +133,13 @@ fn the_aws_cli_puts_fetches_lists_retags_and_deletes_an_image_as_on_ecr() {
     for d in [&layer, &config] {
         let u = ok(&ecr(
             &url,
-            &["get-download-url-for-layer", "--repository-name", "app", "--layer-digest", d],
+            &[
+                "get-download-url-for-layer",
+                "--repository-name",
+                "app",
+                "--layer-digest",
+                d,
+            ],
         ));
         assert_eq!(u["layerDigest"], d.as_str());
         assert!(u["downloadUrl"].as_str().is_some_and(|s| !s.is_empty()));
@@ -151,9 +177,18 @@ fn the_aws_cli_puts_fetches_lists_retags_and_deletes_an_image_as_on_ecr() {
     ));
     let untagged = ok(&ecr(
         &url,
-        &["list-images", "--repository-name", "app", "--filter", "tagStatus=UNTAGGED"],
+        &[
+            "list-images",
+            "--repository-name",
+            "app",
+            "--filter",
+            "tagStatus=UNTAGGED",
+        ],
     ));
-    assert_eq!(untagged["imageIds"], serde_json::json!([{"imageDigest": digest}]));
+    assert_eq!(
+        untagged["imageIds"],
+        serde_json::json!([{"imageDigest": digest}])
+    );
 
     let deleted = ok(&ecr(
         &url,
@@ -165,7 +200,10 @@ fn the_aws_cli_puts_fetches_lists_retags_and_deletes_an_image_as_on_ecr() {
             &format!("imageDigest={digest}"),
         ],
     ));
-    assert_eq!(deleted["imageIds"], serde_json::json!([{"imageDigest": digest}]));
+    assert_eq!(
+        deleted["imageIds"],
+        serde_json::json!([{"imageDigest": digest}])
+    );
     let left = ok(&ecr(&url, &["list-images", "--repository-name", "app"]));
     assert_eq!(left["imageIds"].as_array().map(Vec::len), Some(1));
 }

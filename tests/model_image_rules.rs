@@ -7,8 +7,8 @@ use common::*;
 use ecr_conformance::model::image::{ImageFailureCode, ImageName};
 use ecr_conformance::model::manifest::{DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
 use ecr_conformance::model::{
-    BatchCheckLayerAvailability, BatchDeleteImage, BatchGetImage, CreateRepository, DeletedIds,
-    DeleteRepository, DescribeImages, DuplicateImageIds, EcrError, ExclusionFilter,
+    BatchCheckLayerAvailability, BatchDeleteImage, BatchGetImage, CreateRepository,
+    DeleteRepository, DeletedIds, DescribeImages, DuplicateImageIds, EcrError, ExclusionFilter,
     GetDownloadUrlForLayer, ImageFilter, ImageId, ImmutableRepushError, ListImages,
     ParameterProblem, Profile, PutImage, PutImageTagMutability, Registry, Request, Response,
     RuleId, Schema1Manifest, UnreferencedLayerCheck, digest::digest_of, rule_for,
@@ -191,7 +191,12 @@ fn img_2_a_given_digest_that_is_not_the_manifests_gets_image_digest_does_not_mat
 fn img_3_a_manifest_needs_json_and_one_of_the_four_media_types() {
     let mut r = layers();
     let no_type = manifest(b"a", &[]).replace(&format!(r#""mediaType":"{OCI_MANIFEST}","#), "");
-    for bad in ["not json", "[]", &no_type, &manifest(b"a", &[]).replace(OCI_MANIFEST, "text/plain")] {
+    for bad in [
+        "not json",
+        "[]",
+        &no_type,
+        &manifest(b"a", &[]).replace(OCI_MANIFEST, "text/plain"),
+    ] {
         let req = put(bad, None);
         let e = rejected(&mut r, &req);
         assert_eq!(name(&e), "InvalidParameterException", "{bad}");
@@ -208,7 +213,10 @@ fn img_3_a_manifest_needs_json_and_one_of_the_four_media_types() {
         r#"{{"schemaVersion":1,"fsLayers":[{{"blobSum":"{}"}}]}}"#,
         digest_of(b"a")
     );
-    assert_eq!(name(&rejected(&mut r, &put(&s1, None))), "InvalidParameterException");
+    assert_eq!(
+        name(&rejected(&mut r, &put(&s1, None))),
+        "InvalidParameterException"
+    );
     let mut r = with_layers(Profile {
         schema1_manifest: Schema1Manifest::Accepted,
         ..Profile::ecr()
@@ -249,7 +257,10 @@ fn img_5_every_child_of_an_index_must_be_an_image_of_this_repository() {
     let e = rejected(&mut r, &put(&index(&[&child_digest]), Some("multi")));
     assert_eq!(name(&e), "ReferencedImagesNotFoundException");
     r.apply(&put(&child, None)).expect("the child");
-    assert!(r.apply(&put(&index(&[&child_digest]), Some("multi"))).is_ok());
+    assert!(
+        r.apply(&put(&index(&[&child_digest]), Some("multi")))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -351,7 +362,10 @@ fn get_1_each_id_is_an_image_or_a_typed_failure() {
         panic!("{out:?}")
     };
     assert_eq!(
-        images.iter().map(|i| i.image_id.digest.clone()).collect::<Vec<_>>(),
+        images
+            .iter()
+            .map(|i| i.image_id.digest.clone())
+            .collect::<Vec<_>>(),
         vec![da.clone(), db]
     );
     assert_eq!(
@@ -388,7 +402,10 @@ fn url_1_a_layer_needs_an_image_that_references_it_config_included() {
         name(&rejected(&mut r, &url(&digest_of(b"zzz")))),
         "LayersNotFoundException"
     );
-    assert_eq!(name(&rejected(&mut r, &url(&da))), "LayerInaccessibleException");
+    assert_eq!(
+        name(&rejected(&mut r, &url(&da))),
+        "LayerInaccessibleException"
+    );
     let text = manifest(b"a", &[b"b"]);
     r.apply(&put(&text, Some("v1"))).expect("image");
     for d in [&da, &db] {
@@ -397,8 +414,12 @@ fn url_1_a_layer_needs_an_image_that_references_it_config_included() {
         assert!(matches!(out, Ok(Response::DownloadUrl { .. })), "{out:?}");
     }
     // After its last image goes, a layer is inaccessible again.
-    r.apply(&delete(vec![id(None, Some("v1"))])).expect("delete");
-    assert_eq!(name(&rejected(&mut r, &url(&db))), "LayerInaccessibleException");
+    r.apply(&delete(vec![id(None, Some("v1"))]))
+        .expect("delete");
+    assert_eq!(
+        name(&rejected(&mut r, &url(&db))),
+        "LayerInaccessibleException"
+    );
 }
 
 #[test]
@@ -444,7 +465,10 @@ fn del_1_by_tag_untags_by_digest_removes_the_image_and_a_child_of_an_index_stays
     let Ok(Response::ImagesDeleted { failures, .. }) = out else {
         panic!("{out:?}")
     };
-    assert_eq!(failures[0].code, ImageFailureCode::ImageReferencedByManifestList);
+    assert_eq!(
+        failures[0].code,
+        ImageFailureCode::ImageReferencedByManifestList
+    );
     assert_eq!(r.image_count(REPO), 2);
 }
 
@@ -458,11 +482,18 @@ fn list_1_one_id_per_digest_and_tag_paged_with_tokens_this_registry_issued() {
             r.apply(&put(&text, Some("extra"))).expect("second tag");
         }
     }
-    r.apply(&put(&manifest(b"a", &[b"b"]), None)).expect("untagged");
+    r.apply(&put(&manifest(b"a", &[b"b"]), None))
+        .expect("untagged");
     let all = names_listed(&r.apply(&list(None, None, None)));
     assert_eq!(all.len(), 5, "{all:?}");
-    assert_eq!(names_listed(&r.apply(&list(None, None, Some("UNTAGGED")))).len(), 1);
-    assert_eq!(names_listed(&r.apply(&list(None, None, Some("TAGGED")))).len(), 4);
+    assert_eq!(
+        names_listed(&r.apply(&list(None, None, Some("UNTAGGED")))).len(),
+        1
+    );
+    assert_eq!(
+        names_listed(&r.apply(&list(None, None, Some("TAGGED")))).len(),
+        4
+    );
     // Pages of 2 give every row once, and the last page has no token.
     let mut token = None;
     let mut paged = Vec::new();
@@ -504,7 +535,11 @@ fn list_2_describe_images_details_and_refusals() {
     r.apply(&put(&text, Some("v1"))).expect("put");
     r.apply(&put(&text, Some("v0"))).expect("retag");
     let out = r.apply(&describe(Some(vec![id(Some(&d), None)]), None, None));
-    let Ok(Response::ImageDetails { details, next_token }) = out else {
+    let Ok(Response::ImageDetails {
+        details,
+        next_token,
+    }) = out
+    else {
         panic!("{out:?}")
     };
     assert_eq!(next_token, None);
@@ -533,7 +568,11 @@ fn list_2_describe_images_details_and_refusals() {
         panic!("{out:?}")
     };
     assert_eq!(details.len(), 2);
-    assert!(details.iter().any(|d| d.media_type == DOCKER_MANIFEST && d.tags.is_empty()));
+    assert!(
+        details
+            .iter()
+            .any(|d| d.media_type == DOCKER_MANIFEST && d.tags.is_empty())
+    );
 }
 
 #[test]
@@ -559,12 +598,19 @@ fn mut_1_the_four_settings_and_their_filters() {
         (Some("SOMETIMES"), &[][..]),
         (Some("MUTABLE"), &["a*"][..]),
         (Some("IMMUTABLE_WITH_EXCLUSION"), &[][..]),
-        (Some("MUTABLE_WITH_EXCLUSION"), &["a", "b", "c", "d", "e", "f"][..]),
+        (
+            Some("MUTABLE_WITH_EXCLUSION"),
+            &["a", "b", "c", "d", "e", "f"][..],
+        ),
         (Some("MUTABLE_WITH_EXCLUSION"), &["no/slash"][..]),
     ] {
         let req = create(kind, filters);
         let e = rejected(&mut r, &req);
-        assert_eq!(rule_for(&req, &Err(e)), RuleId::Mut1, "{kind:?} {filters:?}");
+        assert_eq!(
+            rule_for(&req, &Err(e)),
+            RuleId::Mut1,
+            "{kind:?} {filters:?}"
+        );
     }
     let out = r.apply(&create(None, &[]));
     let Ok(Response::Repository(info)) = out else {
@@ -616,7 +662,8 @@ fn admin_2_a_repository_holding_an_image_needs_force_one_with_layers_does_not() 
     };
     assert!(layers().apply(&delete(None)).is_ok());
     let mut r = layers();
-    r.apply(&put(&manifest(b"a", &[]), Some("v1"))).expect("image");
+    r.apply(&put(&manifest(b"a", &[]), Some("v1")))
+        .expect("image");
     assert_eq!(
         name(&rejected(&mut r, &delete(Some(false)))),
         "RepositoryNotEmptyException"
@@ -642,13 +689,20 @@ fn bad_image_input_gets_typed_errors_not_panics() {
         "[".repeat(10_000),
         "]".repeat(10_000)
     );
-    assert_eq!(name(&rejected(&mut r, &put(&deep, None))), "InvalidParameterException");
+    assert_eq!(
+        name(&rejected(&mut r, &put(&deep, None))),
+        "InvalidParameterException"
+    );
     // 10,000 layers, all the same stored one: taken, its size counted once.
     let many: Vec<&[u8]> = vec![b"b"; 10_000];
     assert!(r.apply(&put(&manifest(b"a", &many), None)).is_ok());
     // 101 ids.
     let ids = vec![id(None, Some("x")); 101];
-    for req in [get(ids.clone()), delete(ids.clone()), describe(Some(ids), None, None)] {
+    for req in [
+        get(ids.clone()),
+        delete(ids.clone()),
+        describe(Some(ids), None, None),
+    ] {
         assert_eq!(name(&rejected(&mut r, &req)), "InvalidParameterException");
     }
     // A token never issued, and one of another listing.
@@ -657,6 +711,10 @@ fn bad_image_input_gets_typed_errors_not_panics() {
     };
     for token in ["", "garbage", "l.zz.00", "da.00.0000000000000000"] {
         let req = describe(None, None, Some(token.into()));
-        assert_eq!(name(&rejected(&mut r, &req)), "InvalidParameterException", "{token}");
+        assert_eq!(
+            name(&rejected(&mut r, &req)),
+            "InvalidParameterException",
+            "{token}"
+        );
     }
 }

@@ -130,10 +130,7 @@ impl StoredImage {
         StoredImage {
             manifest: text.to_owned(),
             media_type: manifest.media_type.clone(),
-            artifact_media_type: manifest
-                .config
-                .as_ref()
-                .and_then(|c| c.media_type.clone()),
+            artifact_media_type: manifest.config.as_ref().and_then(|c| c.media_type.clone()),
             kind: manifest.kind,
             blobs: manifest.blobs().map(str::to_owned).collect(),
             children: manifest.children.iter().map(|c| c.digest.clone()).collect(),
@@ -254,7 +251,10 @@ mod tests {
         assert!(wildcard_match("release-*", "release-1.2"));
         assert!(wildcard_match("*", ""));
         assert!(wildcard_match("a*b*c", "aXXbYYc"));
-        assert!(!wildcard_match("latest", "latest-x"), "a full match, not a prefix");
+        assert!(
+            !wildcard_match("latest", "latest-x"),
+            "a full match, not a prefix"
+        );
         assert!(!wildcard_match("a*b", "acb-"));
         assert!(wildcard_match(&"*".repeat(128), &"a".repeat(300)));
     }

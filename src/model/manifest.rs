@@ -234,10 +234,7 @@ mod tests {
     #[test]
     fn the_request_media_type_applies_only_when_the_manifest_has_none() {
         let text = format!(r#"{{"schemaVersion":2,"config":{{"digest":"{D}"}}}}"#);
-        assert_eq!(
-            parse(&text, None, false),
-            Err(ManifestProblem::NoMediaType)
-        );
+        assert_eq!(parse(&text, None, false), Err(ManifestProblem::NoMediaType));
         let m = parse(&text, Some(OCI_MANIFEST), false).expect("parses");
         assert_eq!(m.media_type, OCI_MANIFEST);
     }

@@ -86,7 +86,8 @@ impl Registry {
 
     /// Sets where `GetDownloadUrlForLayer` points (the fake's own store, say).
     pub fn with_download_base(mut self, base: &str) -> Self {
-        base.trim_end_matches('/').clone_into(&mut self.download_base);
+        base.trim_end_matches('/')
+            .clone_into(&mut self.download_base);
         self
     }
 

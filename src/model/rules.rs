@@ -411,7 +411,9 @@ pub fn rule_for(request: &Request, outcome: &Outcome) -> RuleId {
             },
             EcrError::ReferencedImagesNotFound { .. } => RuleId::Img5,
             EcrError::ImageAlreadyExists { .. } => RuleId::Img6,
-            EcrError::ImageTagAlreadyExists { identical: true, .. } => RuleId::Img6,
+            EcrError::ImageTagAlreadyExists {
+                identical: true, ..
+            } => RuleId::Img6,
             EcrError::ImageTagAlreadyExists { .. } => RuleId::Img7,
             EcrError::LayerInaccessible { .. } => RuleId::Url1,
             EcrError::ImageNotFound { .. } => RuleId::List2,
@@ -449,6 +451,8 @@ pub fn rules_checked(request: &Request, outcome: &Outcome) -> Vec<RuleId> {
     match outcome {
         Ok(Response::UploadInitiated { .. }) => out.push(RuleId::Init2),
         Err(EcrError::InvalidLayerPart { .. }) => out.push(RuleId::Part5),
+        // A stored image's answer names its media type (IMG-3) beside its digest (IMG-1).
+        Ok(Response::ImagePut(_)) => out.push(RuleId::Img3),
         // CHECK-3: a layer no image references, whatever its availability.
         Ok(Response::Availability { layers, .. })
             if layers.iter().any(|l| !l.referenced) && out[0] != RuleId::Check3 =>

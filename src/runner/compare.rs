@@ -415,9 +415,9 @@ fn compare_success(
                     .get("layers")
                     .and_then(Value::as_array)
                     .and_then(|items| {
-                        items
-                            .iter()
-                            .find(|i| i.get("layerDigest").and_then(Value::as_str) == Some(&l.layer_digest))
+                        items.iter().find(|i| {
+                            i.get("layerDigest").and_then(Value::as_str) == Some(&l.layer_digest)
+                        })
                     })
                     .and_then(|i| i.get("layerAvailability"));
                 if let Some(said) = said

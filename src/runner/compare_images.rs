@@ -16,7 +16,9 @@ use crate::model::{Request, Response, RuleId};
 /// `sha256:` of a manifest text, as rows compare it (a 4 MiB manifest is not shown).
 fn manifest_digest(v: Option<&Value>) -> Value {
     match v {
-        Some(Value::String(s)) => Value::String(format!("{} bytes, {}", s.len(), digest_of(s.as_bytes()))),
+        Some(Value::String(s)) => {
+            Value::String(format!("{} bytes, {}", s.len(), digest_of(s.as_bytes())))
+        }
         Some(other) => other.clone(),
         None => Value::Null,
     }
@@ -75,7 +77,10 @@ fn failure_rows(failures: &[ImageFailure], ids: &IdMap) -> Vec<Vec<Value>> {
                     .image_digest
                     .as_deref()
                     .map_or(Value::Null, |d| ids.target(d).into()),
-                x.image_id.image_tag.clone().map_or(Value::Null, Value::from),
+                x.image_id
+                    .image_tag
+                    .clone()
+                    .map_or(Value::Null, Value::from),
                 x.code.as_str().into(),
             ]
         })
@@ -115,7 +120,10 @@ fn page(
     want_len: usize,
     want_next: bool,
 ) {
-    let got = body.get(key.as_str()).and_then(Value::as_array).map_or(0, Vec::len);
+    let got = body
+        .get(key.as_str())
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     if got != want_len {
         f.member(
             rule,
@@ -263,7 +271,14 @@ pub(super) fn compare_image_success(
                 }
             }
             if next.is_some() || paged_request(request) {
-                page(f, rule, body, Member::ImageDetails, details.len(), next.is_some());
+                page(
+                    f,
+                    rule,
+                    body,
+                    Member::ImageDetails,
+                    details.len(),
+                    next.is_some(),
+                );
                 return;
             }
             let want = details
@@ -274,7 +289,9 @@ pub(super) fn compare_image_success(
                         Value::from(d.tags.clone()),
                         d.size.into(),
                         d.media_type.clone().into(),
-                        d.artifact_media_type.clone().map_or(Value::Null, Value::from),
+                        d.artifact_media_type
+                            .clone()
+                            .map_or(Value::Null, Value::from),
                     ]
                 })
                 .collect();
@@ -301,7 +318,14 @@ pub(super) fn compare_image_success(
             next_token: next,
         } => {
             if next.is_some() || paged_request(request) {
-                page(f, rule, body, Member::ImageIds, image_ids.len(), next.is_some());
+                page(
+                    f,
+                    rule,
+                    body,
+                    Member::ImageIds,
+                    image_ids.len(),
+                    next.is_some(),
+                );
                 return;
             }
             let want = name_rows(image_ids, ids);

@@ -343,7 +343,9 @@ fn check_image_value(
         _ => Err(format!("{key}: {v} is no manifest the scenario names")),
     };
     match (key, spec) {
-        ("$manifest" | "$image-digest", Value::String(n)) => manifest_or_literal(&n.as_str().into()),
+        ("$manifest" | "$image-digest", Value::String(n)) => {
+            manifest_or_literal(&n.as_str().into())
+        }
         ("$token", Value::String(n)) if named.contains(&n.as_str()) => Ok(()),
         ("$token", v) => Err(format!("$token: {v} is no step an earlier step named")),
         ("$manifest", Value::Object(m)) => {
@@ -355,13 +357,23 @@ fn check_image_value(
             if let Some(c) = m.get("config") {
                 upload_or_literal(c)?;
             }
-            for l in m.get("layers").and_then(Value::as_array).into_iter().flatten() {
+            for l in m
+                .get("layers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 upload_or_literal(l)?;
             }
             Ok(())
         }
         ("$index", Value::Object(m)) => {
-            for c in m.get("manifests").and_then(Value::as_array).into_iter().flatten() {
+            for c in m
+                .get("manifests")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 manifest_or_literal(c)?;
             }
             Ok(())
@@ -382,7 +394,10 @@ fn check_value(
                     .iter()
                     .any(|k| map.contains_key(*k)) =>
         {
-            let (k, v) = map.iter().next().map_or(("", &Value::Null), |(k, v)| (k.as_str(), v));
+            let (k, v) = map
+                .iter()
+                .next()
+                .map_or(("", &Value::Null), |(k, v)| (k.as_str(), v));
             check_image_value(k, v, named, manifests)
         }
         Value::String(token) if token.starts_with('$') => {

@@ -587,7 +587,11 @@ impl Step {
             Step::GetImage { repo, id, twice } => {
                 let name = repo_name(repo, repos);
                 let one = image_id(registry, name.as_deref().unwrap_or(""), id);
-                let ids = if twice { vec![one.clone(), one] } else { vec![one] };
+                let ids = if twice {
+                    vec![one.clone(), one]
+                } else {
+                    vec![one]
+                };
                 Request::BatchGetImage(BatchGetImage {
                     registry_id: None,
                     repository_name: name,
@@ -767,7 +771,10 @@ fn manifest_text(
             let images: Vec<&str> = registry.image_digests(repo).collect();
             match images.get(usize::from(n) % images.len().max(1)) {
                 Some(d) => (
-                    registry.image_manifest(repo, d).unwrap_or_default().to_owned(),
+                    registry
+                        .image_manifest(repo, d)
+                        .unwrap_or_default()
+                        .to_owned(),
                     None,
                 ),
                 None => (image(Some(OCI_MANIFEST), None), None),

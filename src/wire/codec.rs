@@ -3,18 +3,18 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::images::{
+    BatchDeleteImageRequest, BatchDeleteImageResponse, BatchGetImageRequest, BatchGetImageResponse,
+    DescribeImagesRequest, DescribeImagesResponse, GetDownloadUrlForLayerRequest,
+    GetDownloadUrlForLayerResponse, ListImagesRequest, ListImagesResponse, PutImageRequest,
+    PutImageResponse, PutImageTagMutabilityRequest, PutImageTagMutabilityResponse, filters_out,
+    ids_out,
+};
 use super::{
     BatchCheckLayerAvailabilityRequest, BatchCheckLayerAvailabilityResponse,
     CompleteLayerUploadRequest, CompleteLayerUploadResponse, CreateRepositoryRequest,
     DeleteRepositoryRequest, ErrorBody, InitiateLayerUploadRequest, InitiateLayerUploadResponse,
     Operation, RepositoryResponse, UploadLayerPartRequest, UploadLayerPartResponse,
-};
-use super::images::{
-    BatchDeleteImageRequest, BatchDeleteImageResponse, BatchGetImageRequest,
-    BatchGetImageResponse, DescribeImagesRequest, DescribeImagesResponse,
-    GetDownloadUrlForLayerRequest, GetDownloadUrlForLayerResponse, ListImagesRequest,
-    ListImagesResponse, PutImageRequest, PutImageResponse, PutImageTagMutabilityRequest,
-    PutImageTagMutabilityResponse, filters_out, ids_out,
 };
 use crate::model::{EcrError, Outcome, Request, Response};
 
@@ -181,9 +181,7 @@ pub fn decode_operation(op: Operation, body: &[u8]) -> Request {
         Operation::DescribeImages => parse(body, |w: DescribeImagesRequest| {
             Request::DescribeImages(w.into())
         }),
-        Operation::ListImages => {
-            parse(body, |w: ListImagesRequest| Request::ListImages(w.into()))
-        }
+        Operation::ListImages => parse(body, |w: ListImagesRequest| Request::ListImages(w.into())),
         Operation::PutImageTagMutability => parse(body, |w: PutImageTagMutabilityRequest| {
             Request::PutImageTagMutability(w.into())
         }),

@@ -61,11 +61,11 @@ pub use codec::{
 pub use complete_layer_upload::{CompleteLayerUploadRequest, CompleteLayerUploadResponse};
 pub use error::{ErrorBody, error_name, sanitize_error_name};
 pub use images::{
-    BatchDeleteImageRequest, BatchDeleteImageResponse, BatchGetImageRequest,
-    BatchGetImageResponse, DescribeImagesRequest, DescribeImagesResponse,
-    GetDownloadUrlForLayerRequest, GetDownloadUrlForLayerResponse, Image, ImageDetail,
-    ImageFailure, ListImagesRequest, ListImagesResponse, PutImageRequest, PutImageResponse,
-    PutImageTagMutabilityRequest, PutImageTagMutabilityResponse,
+    BatchDeleteImageRequest, BatchDeleteImageResponse, BatchGetImageRequest, BatchGetImageResponse,
+    DescribeImagesRequest, DescribeImagesResponse, GetDownloadUrlForLayerRequest,
+    GetDownloadUrlForLayerResponse, Image, ImageDetail, ImageFailure, ListImagesRequest,
+    ListImagesResponse, PutImageRequest, PutImageResponse, PutImageTagMutabilityRequest,
+    PutImageTagMutabilityResponse,
 };
 pub use initiate_layer_upload::{InitiateLayerUploadRequest, InitiateLayerUploadResponse};
 pub use layer_availability::{

@@ -374,8 +374,7 @@ impl Variant {
             }
             "deleted-ids" => self.deleted_ids = parsed(knob, value, DeletedIds::parse(value)),
             "unreferenced-layer-check" => {
-                self.unreferenced_layer_check =
-                    parsed(knob, value, UnreferencedCheck::parse(value))
+                self.unreferenced_layer_check = parsed(knob, value, UnreferencedCheck::parse(value))
             }
             _ => panic!("spec §7 has no knob {knob:?}"),
         }
@@ -542,6 +541,31 @@ impl Defect {
             Defect::RefusesExclusions => "MUT-1",
             Defect::DeletesRepositoryWithImages => "ADMIN-2",
         }
+    }
+
+    /// Whether it is one of the image defects (spec §9) rather than a layer defect.
+    pub fn is_image(self) -> bool {
+        matches!(
+            self,
+            Defect::DigestOfCanonicalJson
+                | Defect::ReserialisesManifest
+                | Defect::IgnoresGivenDigest
+                | Defect::AcceptsAnyManifest
+                | Defect::SkipsLayerCheck
+                | Defect::SkipsChildCheck
+                | Defect::RepushSucceeds
+                | Defect::MoveDeletesOldImage
+                | Defect::ImmutableMoveIsImageAlreadyExists
+                | Defect::AcceptsAnyTag
+                | Defect::DigestWinsOverTag
+                | Defect::UrlForUnreferencedLayer
+                | Defect::DeleteByDigestKeepsTags
+                | Defect::DeletesIndexChild
+                | Defect::ListIgnoresMaxResults
+                | Defect::SizeIsManifestLength
+                | Defect::RefusesExclusions
+                | Defect::DeletesRepositoryWithImages
+        )
     }
 
     /// Whether it changes the endpoint's state (not only its answers).
@@ -1537,7 +1561,9 @@ impl Logic {
                     let items = v.as_array().ok_or_else(|| wrong("a list"))?;
                     let mut ids = Vec::with_capacity(items.len());
                     for item in items {
-                        let o = item.as_object().ok_or_else(|| wrong("a list of image ids"))?;
+                        let o = item
+                            .as_object()
+                            .ok_or_else(|| wrong("a list of image ids"))?;
                         ids.push(ImageIdIn {
                             digest: optional_string(o, "imageDigest")
                                 .map_err(|()| wrong("a list of image ids"))?,
@@ -2106,8 +2132,7 @@ impl Logic {
         // CHECK-3: a layer no image references.
         let availability = |key: &str| {
             let referenced = images.is_some_and(|r| r.referenced(key));
-            if referenced || self.variant.unreferenced_layer_check == UnreferencedCheck::Available
-            {
+            if referenced || self.variant.unreferenced_layer_check == UnreferencedCheck::Available {
                 "AVAILABLE"
             } else {
                 "UNAVAILABLE"
@@ -2187,8 +2212,12 @@ fn sorted_keys(value: &Value) -> Value {
 
 fn failure_reason(code: &str) -> &'static str {
     match code {
-        "InvalidImageDigest" => "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'",
-        "InvalidImageTag" => "Invalid request parameters: image tag should satisfy the regex '[a-zA-Z0-9-_.]+'",
+        "InvalidImageDigest" => {
+            "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'"
+        }
+        "InvalidImageTag" => {
+            "Invalid request parameters: image tag should satisfy the regex '[a-zA-Z0-9-_.]+'"
+        }
         "MissingDigestAndTag" => "Invalid request parameters: both tag and digest cannot be null",
         "ImageTagDoesNotMatchDigest" => "The image tag does not match the image digest",
         "ImageReferencedByManifestList" => "The image is referenced by a manifest list",
@@ -2284,13 +2313,17 @@ impl Logic {
             other => {
                 return Err(Refusal::new(
                     "InvalidParameterException",
-                    format!("Invalid parameter at 'ImageManifest': unsupported media type '{other}'"),
+                    format!(
+                        "Invalid parameter at 'ImageManifest': unsupported media type '{other}'"
+                    ),
                 ));
             }
         };
         // A descriptor: an object whose `key` is a digest in the LayerDigest pattern.
         let descriptor = |v: &Value, key: &str| -> Result<(String, Option<String>), Refusal> {
-            let d = v.as_object().ok_or_else(|| bad("a descriptor is no object"))?;
+            let d = v
+                .as_object()
+                .ok_or_else(|| bad("a descriptor is no object"))?;
             let digest = optional_string(d, key)
                 .map_err(|()| bad("a descriptor's digest"))?
                 .filter(|x| self.patterns.layer_digest.is_match(x))
@@ -2367,7 +2400,9 @@ impl Logic {
         {
             return Err(Refusal::new(
                 "ImageDigestDoesNotMatchException",
-                format!("Invalid parameter at 'imageDigest': '{given}' is not the digest of the manifest, {digest}"),
+                format!(
+                    "Invalid parameter at 'imageDigest': '{given}' is not the digest of the manifest, {digest}"
+                ),
             ));
         }
         // IMG-8
@@ -2414,7 +2449,9 @@ impl Logic {
                 if !missing.is_empty() && !self.has(Defect::SkipsChildCheck) {
                     return Err(Refusal::new(
                         "ReferencedImagesNotFoundException",
-                        format!("The manifest list references images that do not exist: {missing:?}"),
+                        format!(
+                            "The manifest list references images that do not exist: {missing:?}"
+                        ),
                     ));
                 }
                 manifest
@@ -2626,7 +2663,9 @@ impl Logic {
         if !repo.referenced(&digest) && !self.has(Defect::UrlForUnreferencedLayer) {
             return Err(Refusal::new(
                 "LayerInaccessibleException",
-                format!("The layer {digest} is not available because it is not associated with an image"),
+                format!(
+                    "The layer {digest} is not available because it is not associated with an image"
+                ),
             ));
         }
         Ok(json!({

@@ -69,7 +69,7 @@ pub(super) fn mutability(
     };
     let filters = filters.unwrap_or_default();
     let fmember = "imageTagMutabilityExclusionFilters";
-    if kind.has_exclusions() != !filters.is_empty() {
+    if kind.has_exclusions() == filters.is_empty() {
         return Err(by_rule(
             RuleId::Mut1,
             fmember,
@@ -114,10 +114,7 @@ pub(super) fn mutability(
         }
         out.push(text.to_owned());
     }
-    Ok(TagMutability {
-        kind,
-        filters: out,
-    })
+    Ok(TagMutability { kind, filters: out })
 }
 
 /// VAL-1 and VAL-2 for `imageIds`: 1..=100 entries.
@@ -237,7 +234,10 @@ impl Registry {
         out.push('.');
         push_hex(&mut out, position.as_bytes());
         out.push('.');
-        push_hex(&mut out, &self.token_check(repository, listing, position)[..8]);
+        push_hex(
+            &mut out,
+            &self.token_check(repository, listing, position)[..8],
+        );
         out
     }
 
@@ -419,13 +419,20 @@ impl Registry {
         let pushed_at = self.pushes;
         let registry_id = self.registry_id.clone();
         let Some(repo) = self.repositories.get_mut(name) else {
-            return Err(self.stored_repository(name).err().unwrap_or(EcrError::Server {
-                message: "repository vanished".to_owned(),
-            }));
+            return Err(self
+                .stored_repository(name)
+                .err()
+                .unwrap_or(EcrError::Server {
+                    message: "repository vanished".to_owned(),
+                }));
         };
         if !stored {
             self.pushes += 1;
-            insert_image(repo, &digest, StoredImage::new(text, &parsed, size, pushed_at));
+            insert_image(
+                repo,
+                &digest,
+                StoredImage::new(text, &parsed, size, pushed_at),
+            );
         }
         if let Some(t) = &r.image_tag {
             // IMG-7: the old image keeps its other tags, or stays untagged; never deleted.
@@ -623,7 +630,11 @@ impl Registry {
             }
             for id in ids {
                 if id.image_digest.is_none() && id.image_tag.is_none() {
-                    return Err(by_rule(rule, "imageIds", "both tag and digest cannot be null"));
+                    return Err(by_rule(
+                        rule,
+                        "imageIds",
+                        "both tag and digest cannot be null",
+                    ));
                 }
             }
         }
@@ -638,7 +649,11 @@ impl Registry {
                 let digest = match resolve(repo, id) {
                     Ok(d) => d,
                     Err(ImageFailureCode::InvalidImageDigest) => {
-                        return Err(by_rule(rule, "imageIds.imageDigest", "Invalid image digest"));
+                        return Err(by_rule(
+                            rule,
+                            "imageIds.imageDigest",
+                            "Invalid image digest",
+                        ));
                     }
                     Err(ImageFailureCode::InvalidImageTag) => {
                         return Err(by_rule(
@@ -708,11 +723,9 @@ impl Registry {
             }
             None => None,
         };
-        let from = start
-            .as_ref()
-            .map_or(std::ops::Bound::Unbounded, |(d, _)| {
-                std::ops::Bound::Included(d.clone())
-            });
+        let from = start.as_ref().map_or(std::ops::Bound::Unbounded, |(d, _)| {
+            std::ops::Bound::Included(d.clone())
+        });
         let mut rows = repo
             .images
             .range::<String, _>((from, std::ops::Bound::Unbounded))

@@ -197,11 +197,9 @@ fn image_entities(request: &Request, repository: &str, model: &Registry, out: &m
         Request::PutImage(r) => {
             if let Some(m) = &r.image_manifest {
                 out.push(image(&crate::model::digest::digest_of(m.as_bytes())));
-                if let Ok(parsed) = crate::model::manifest::parse(
-                    m,
-                    r.image_manifest_media_type.as_deref(),
-                    true,
-                ) {
+                if let Ok(parsed) =
+                    crate::model::manifest::parse(m, r.image_manifest_media_type.as_deref(), true)
+                {
                     for b in parsed.blobs() {
                         out.push(Entity::Layer {
                             repository: repository.to_owned(),

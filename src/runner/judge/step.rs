@@ -213,9 +213,9 @@ fn resync(
             // and the images and tags the request named are of unknown state.
             if let Request::BatchDeleteImage(r) = &ex.request
                 && let Some(repo) = &r.repository_name
-                && divergences.iter().any(|d| {
-                    matches!(d.on, On::Member(Member::ImageIds | Member::Failures))
-                })
+                && divergences
+                    .iter()
+                    .any(|d| matches!(d.on, On::Member(Member::ImageIds | Member::Failures)))
             {
                 state.model = before.clone();
                 let names = deleted_names(state, answer);
