@@ -218,6 +218,17 @@ fn max_results(value: Option<i64>, rule: RuleId) -> Result<usize, EcrError> {
     }
 }
 
+/// The check of a page token: a hash over the listing and the position.
+fn token_check(listing: &str, position: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"ecr-conformance page token");
+    for part in [listing, position] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().into()
+}
+
 impl Registry {
     fn stored_repository(&self, name: &str) -> Result<&Repository, EcrError> {
         self.repository(name)
@@ -228,39 +239,19 @@ impl Registry {
     /// issued for another listing) is refused, with no state kept. The same listing at the
     /// same position always gets the same token, whatever the repository's name, so a
     /// recorded run replays (its repositories renamed).
-    fn page_token(&self, repository: &str, listing: &str, position: &str) -> String {
+    fn page_token(listing: &str, position: &str) -> String {
         let mut out = String::with_capacity(2 * position.len() + 20);
         out.push_str(listing);
         out.push('.');
         push_hex(&mut out, position.as_bytes());
         out.push('.');
-        push_hex(
-            &mut out,
-            &self.token_check(repository, listing, position)[..8],
-        );
+        push_hex(&mut out, &token_check(listing, position)[..8]);
         out
-    }
-
-    fn token_check(&self, repository: &str, listing: &str, position: &str) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(b"ecr-conformance page token");
-        let _ = repository;
-        for part in [listing, position] {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part.as_bytes());
-        }
-        h.finalize().into()
     }
 
     /// The position a token names, or `InvalidParameterException` for a token this
     /// registry never issued for this listing.
-    fn page_position(
-        &self,
-        repository: &str,
-        listing: &str,
-        token: &str,
-        rule: RuleId,
-    ) -> Result<String, EcrError> {
+    fn page_position(listing: &str, token: &str, rule: RuleId) -> Result<String, EcrError> {
         let invalid = || by_rule(rule, "nextToken", "The specified nextToken is not valid");
         let mut parts = token.split('.');
         let (Some(l), Some(hex), Some(check), None) =
@@ -279,10 +270,7 @@ impl Registry {
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(invalid)?;
         let mut want = String::new();
-        push_hex(
-            &mut want,
-            &self.token_check(repository, listing, &position)[..8],
-        );
+        push_hex(&mut want, &token_check(listing, &position)[..8]);
         if want != check {
             return Err(invalid());
         }
@@ -680,7 +668,7 @@ impl Registry {
         }
         let listing = format!("d{}", status.code());
         let start = match &r.next_token {
-            Some(t) => Some(self.page_position(name, &listing, t, rule)?),
+            Some(t) => Some(Self::page_position(&listing, t, rule)?),
             None => None,
         };
         let mut kept = repo
@@ -696,7 +684,7 @@ impl Registry {
             .map(|(d, img)| self.detail(name, d, img))
             .collect();
         let next_token = match (kept.next(), details.last()) {
-            (Some(_), Some(last)) => Some(self.page_token(name, &listing, &last.digest)),
+            (Some(_), Some(last)) => Some(Self::page_token(&listing, &last.digest)),
             _ => None,
         };
         Ok(Response::ImageDetails {
@@ -717,7 +705,7 @@ impl Registry {
         // ordered by digest, then tag.
         let start = match &r.next_token {
             Some(t) => {
-                let p = self.page_position(name, &listing, t, rule)?;
+                let p = Self::page_position(&listing, t, rule)?;
                 let (d, tag) = p.split_once('\n').unwrap_or((p.as_str(), ""));
                 Some((d.to_owned(), tag.to_owned()))
             }
@@ -753,8 +741,7 @@ impl Registry {
             })
             .collect();
         let next_token = match (rows.next(), image_ids.last()) {
-            (Some(_), Some(last)) => Some(self.page_token(
-                name,
+            (Some(_), Some(last)) => Some(Self::page_token(
                 &listing,
                 &format!("{}\n{}", last.digest, last.tag.as_deref().unwrap_or("")),
             )),
