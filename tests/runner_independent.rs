@@ -21,10 +21,7 @@ use serde_json::json;
 
 fn config() -> RunConfig {
     RunConfig {
-        cases: std::env::var("PROBE_CASES")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(32),
+        cases: 32,
         seed: 5,
         ..RunConfig::new(Profile::ecr())
     }

@@ -102,6 +102,24 @@ impl Findings {
         body: &Value,
         key: Member,
         fields: &[&str],
+        want: Vec<Vec<Value>>,
+    ) {
+        let row = |i: &Value| {
+            fields
+                .iter()
+                .map(|k| i.get(*k).cloned().unwrap_or(Value::Null))
+                .collect()
+        };
+        self.rows_by(rule, body, key, row, want);
+    }
+
+    /// Compares a list member as the rows `row` makes of its items, in any order.
+    pub(super) fn rows_by(
+        &mut self,
+        rule: RuleId,
+        body: &Value,
+        key: Member,
+        row: impl Fn(&Value) -> Vec<Value>,
         mut want: Vec<Vec<Value>>,
     ) {
         let sort = |rows: &mut Vec<Vec<Value>>| {
@@ -109,15 +127,7 @@ impl Findings {
         };
         let mut got: Vec<Vec<Value>> = match body.get(key.as_str()) {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|i| {
-                    fields
-                        .iter()
-                        .map(|k| i.get(*k).cloned().unwrap_or(Value::Null))
-                        .collect()
-                })
-                .collect(),
+            Some(Value::Array(items)) => items.iter().map(&row).collect(),
             Some(other) => {
                 return self.member(
                     RuleId::Wire3,

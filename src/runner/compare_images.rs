@@ -39,33 +39,9 @@ fn rows(
     body: &Value,
     key: Member,
     row: impl Fn(&Value) -> Vec<Value>,
-    mut want: Vec<Vec<Value>>,
+    want: Vec<Vec<Value>>,
 ) {
-    let sort = |rows: &mut Vec<Vec<Value>>| {
-        rows.sort_by_key(|r| r.iter().map(Value::to_string).collect::<Vec<_>>())
-    };
-    let mut got: Vec<Vec<Value>> = match body.get(key.as_str()) {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.iter().map(&row).collect(),
-        Some(other) => {
-            return f.member(
-                RuleId::Wire3,
-                key,
-                Shown::text("a JSON array"),
-                Shown::Json(other.clone()),
-            );
-        }
-    };
-    sort(&mut got);
-    sort(&mut want);
-    if got != want {
-        f.member(
-            rule,
-            key,
-            Shown::Json(Value::from(want)),
-            Shown::Json(Value::from(got)),
-        );
-    }
+    f.rows_by(rule, body, key, row, want);
 }
 
 fn failure_rows(failures: &[ImageFailure], ids: &IdMap) -> Vec<Vec<Value>> {
