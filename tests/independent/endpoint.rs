@@ -2487,14 +2487,14 @@ impl Logic {
             None if stored && !repush_ok => return Err(already()),
             None => {}
             Some(t) => match repo.tags.get(t) {
-                Some(on) if *on == digest => {
-                    if !repush_ok {
-                        let taken = repo.mutability.immutable(t)
-                            && self.variant.immutable_repush_error
-                                == RepushError::ImageTagAlreadyExists;
-                        return Err(if taken { tag_taken(t) } else { already() });
-                    }
+                Some(on) if *on == digest && !repush_ok => {
+                    let taken = repo.mutability.immutable(t)
+                        && self.variant.immutable_repush_error
+                            == RepushError::ImageTagAlreadyExists;
+                    return Err(if taken { tag_taken(t) } else { already() });
                 }
+                // `Defect::RepushSucceeds`: answered 200, nothing changes.
+                Some(on) if *on == digest => {}
                 Some(on) => {
                     if repo.mutability.immutable(t) {
                         return Err(if self.has(Defect::ImmutableMoveIsImageAlreadyExists) {
