@@ -230,10 +230,6 @@ fn token_check(listing: &str, position: &str) -> [u8; 32] {
 }
 
 impl Registry {
-    fn stored_repository(&self, name: &str) -> Result<&Repository, EcrError> {
-        self.repository(name)
-    }
-
     /// A page token: the position (after which the next page starts) in hex, and a check
     /// over the listing, its filter and the position, so that a token never issued (or
     /// issued for another listing) is refused, with no state kept. The same listing at the
@@ -299,7 +295,7 @@ impl Registry {
         }
         // REPO-1.
         self.check_registry(&r.registry_id, name)?;
-        let repo = self.stored_repository(name)?;
+        let repo = self.repository(name)?;
         // IMG-3.
         let schema1 = self.profile.schema1_manifest == Schema1Manifest::Accepted;
         let parsed = manifest::parse(text, r.image_manifest_media_type.as_deref(), schema1)
@@ -338,8 +334,7 @@ impl Registry {
                         layer_digests: missing,
                     });
                 }
-                let distinct: BTreeSet<&str> = parsed.blobs().collect();
-                distinct.iter().map(|d| repo.layers[*d]).sum()
+                blobs_size(repo, &parsed)
             }
             ManifestKind::Index => {
                 let missing: Vec<String> = parsed
@@ -368,7 +363,6 @@ impl Registry {
             image_digest: digest.clone(),
             image_tag: r.image_tag.clone(),
         };
-        let mut moved_from = None;
         match &r.image_tag {
             None if stored => return Err(already()),
             None => {}
@@ -390,29 +384,26 @@ impl Registry {
                         },
                     );
                 }
-                Some(on) => {
-                    if repo.mutability.is_immutable(t) {
-                        return Err(EcrError::ImageTagAlreadyExists {
-                            repository_name: name.to_owned(),
-                            image_tag: t.clone(),
-                            identical: false,
-                        });
-                    }
-                    moved_from = Some(on.clone());
+                Some(_) if repo.mutability.is_immutable(t) => {
+                    return Err(EcrError::ImageTagAlreadyExists {
+                        repository_name: name.to_owned(),
+                        image_tag: t.clone(),
+                        identical: false,
+                    });
                 }
-                None => {}
+                // A tag that moves, or a new one.
+                Some(_) | None => {}
             },
         }
         // Every check passed: store.
         let pushed_at = self.pushes;
         let registry_id = self.registry_id.clone();
+        // REPO-1 passed above: the repository is there.
         let Some(repo) = self.repositories.get_mut(name) else {
-            return Err(self
-                .stored_repository(name)
-                .err()
-                .unwrap_or(EcrError::Server {
-                    message: "repository vanished".to_owned(),
-                }));
+            return Err(EcrError::RepositoryNotFound {
+                registry_id,
+                repository_name: name.to_owned(),
+            });
         };
         if !stored {
             self.pushes += 1;
@@ -424,13 +415,7 @@ impl Registry {
         }
         if let Some(t) = &r.image_tag {
             // IMG-7: the old image keeps its other tags, or stays untagged; never deleted.
-            if let Some(old) = moved_from.and_then(|d| repo.images.get_mut(&d)) {
-                old.tags.remove(t);
-            }
-            repo.tags.insert(t.clone(), digest.clone());
-            if let Some(img) = repo.images.get_mut(&digest) {
-                img.tags.insert(t.clone());
-            }
+            tag_image(repo, t, &digest);
         }
         let media_type = repo
             .images
@@ -461,7 +446,7 @@ impl Registry {
             ));
         }
         self.check_registry(&r.registry_id, name)?;
-        let repo = self.stored_repository(name)?;
+        let repo = self.repository(name)?;
         let mut seen = BTreeSet::new();
         let mut images = Vec::new();
         let mut failures = Vec::new();
@@ -503,7 +488,7 @@ impl Registry {
             ));
         }
         self.check_registry(&r.registry_id, name)?;
-        let repo = self.stored_repository(name)?;
+        let repo = self.repository(name)?;
         // URL-1.
         if !repo.layers.contains_key(digest) {
             return Err(EcrError::LayersNotFound {
@@ -529,7 +514,7 @@ impl Registry {
         let name = self.target_repository(&r.registry_id, &r.repository_name)?;
         let ids = image_ids(&r.image_ids)?;
         self.check_registry(&r.registry_id, name)?;
-        self.stored_repository(name)?;
+        self.repository(name)?;
         let per_tag = self.profile.deleted_ids == DeletedIds::PerTag;
         let Some(repo) = self.repositories.get_mut(name) else {
             return Ok(Response::ImagesDeleted {
@@ -629,7 +614,7 @@ impl Registry {
         let page = max_results(r.max_results, rule)?;
         let status = tag_status(&r.filter, rule)?;
         self.check_registry(&r.registry_id, name)?;
-        let repo = self.stored_repository(name)?;
+        let repo = self.repository(name)?;
         if let Some(ids) = &r.image_ids {
             let mut seen = BTreeSet::new();
             let mut details = Vec::new();
@@ -699,7 +684,7 @@ impl Registry {
         let page = max_results(r.max_results, rule)?;
         let status = tag_status(&r.filter, rule)?;
         self.check_registry(&r.registry_id, name)?;
-        let repo = self.stored_repository(name)?;
+        let repo = self.repository(name)?;
         let listing = format!("l{}", status.code());
         // A position is `digest` + '\n' + `tag` (empty for an untagged image): rows are
         // ordered by digest, then tag.
@@ -761,7 +746,7 @@ impl Registry {
             r.image_tag_mutability_exclusion_filters.as_deref(),
         )?;
         self.check_registry(&r.registry_id, name)?;
-        self.stored_repository(name)?;
+        self.repository(name)?;
         if let Some(repo) = self.repositories.get_mut(name) {
             // MUT-1: later pushes only; the tags in place stay where they are.
             repo.mutability = setting.clone();
@@ -771,6 +756,25 @@ impl Registry {
             repository_name: name.to_owned(),
             mutability: setting,
         })
+    }
+}
+
+/// The size of an image manifest's blobs (each distinct one once), as the repository holds
+/// them (LIST-2).
+fn blobs_size(repo: &Repository, parsed: &manifest::Manifest) -> u64 {
+    let distinct: BTreeSet<&str> = parsed.blobs().collect();
+    distinct.iter().filter_map(|d| repo.layers.get(*d)).sum()
+}
+
+/// Puts `tag` on `digest`, taking it off the image it was on (which stays, IMG-7).
+fn tag_image(repo: &mut Repository, tag: &str, digest: &str) {
+    if let Some(old) = repo.tags.insert(tag.to_owned(), digest.to_owned())
+        && let Some(img) = repo.images.get_mut(&old)
+    {
+        img.tags.remove(tag);
+    }
+    if let Some(img) = repo.images.get_mut(digest) {
+        img.tags.insert(tag.to_owned());
     }
 }
 
@@ -863,12 +867,7 @@ impl Registry {
         };
         if !repo.images.contains_key(&digest) {
             self.pushes += 1;
-            let size = parsed
-                .blobs()
-                .collect::<BTreeSet<_>>()
-                .iter()
-                .filter_map(|d| repo.layers.get(*d))
-                .sum();
+            let size = blobs_size(repo, &parsed);
             insert_image(
                 repo,
                 &digest,
@@ -876,14 +875,7 @@ impl Registry {
             );
         }
         if let Some(t) = &r.image_tag {
-            if let Some(old) = repo.tags.insert(t.clone(), digest.clone())
-                && let Some(img) = repo.images.get_mut(&old)
-            {
-                img.tags.remove(t);
-            }
-            if let Some(img) = repo.images.get_mut(&digest) {
-                img.tags.insert(t.clone());
-            }
+            tag_image(repo, t, &digest);
         }
         true
     }
