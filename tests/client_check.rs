@@ -1,6 +1,6 @@
 //! `client_check` against real clients and deliberately broken ones: each example client
-//! under examples/clients/ with the verdict it really earns on every plan, and one broken
-//! client per client rule, caught by that rule.
+//! under examples/clients/ with the verdict it really earns on every plan, one broken
+//! client per client rule, caught by that rule, and clients with several defects at once.
 
 mod common;
 
@@ -41,7 +41,11 @@ fn path(relative: &str) -> String {
 }
 
 fn check(plans: &str, command: &[String]) -> ClientReport {
-    let report = client_check(&config(plans), command).expect("the check ran");
+    checked_with(config(plans), command)
+}
+
+fn checked_with(config: ClientCheckConfig, command: &[String]) -> ClientReport {
+    let report = client_check(&config, command).expect("the check ran");
     println!("{}", report.text()); // shown when a test fails, or with --nocapture
     report
 }
@@ -93,7 +97,7 @@ fn sdk_push() -> String {
 }
 
 #[test]
-fn aws_cli_v1_loop_fails_a_lost_answer_and_an_existing_layer_at_completion() {
+fn aws_cli_v1_loop_fails_a_lost_answer_and_existing_layers_and_images() {
     let report = check(".", &[path("examples/clients/aws-cli-v1.sh")]);
     // The CLI's own retry (botocore standard mode: 3 attempts) handles 500s and throttling.
     // A lost answer: the retry re-sends the part that landed, the fake refuses it with
@@ -111,9 +115,18 @@ fn aws_cli_v1_loop_fails_a_lost_answer_and_an_existing_layer_at_completion() {
             ("layer-present", &[]),
             ("exists-on-completion", &["CLIENT-6"]),
             ("completion-fails-once", &[]),
+            // ImageAlreadyExistsException is exit 255 too, whether the image was there
+            // before or stored by the PutImage whose answer was lost.
+            ("image-present", &["CLIENT-8"]),
+            ("lost-answer-put-image", &["CLIENT-8"]),
+            ("tag-immutable", &[]),
+            ("layer-forgotten", &[]),
         ],
     );
+    // `file://` is read as text and sent as it is: the image digest is the file's.
     let clean = report.plan("clean").expect("clean");
+    let image = clean.image.as_ref().expect("an image");
+    assert_eq!(image.tagged.as_deref(), Some(image.digest.as_str()));
     assert_eq!(
         clean.part_sizes,
         vec![10 * MIB, MIB],
@@ -175,12 +188,15 @@ fn rust_sdk_client_that_resumes_passes_every_plan() {
 #[test]
 fn a_naive_boto3_loop_fails_a_lost_answer_as_the_cli_loop_does() {
     // Without the example's `except InvalidLayerPartException` branch, botocore's retry
-    // of the landed part is refused and the push ends: the SDK retry cannot resume.
+    // of the landed part is refused and the push ends: the SDK retry cannot resume. It
+    // pushes a layer and nothing more.
     let command = [
         python().display().to_string(),
         path("tests/clients/boto3_naive.py"),
     ];
-    let report = check("^(clean|lost-answer-part-2)$", &command);
+    let mut layer_only = config("^(clean|lost-answer-part-2)$");
+    layer_only.layer_only = true;
+    let report = checked_with(layer_only, &command);
     expect(
         &report,
         &[("clean", &[]), ("lost-answer-part-2", &["CLIENT-3"])],
@@ -276,11 +292,113 @@ fn an_existing_layer_taken_as_failure_is_caught_by_client_6() {
 }
 
 #[test]
-fn exit_zero_after_giving_up_is_caught_by_client_7() {
-    let report = check("^(clean|throttled-always)$", &broken("exit-zero"));
+fn exit_zero_after_giving_up_is_caught_by_client_7_and_after_a_refused_image_by_client_8() {
+    let report = check(
+        "^(clean|throttled-always|tag-immutable|layer-forgotten)$",
+        &broken("exit-zero"),
+    );
     expect(
         &report,
-        &[("clean", &[]), ("throttled-always", &["CLIENT-7"])],
+        &[
+            ("clean", &[]),
+            ("throttled-always", &["CLIENT-7"]),
+            ("tag-immutable", &["CLIENT-8"]),
+            ("layer-forgotten", &["CLIENT-8"]),
+        ],
+    );
+    let immutable = &report.plan("tag-immutable").expect("plan").findings[0].what;
+    assert!(
+        immutable.contains("ImageTagAlreadyExistsException") && immutable.contains("exited 0"),
+        "{immutable}"
+    );
+    let forgotten = &report.plan("layer-forgotten").expect("plan").findings[0].what;
+    assert!(forgotten.contains("LayersNotFoundException"), "{forgotten}");
+}
+
+#[test]
+fn a_re_serialised_manifest_is_caught_by_client_8() {
+    let report = check("^(clean|image-present)$", &broken("reserializes"));
+    expect(
+        &report,
+        &[("clean", &["CLIENT-8"]), ("image-present", &["CLIENT-8"])],
+    );
+    let what = &report.plans[0].findings[0].what;
+    assert!(what.contains("byte for byte"), "{what}");
+    // What the fake stored is the re-serialised manifest under another digest.
+    let image = report.plans[0].image.as_ref().expect("image");
+    assert_ne!(image.tagged.as_deref(), Some(image.digest.as_str()));
+}
+
+#[test]
+fn image_already_exists_taken_as_failure_is_caught_by_client_8() {
+    let report = check(
+        "^(clean|image-present|lost-answer-put-image|tag-immutable)$",
+        &broken("image-exists-is-failure"),
+    );
+    expect(
+        &report,
+        &[
+            ("clean", &[]),
+            ("image-present", &["CLIENT-8"]),
+            ("lost-answer-put-image", &["CLIENT-8"]),
+            ("tag-immutable", &[]),
+        ],
+    );
+    let lost = &report.plan("lost-answer-put-image").expect("plan");
+    assert!(lost.checked.contains(&"CLIENT-3"), "the 500 was judged too");
+    assert!(
+        lost.findings[0]
+            .what
+            .contains("ImageAlreadyExistsException")
+    );
+}
+
+#[test]
+fn a_client_that_never_puts_the_image_fails_client_8_and_passes_with_layer_only() {
+    let report = check(
+        "^(clean|layer-present|throttled-always)$",
+        &broken("no-image"),
+    );
+    expect(
+        &report,
+        &[
+            ("clean", &["CLIENT-8"]),
+            // It gave up on the layer, as the plan allows: nothing to say of the image.
+            ("throttled-always", &[]),
+            ("layer-present", &["CLIENT-8"]),
+        ],
+    );
+    let mut layer_only = config(".");
+    layer_only.layer_only = true;
+    let report = checked_with(layer_only, &broken("no-image"));
+    assert!(report.passed(), "{}", report.text());
+    assert!(report.layer_only);
+    assert_eq!(report.plans.len(), PLANS.len() - 4);
+    assert!(report.plans.iter().all(|p| p.image.is_none()));
+    let eight = report
+        .rules
+        .iter()
+        .find(|r| r.id == "CLIENT-8")
+        .expect("rule");
+    assert_eq!(eight.verdict, "unseen");
+    assert!(report.text().contains("CLIENT-8 not judged"));
+}
+
+#[test]
+fn several_defects_at_once_each_fail_their_own_rule() {
+    let report = check(
+        "^(clean|lost-answer-part-2|throttled-part-2|layer-forgotten)$",
+        &broken("off-by-one,ignores-throttling,reserializes,exit-zero"),
+    );
+    expect(
+        &report,
+        &[
+            ("clean", &["CLIENT-8"]),
+            // It resumes at the wrong byte, gives up, and exits 0 all the same.
+            ("lost-answer-part-2", &["CLIENT-4", "CLIENT-7"]),
+            ("throttled-part-2", &["CLIENT-5", "CLIENT-8"]),
+            ("layer-forgotten", &["CLIENT-8"]),
+        ],
     );
 }
 

@@ -35,7 +35,7 @@ fn plan_section(h: &mut String, p: &PlanResult) {
         "<table><tr><th>faults</th><td>{}</td></tr><tr><th>exit</th><td>{} after {:.1} s</td></tr>\
          <tr><th>part sizes</th><td>{} (advertised partSize {})</td></tr>\
          <tr><th>expected layer</th><td>{} ({} bytes)</td></tr><tr><th>stored</th><td>{}</td></tr>\
-         <tr><th>rules exercised</th><td>{}</td></tr></table>",
+         <tr><th>image</th><td>{}</td></tr><tr><th>rules exercised</th><td>{}</td></tr></table>",
         e(&if p.layer_present {
             "none; the layer is stored beforehand".to_owned()
         } else if p.faults.is_empty() {
@@ -54,6 +54,16 @@ fn plan_section(h: &mut String, p: &PlanResult) {
         } else {
             stored.join(", ")
         }),
+        e(&p.image.as_ref().map_or_else(
+            || "none put (--layer-only)".to_owned(),
+            |i| format!(
+                "tag {} → {} ({} bytes of manifest); at the end the tag named {}",
+                i.tag,
+                i.digest,
+                i.manifest_length,
+                i.tagged.as_deref().unwrap_or("nothing")
+            )
+        )),
         e(&p.checked.join(", "))
     );
     for f in &p.findings {

@@ -73,6 +73,11 @@ impl LayerFile {
         &self.path
     }
 
+    /// A path for another file in the layer's scratch folder (it goes with the folder).
+    pub(crate) fn beside(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
     /// Its size in bytes.
     pub(crate) fn size(&self) -> u64 {
         self.size

@@ -1,9 +1,12 @@
-//! `client-check`: judges a client that pushes a layer through the ECR layer-upload API.
+//! `client-check`: judges a client that pushes an image through the ECR API: a layer
+//! (InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload), then PutImage.
 //!
 //! For each fault plan ([`PLANS`]) it starts a fresh embedded fake (a scratch repository,
-//! the selected profile, the plan's faults, a request log), writes a random layer file,
-//! runs COMMAND with the fake's endpoint and the layer in its environment
-//! ([`ENV_REPOSITORY`], [`ENV_LAYER`], [`ENV_LAYER_DIGEST`], `AWS_ENDPOINT_URL`, …), then
+//! the selected profile, the plan's faults and image setup, a request log), writes a random
+//! layer file and a manifest that names it (and a config blob the fake already holds),
+//! runs COMMAND with the fake's endpoint, the layer and the manifest in its environment
+//! ([`ENV_REPOSITORY`], [`ENV_LAYER`], [`ENV_LAYER_DIGEST`], [`ENV_MANIFEST`], [`ENV_TAG`],
+//! `AWS_ENDPOINT_URL`, …), then
 //! judges the client by the client rules ([`CLIENT_RULES`]) from the fake's request log,
 //! its final state and COMMAND's exit status.
 //!
@@ -11,10 +14,15 @@
 //! - [`rules`]: the client rules, with where each comes from;
 //! - `judge`: the rules applied to one plan's evidence;
 //! - [`report`]: [`ClientReport`] as text, JSON and JUnit; [`html`] as HTML;
-//! - `layer`, `command`: the layer file, and running COMMAND with a time limit.
+//! - `layer`, `image`, `command`: the layer file, the manifest, and running COMMAND with a
+//!   time limit.
+//!
+//! With [`ClientCheckConfig::layer_only`] the client pushes the layer and nothing more: no
+//! manifest is given, the plans about the image are not run and CLIENT-8 is not judged.
 
 mod command;
 pub mod html;
+mod image;
 mod judge;
 mod layer;
 pub mod plans;
@@ -25,8 +33,11 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use command::ExitInfo;
-pub use plans::{PLANS, Plan, list_plans, select_plans};
-pub use report::{ClientReport, Finding, PlanResult, RequestView, RuleResult, StoredLayer};
+pub use image::TAG;
+pub use plans::{ImageSetup, PLANS, Plan, list_plans, select_plans};
+pub use report::{
+    ClientReport, Finding, ImageResult, PlanResult, RequestView, RuleResult, StoredLayer,
+};
 pub use rules::{CLIENT_RULES, ClientRule, client_rule};
 
 use crate::fake::{FakeEcr, Fault};
@@ -41,6 +52,14 @@ pub const ENV_LAYER: &str = "ECR_CONFORMANCE_LAYER";
 pub const ENV_LAYER_DIGEST: &str = "ECR_CONFORMANCE_LAYER_DIGEST";
 /// The variable that holds the layer's size in bytes.
 pub const ENV_LAYER_SIZE: &str = "ECR_CONFORMANCE_LAYER_SIZE";
+/// The variable that holds the manifest file's path (absent with `--layer-only`).
+pub const ENV_MANIFEST: &str = "ECR_CONFORMANCE_MANIFEST";
+/// The variable that holds the image digest: `sha256:<hex>` of the manifest file's bytes.
+pub const ENV_MANIFEST_DIGEST: &str = "ECR_CONFORMANCE_MANIFEST_DIGEST";
+/// The variable that holds the manifest's media type.
+pub const ENV_MANIFEST_MEDIA_TYPE: &str = "ECR_CONFORMANCE_MANIFEST_MEDIA_TYPE";
+/// The variable that holds the tag to put.
+pub const ENV_TAG: &str = "ECR_CONFORMANCE_TAG";
 /// The variable that names the plan being run.
 pub const ENV_PLAN: &str = "ECR_CONFORMANCE_PLAN";
 
@@ -73,6 +92,9 @@ pub struct ClientCheckConfig {
     pub seed: Option<u64>,
     /// The repository the fake holds and COMMAND pushes to.
     pub repository: String,
+    /// The client pushes a layer only (`--layer-only`): no manifest, no plan about the
+    /// image, CLIENT-8 not judged.
+    pub layer_only: bool,
     /// More variables for COMMAND's environment (set last, so they win).
     pub env: Vec<(String, String)>,
     /// Set (Ctrl-C) to kill COMMAND's process group and end the check: the plans done so
@@ -89,6 +111,7 @@ impl Default for ClientCheckConfig {
             timeout: Duration::from_secs(120),
             seed: None,
             repository: "client-check".to_owned(),
+            layer_only: false,
             env: Vec::new(),
             stop: Default::default(),
         }
@@ -138,7 +161,7 @@ pub fn client_check(
         .profile
         .check()
         .map_err(|e| ClientCheckError::Usage(e.to_string()))?;
-    let plans = select_plans(config.plans.as_deref())?;
+    let plans = select_plans(config.plans.as_deref(), config.layer_only)?;
     let seed = config.seed.unwrap_or_else(random_seed);
     let mut results = Vec::with_capacity(plans.len());
     let count = plans.len();
@@ -161,6 +184,7 @@ pub fn client_check(
         seed,
         results,
     );
+    report.layer_only = config.layer_only;
     if stopped() {
         report.stopped = Some(format!(
             "interrupted (Ctrl-C) after {done} of {count} plans; COMMAND was killed"
@@ -178,6 +202,12 @@ fn run_plan(
 ) -> Result<Option<PlanResult>, ClientCheckError> {
     let setup = |e: &dyn fmt::Display| ClientCheckError::Setup(format!("{}: {e}", plan.name));
     let layer = layer::LayerFile::create(config.layer_size, seed).map_err(|e| setup(&e))?;
+    let image = if config.layer_only {
+        None
+    } else {
+        Some(image::ImageFiles::create(&layer, seed, plan.image).map_err(|e| setup(&e))?)
+    };
+    let repo = config.repository.as_str();
     let mut builder = FakeEcr::builder()
         .profile(config.profile.clone())
         .repository(&config.repository)
@@ -187,7 +217,20 @@ fn run_plan(
         builder = builder.fault(spec.parse::<Fault>().map_err(|e| setup(&e))?);
     }
     if plan.layer_present {
-        builder = builder.layer(&config.repository, layer.bytes().map_err(|e| setup(&e))?);
+        builder = builder.layer(repo, layer.bytes().map_err(|e| setup(&e))?);
+    }
+    if let Some(image) = &image {
+        builder = builder.layer(repo, image.config.clone());
+        match plan.image {
+            ImageSetup::Present => builder = builder.image(repo, &image.manifest, Some(TAG)),
+            ImageSetup::TagTaken => {
+                let other = image.other.as_deref().unwrap_or_default();
+                builder = builder
+                    .image(repo, other, Some(TAG))
+                    .tag_mutability(repo, "IMMUTABLE");
+            }
+            ImageSetup::Free | ImageSetup::LayerForgotten => {}
+        }
     }
     let fake = builder.start().map_err(|e| setup(&e))?;
     let uri = fake.uri();
@@ -208,6 +251,15 @@ fn run_plan(
     .collect();
     env.push((ENV_LAYER.to_owned(), layer.path().display().to_string()));
     env.push((ENV_LAYER_SIZE.to_owned(), layer.size().to_string()));
+    if let Some(image) = &image {
+        env.push((ENV_MANIFEST.to_owned(), image.path.display().to_string()));
+        env.push((ENV_MANIFEST_DIGEST.to_owned(), image.digest.clone()));
+        env.push((
+            ENV_MANIFEST_MEDIA_TYPE.to_owned(),
+            crate::model::manifest::DOCKER_MANIFEST.to_owned(),
+        ));
+        env.push((ENV_TAG.to_owned(), TAG.to_owned()));
+    }
     env.extend(config.env.iter().cloned());
 
     let start = Instant::now();
@@ -219,11 +271,22 @@ fn run_plan(
     let seconds = start.elapsed().as_secs_f64();
     let log = fake.responder().request_log();
     let stored: Vec<(String, u64)> = fake.responder().with_registry(|r| {
-        r.layers(&config.repository)
+        r.layers(repo)
+            .filter(|(d, _)| image.as_ref().is_none_or(|i| *d != i.config_digest))
             .map(|(d, s)| (d.to_owned(), s))
             .collect()
     });
+    let tagged = fake
+        .responder()
+        .with_registry(|r| r.tag_digest(repo, TAG).map(str::to_owned));
     drop(fake);
+    let image_evidence = image.as_ref().map(|i| judge::ImageEvidence {
+        setup: plan.image,
+        digest: &i.digest,
+        length: i.manifest.len() as u64,
+        tag: TAG,
+        tagged: tagged.as_deref(),
+    });
 
     let judged = judge::judge(&judge::Evidence {
         plan,
@@ -234,6 +297,7 @@ fn run_plan(
         stderr: &ran.stderr,
         start,
         timeout: config.timeout,
+        image: image_evidence,
     });
     let requests = log.iter().map(|e| RequestView::of(e, start)).collect();
     Ok(Some(report::plan_result(
@@ -250,6 +314,13 @@ fn run_plan(
             .into_iter()
             .map(|(digest, size)| StoredLayer { digest, size })
             .collect(),
+        image.as_ref().map(|i| ImageResult {
+            setup: plan.image,
+            tag: TAG.to_owned(),
+            digest: i.digest.clone(),
+            manifest_length: i.manifest.len() as u64,
+            tagged: tagged.clone(),
+        }),
         seed,
         requests,
         ran.stdout,

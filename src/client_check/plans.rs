@@ -22,6 +22,41 @@ pub struct Plan {
     pub may_give_up: bool,
     /// The rules the plan is aimed at (every rule is judged on every plan).
     pub aims_at: &'static [&'static str],
+    /// What waits for the image the client puts at the end of its push.
+    pub image: ImageSetup,
+}
+
+/// What waits for the client's `PutImage` (the manifest it is given names the pushed layer
+/// and a config blob that is stored before the client starts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageSetup {
+    /// The tag is free: PutImage stores the image.
+    Free,
+    /// The image and its tag are stored before the client starts (so is its layer):
+    /// PutImage answers ImageAlreadyExistsException, which is success.
+    Present,
+    /// The repository is IMMUTABLE and the tag is on another image: PutImage answers
+    /// ImageTagAlreadyExistsException, and the push has failed.
+    TagTaken,
+    /// The manifest also names a layer the client is not given and nobody stored:
+    /// PutImage answers LayersNotFoundException, and the push has failed.
+    LayerForgotten,
+}
+
+impl ImageSetup {
+    /// Whether PutImage is refused, so that a non-zero exit is the one right outcome.
+    pub fn refused(self) -> bool {
+        matches!(self, ImageSetup::TagTaken | ImageSetup::LayerForgotten)
+    }
+}
+
+impl Plan {
+    /// Whether the plan is about the image (its setup, or a fault on PutImage), so that
+    /// `--layer-only` does not run it.
+    pub fn about_image(&self) -> bool {
+        self.image != ImageSetup::Free || self.faults.iter().any(|f| f.starts_with("PutImage:"))
+    }
 }
 
 /// Every plan, in the order they run.
@@ -33,6 +68,7 @@ pub const PLANS: &[Plan] = &[
         layer_present: false,
         may_give_up: false,
         aims_at: &["CLIENT-1", "CLIENT-2", "CLIENT-7"],
+        image: ImageSetup::Free,
     },
     Plan {
         name: "lost-answer-part-2",
@@ -41,6 +77,7 @@ pub const PLANS: &[Plan] = &[
         layer_present: false,
         may_give_up: false,
         aims_at: &["CLIENT-3", "CLIENT-4"],
+        image: ImageSetup::Free,
     },
     Plan {
         name: "server-error-part-2",
@@ -49,6 +86,7 @@ pub const PLANS: &[Plan] = &[
         layer_present: false,
         may_give_up: false,
         aims_at: &["CLIENT-3"],
+        image: ImageSetup::Free,
     },
     Plan {
         name: "throttled-part-2",
@@ -57,6 +95,7 @@ pub const PLANS: &[Plan] = &[
         layer_present: false,
         may_give_up: false,
         aims_at: &["CLIENT-5"],
+        image: ImageSetup::Free,
     },
     Plan {
         name: "throttled-always",
@@ -76,6 +115,7 @@ pub const PLANS: &[Plan] = &[
         layer_present: false,
         may_give_up: true,
         aims_at: &["CLIENT-5", "CLIENT-7"],
+        image: ImageSetup::Free,
     },
     Plan {
         name: "slow-server",
@@ -87,6 +127,7 @@ pub const PLANS: &[Plan] = &[
         layer_present: false,
         may_give_up: false,
         aims_at: &["CLIENT-1", "CLIENT-3", "CLIENT-4"],
+        image: ImageSetup::Free,
     },
     Plan {
         name: "layer-present",
@@ -95,6 +136,7 @@ pub const PLANS: &[Plan] = &[
         layer_present: true,
         may_give_up: false,
         aims_at: &["CLIENT-6"],
+        image: ImageSetup::Free,
     },
     Plan {
         name: "exists-on-completion",
@@ -103,6 +145,7 @@ pub const PLANS: &[Plan] = &[
         layer_present: false,
         may_give_up: false,
         aims_at: &["CLIENT-6"],
+        image: ImageSetup::Free,
     },
     Plan {
         name: "completion-fails-once",
@@ -111,18 +154,69 @@ pub const PLANS: &[Plan] = &[
         layer_present: false,
         may_give_up: false,
         aims_at: &["CLIENT-3"],
+        image: ImageSetup::Free,
+    },
+    Plan {
+        name: "image-present",
+        what: "the image and its tag are stored before the client starts: PutImage answers ImageAlreadyExistsException, which is success",
+        faults: &[],
+        layer_present: true,
+        may_give_up: false,
+        aims_at: &["CLIENT-6", "CLIENT-8"],
+        image: ImageSetup::Present,
+    },
+    Plan {
+        name: "lost-answer-put-image",
+        what: "the first PutImage stores the image but is answered 500: its retry answers ImageAlreadyExistsException, which is success",
+        faults: &["PutImage:1:server-error-after"],
+        layer_present: false,
+        may_give_up: false,
+        aims_at: &["CLIENT-3", "CLIENT-8"],
+        image: ImageSetup::Free,
+    },
+    Plan {
+        name: "tag-immutable",
+        what: "the repository is IMMUTABLE and the tag is on another image: PutImage answers ImageTagAlreadyExistsException, and the client must exit non-zero",
+        faults: &[],
+        layer_present: false,
+        may_give_up: false,
+        aims_at: &["CLIENT-8"],
+        image: ImageSetup::TagTaken,
+    },
+    Plan {
+        name: "layer-forgotten",
+        what: "the manifest also names a layer nobody pushed: PutImage answers LayersNotFoundException, and the client must exit non-zero",
+        faults: &[],
+        layer_present: false,
+        may_give_up: false,
+        aims_at: &["CLIENT-8"],
+        image: ImageSetup::LayerForgotten,
     },
 ];
 
-/// The plans whose name matches `pattern` (all of them without one).
-pub fn select_plans(pattern: Option<&str>) -> Result<Vec<&'static Plan>, ClientCheckError> {
+/// The plans whose name matches `pattern` (all of them without one); with `layer_only`,
+/// none that is [about the image](Plan::about_image).
+pub fn select_plans(
+    pattern: Option<&str>,
+    layer_only: bool,
+) -> Result<Vec<&'static Plan>, ClientCheckError> {
+    let runs = |p: &&Plan| !(layer_only && p.about_image());
     let Some(pattern) = pattern else {
-        return Ok(PLANS.iter().collect());
+        return Ok(PLANS.iter().filter(runs).collect());
     };
     let re = Regex::new(pattern)
         .map_err(|e| ClientCheckError::Usage(format!("--plans {pattern:?}: {e}")))?;
-    let chosen: Vec<&Plan> = PLANS.iter().filter(|p| re.is_match(p.name)).collect();
+    let chosen: Vec<&Plan> = PLANS
+        .iter()
+        .filter(|p| re.is_match(p.name))
+        .filter(runs)
+        .collect();
     if chosen.is_empty() {
+        if layer_only && PLANS.iter().any(|p| re.is_match(p.name)) {
+            return Err(ClientCheckError::Usage(format!(
+                "--plans {pattern:?} matches only plans about the image, which --layer-only does not run"
+            )));
+        }
         let names: Vec<&str> = PLANS.iter().map(|p| p.name).collect();
         return Err(ClientCheckError::Usage(format!(
             "--plans {pattern:?} matches no plan; the plans are {}",
@@ -136,7 +230,13 @@ pub fn select_plans(pattern: Option<&str>) -> Result<Vec<&'static Plan>, ClientC
 pub fn list_plans() -> String {
     let mut out = String::new();
     for p in PLANS {
-        let faults = if p.layer_present {
+        let faults = if p.image == ImageSetup::Present {
+            "image stored beforehand".to_owned()
+        } else if p.image == ImageSetup::TagTaken {
+            "IMMUTABLE, tag taken".to_owned()
+        } else if p.image == ImageSetup::LayerForgotten {
+            "a layer missing".to_owned()
+        } else if p.layer_present {
             "layer stored beforehand".to_owned()
         } else if p.faults.is_empty() {
             "no fault".to_owned()
@@ -175,13 +275,26 @@ mod tests {
     #[test]
     fn a_pattern_that_matches_nothing_is_a_usage_error() {
         assert!(matches!(
-            select_plans(Some("^nope$")),
+            select_plans(Some("^nope$"), false),
             Err(ClientCheckError::Usage(_))
         ));
         assert!(matches!(
-            select_plans(Some("(")),
+            select_plans(Some("("), false),
             Err(ClientCheckError::Usage(_))
         ));
-        assert_eq!(select_plans(Some("^clean$")).expect("one").len(), 1);
+        assert_eq!(select_plans(Some("^clean$"), false).expect("one").len(), 1);
+    }
+
+    #[test]
+    fn layer_only_runs_no_plan_about_the_image_and_says_so_when_that_leaves_none() {
+        let all = select_plans(None, false).expect("all");
+        let layer = select_plans(None, true).expect("layer plans");
+        assert_eq!(all.len(), PLANS.len());
+        assert!(layer.iter().all(|p| !p.about_image()));
+        assert_eq!(all.len() - layer.len(), 4, "four plans are about the image");
+        assert!(matches!(
+            select_plans(Some("^tag-immutable$"), true),
+            Err(ClientCheckError::Usage(m)) if m.contains("--layer-only")
+        ));
     }
 }

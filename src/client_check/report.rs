@@ -35,6 +35,23 @@ pub struct StoredLayer {
     pub size: u64,
 }
 
+/// The image a plan's client was to put, and what the tag named at the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageResult {
+    /// What waited for the client's PutImage.
+    pub setup: super::ImageSetup,
+    /// The tag given.
+    pub tag: String,
+    /// The image digest: `sha256:<hex>` of the manifest file.
+    pub digest: String,
+    /// The manifest file's length in bytes.
+    pub manifest_length: u64,
+    /// The digest the tag named when COMMAND ended (absent: no such tag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tagged: Option<String>,
+}
+
 /// One request of a plan's log, as the JSON report gives it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,6 +108,15 @@ pub struct RequestView {
     /// Digests answered as available.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub available: Vec<String>,
+    /// `sha256:<hex>` of the manifest a PutImage sent (never its text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    /// Its length in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_length: Option<u64>,
+    /// `imageTag` as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_tag: Option<String>,
     /// The request as one line (as findings show it).
     pub line: String,
 }
@@ -118,6 +144,9 @@ impl RequestView {
             part_size: e.part_size,
             layer_digest: e.layer_digest.clone(),
             available: e.available.clone(),
+            manifest_digest: e.manifest_digest.clone(),
+            manifest_length: e.manifest_length,
+            image_tag: e.image_tag.clone(),
             line: describe(e, start),
         }
     }
@@ -153,8 +182,11 @@ pub struct PlanResult {
     pub advertised_part_size: u64,
     /// The file's digest and size.
     pub expected: StoredLayer,
-    /// The layers in the repository when COMMAND ended.
+    /// The layers in the repository when COMMAND ended (not the config stored beforehand).
     pub stored: Vec<StoredLayer>,
+    /// The image the client was to put (absent with `--layer-only`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageResult>,
     /// Seed of the file's bytes.
     pub seed: u64,
     /// Every request the fake handled.
@@ -232,6 +264,9 @@ pub struct ClientReport {
     pub seed: u64,
     /// Whether every plan passed.
     pub passed: bool,
+    /// The client pushed a layer only: the plans about the image did not run, CLIENT-8
+    /// was not judged.
+    pub layer_only: bool,
     /// Every rule's verdict.
     pub rules: Vec<RuleResult>,
     /// Every plan's outcome, in the order they ran.
@@ -291,6 +326,7 @@ impl ClientReport {
             advertised_part_size,
             seed,
             passed: plans.iter().all(PlanResult::passed),
+            layer_only: false,
             rules: rule_results(&plans),
             plans,
             stopped: None,
@@ -325,6 +361,24 @@ impl ClientReport {
             self.advertised_part_size,
             self.seed
         );
+        if self.layer_only {
+            let skipped: Vec<&str> = super::PLANS
+                .iter()
+                .filter(|p| p.about_image())
+                .map(|p| p.name)
+                .collect();
+            let _ = writeln!(
+                s,
+                "--layer-only: no image put; plans {} not run; CLIENT-8 not judged\n",
+                skipped.join(", ")
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "image: the manifest given, put with tag {}\n",
+                super::TAG
+            );
+        }
         let _ = writeln!(
             s,
             "{:<22} {:<7} {:<20} {:<28} findings",
@@ -438,6 +492,7 @@ pub(crate) fn plan_result(
     advertised_part_size: u64,
     expected: StoredLayer,
     stored: Vec<StoredLayer>,
+    image: Option<ImageResult>,
     seed: u64,
     requests: Vec<RequestView>,
     stdout: String,
@@ -462,6 +517,7 @@ pub(crate) fn plan_result(
         advertised_part_size,
         expected,
         stored,
+        image,
         seed,
         requests,
         stdout,

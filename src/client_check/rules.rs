@@ -70,15 +70,21 @@ pub const CLIENT_RULES: &[ClientRule] = &[
     },
     ClientRule {
         id: "CLIENT-6",
-        statement: "A layer that BatchCheckLayerAvailability reports AVAILABLE, or LayerAlreadyExistsException from CompleteLayerUpload, ends the push as a success: exit 0, no new upload.",
+        statement: "A layer that BatchCheckLayerAvailability reports AVAILABLE, or LayerAlreadyExistsException from CompleteLayerUpload, is stored: the client opens no new upload for it and goes on (to PutImage; with --layer-only it exits 0).",
         sources: &[Model, Seen],
         from: "spec §1 push flow step 1, §4 DONE-5, CHECK-1; awslabs/amazon-ecr-containerd-resolver treats LayerAlreadyExistsException as success",
     },
     ClientRule {
         id: "CLIENT-7",
-        statement: "COMMAND's exit status agrees with what it was answered: 0 when the push ended in a success (a completed layer, LayerAlreadyExistsException, the layer reported available), non-zero when it gave up; and it exits within the time limit.",
+        statement: "COMMAND's exit status agrees with what it was answered: 0 when the push ended in a success (the image put, or ImageAlreadyExistsException; with --layer-only a completed layer, LayerAlreadyExistsException, the layer reported available), non-zero when it gave up; and it exits within the time limit.",
         sources: &[Chosen],
         from: "this project: scripts and CI read a push's outcome from its exit status",
+    },
+    ClientRule {
+        id: "CLIENT-8",
+        statement: "The push ends with PutImage of the manifest it was given, byte for byte, with its tag; ImageAlreadyExistsException (that image and tag already there) is success; a refusal (ImageTagAlreadyExistsException, LayersNotFoundException, any other 4xx) ends the push with a non-zero exit, never as success.",
+        sources: &[Model, Seen],
+        from: "spec §9 IMG-1 (the digest is of the bytes as sent), IMG-4, IMG-6, IMG-7; aws/aws-sdk#750: SDK maintainers, after asking the ECR team, treat ImageAlreadyExistsException on an identical re-put as benign",
     },
 ];
 

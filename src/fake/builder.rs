@@ -56,6 +56,7 @@ pub struct FakeEcrBuilder {
     record: bool,
     layers: Vec<(String, bytes::Bytes)>,
     images: Vec<(String, String, Option<String>)>,
+    mutability: Vec<(String, String)>,
 }
 
 impl Default for FakeEcrBuilder {
@@ -74,6 +75,7 @@ impl Default for FakeEcrBuilder {
             record: false,
             layers: Vec::new(),
             images: Vec::new(),
+            mutability: Vec::new(),
             limits: Limits {
                 max_body: MAX_BODY_BYTES,
                 body_timeout: Duration::from_secs(60),
@@ -130,6 +132,16 @@ impl FakeEcrBuilder {
             manifest.to_owned(),
             tag.map(str::to_owned),
         ));
+        self
+    }
+
+    /// A repository's `imageTagMutability` (`MUTABLE`, `IMMUTABLE`, …), set with
+    /// `PutImageTagMutability` after every [`image`](Self::image), so images stored from the
+    /// start may hold tags an `IMMUTABLE` setting then protects. A setting MUT-1 refuses
+    /// makes [`start`](Self::start) fail.
+    pub fn tag_mutability(mut self, repository: &str, setting: &str) -> Self {
+        self.mutability
+            .push((repository.to_owned(), setting.to_owned()));
         self
     }
 
@@ -249,6 +261,18 @@ impl FakeEcrBuilder {
                     image_digest: None,
                 }))
                 .map_err(|e| FakeError::Setup(format!("image in '{repo}': {e}")))?;
+        }
+        for (repo, setting) in &self.mutability {
+            registry
+                .apply(&Request::PutImageTagMutability(
+                    crate::model::PutImageTagMutability {
+                        registry_id: None,
+                        repository_name: Some(repo.clone()),
+                        image_tag_mutability: Some(setting.clone()),
+                        image_tag_mutability_exclusion_filters: None,
+                    },
+                ))
+                .map_err(|e| FakeError::Setup(format!("tag mutability of '{repo}': {e}")))?;
         }
         let responder = Responder::new(registry, self.faults.clone(), self.quirks.clone(), seed);
         let responder = match &self.sigv4 {

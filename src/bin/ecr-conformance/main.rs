@@ -79,8 +79,9 @@ enum Command {
     /// run with the same seed would have made, and write its reports. Exit status as for
     /// `run`.
     MergeReports(Box<MergeArgs>),
-    /// Judge a client: for each fault plan, start a fresh fake, make a random layer file, run
-    /// COMMAND (after `--`) to push it, and check what reached the fake against the client
+    /// Judge a client: for each fault plan, start a fresh fake, make a random layer file and
+    /// a manifest naming it, run COMMAND (after `--`) to push the layer and put the image,
+    /// and check what reached the fake against the client
     /// rules (`--list` lists the plans). Exit status: 0 every plan passes, 1 a finding, 2
     /// usage error or a COMMAND that cannot start.
     ClientCheck(Box<ClientCheckArgs>),
@@ -255,6 +256,10 @@ struct ClientCheckArgs {
     /// List the plans and run nothing.
     #[arg(long)]
     list: bool,
+    /// COMMAND pushes a layer and puts no image: no manifest is given, the plans about the
+    /// image are not run and CLIENT-8 is not judged.
+    #[arg(long)]
+    layer_only: bool,
     /// Size of the layer COMMAND pushes, in bytes.
     #[arg(long, default_value_t = ecr_conformance::client_check::DEFAULT_LAYER_SIZE)]
     layer_size: u64,
@@ -279,7 +284,8 @@ struct ClientCheckArgs {
     #[arg(long, value_name = "PATH")]
     report_html: Option<PathBuf>,
     /// The client to run, after `--`: it reads AWS_ENDPOINT_URL, ECR_CONFORMANCE_REPOSITORY,
-    /// ECR_CONFORMANCE_LAYER and ECR_CONFORMANCE_LAYER_DIGEST and pushes the layer.
+    /// ECR_CONFORMANCE_LAYER and ECR_CONFORMANCE_LAYER_DIGEST and pushes the layer, then
+    /// puts ECR_CONFORMANCE_MANIFEST (a file, sent byte for byte) with ECR_CONFORMANCE_TAG.
     #[arg(last = true, value_name = "COMMAND")]
     command: Vec<String>,
 }
@@ -298,6 +304,7 @@ fn client_check(args: &ClientCheckArgs) -> Result<Outcome, RunError> {
     let config = ClientCheckConfig {
         plans: args.plans.clone(),
         layer_size: args.layer_size,
+        layer_only: args.layer_only,
         profile: resolve_profile(&args.profile).map_err(RunError::Usage)?,
         timeout: Duration::from_secs(args.timeout),
         seed: args.seed,

@@ -26,7 +26,9 @@ impl Judge<'_> {
                 format!("{how} (#{at}), and the client pushed it again (#{x})"),
                 requests,
             );
-        } else if !self.ev.exit.success() && !self.ev.exit.timed_out {
+        } else if !self.ev.exit.success() && !self.ev.exit.timed_out && self.puts().next().is_none()
+        {
+            // Once the client went on to PutImage, its exit status is CLIENT-8's and CLIENT-7's.
             let requests = self.around(at);
             let what = format!(
                 "{how} (#{at}), and the client ended with {}",

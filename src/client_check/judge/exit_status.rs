@@ -16,17 +16,27 @@ impl Judge<'_> {
             self.find("CLIENT-7", what, requests);
             return;
         }
-        if self.has("CLIENT-6") {
-            return; // the exit status after an existing layer is CLIENT-6's finding
+        if self.has("CLIENT-6") || self.has("CLIENT-8") {
+            return; // the exit status after an existing layer or an image put is theirs
         }
-        let success = self.log().iter().rev().find(|e| {
-            (e.operation == Some(Operation::CompleteLayerUpload) && e.status == 200)
-                || e.error.as_ref() == Some(&EXISTS)
-        });
-        let saw_success = success.is_some() || self.exists_answer().is_some();
+        let (success, saw_success, stored) = if let Some(image) = self.ev.image {
+            let answer = self.image_stored_answer();
+            let there = image.tagged == Some(image.digest);
+            (
+                answer,
+                answer.is_some() || there,
+                "the image was stored or already there",
+            )
+        } else {
+            let success = self.log().iter().rev().find(|e| {
+                (e.operation == Some(Operation::CompleteLayerUpload) && e.status == 200)
+                    || e.error.as_ref() == Some(&EXISTS)
+            });
+            let saw = success.is_some() || self.exists_answer().is_some();
+            (success, saw, "the layer was stored or already there")
+        };
         if exit.success() && !saw_success {
-            let what = "COMMAND exited 0, but no answer said the layer was stored or already there"
-                .to_owned();
+            let what = format!("COMMAND exited 0, but no answer said {stored}");
             let requests = self.last(4);
             self.find("CLIENT-7", what, requests);
         } else if !exit.success() && saw_success && self.out.findings.is_empty() {

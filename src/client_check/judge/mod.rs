@@ -1,4 +1,4 @@
-//! The judge: the client rules (`CLIENT-1`..`CLIENT-7`) applied to what one plan left,
+//! The judge: the client rules (`CLIENT-1`..`CLIENT-8`) applied to what one plan left,
 //! the fake's request log, its final state and COMMAND's exit status.
 //!
 //! One defect, one rule: where a client gave up, the rule about what it gave up on (a
@@ -8,11 +8,12 @@
 //!
 //! One file per rule (`content` is CLIENT-1, `part_sizes` CLIENT-2, `server_errors` CLIENT-3,
 //! `invalid_parts` CLIENT-4, `throttles` CLIENT-5, `existing_layer` CLIENT-6, `exit_status`
-//! CLIENT-7); [`judge`] below is the one place that orders them, which is the precedence.
+//! CLIENT-7, `image` CLIENT-8); [`judge`] below is the one place that orders them, which is the precedence.
 
 mod content;
 mod existing_layer;
 mod exit_status;
+mod image;
 mod invalid_parts;
 mod notes;
 mod part_sizes;
@@ -24,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use super::command::ExitInfo;
 use super::layer::LayerFile;
-use super::plans::Plan;
+use super::plans::{ImageSetup, Plan};
 use super::report::Finding;
 use super::rules::{FLAT_WAITS, MAX_ATTEMPTS, MIN_BACKOFF_MS, MIN_THROTTLED_ATTEMPTS};
 use crate::fake::{Fault, FaultKind, LoggedRequest};
@@ -44,6 +45,22 @@ pub(crate) struct Evidence<'a> {
     pub(crate) stderr: &'a str,
     pub(crate) start: Instant,
     pub(crate) timeout: Duration,
+    /// The image the client was to put (absent with `--layer-only`).
+    pub(crate) image: Option<ImageEvidence<'a>>,
+}
+
+/// The image side of a plan, for the judge.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ImageEvidence<'a> {
+    pub(crate) setup: ImageSetup,
+    /// The image digest: of the manifest file's bytes.
+    pub(crate) digest: &'a str,
+    /// The manifest file's length.
+    pub(crate) length: u64,
+    /// The tag given.
+    pub(crate) tag: &'a str,
+    /// The digest the tag named at the end.
+    pub(crate) tagged: Option<&'a str>,
 }
 
 /// The judge's verdict on one plan.
@@ -59,6 +76,7 @@ pub(crate) struct Judged {
 const THROTTLED: ErrorCode = ErrorCode::Throttling;
 const INVALID_PART: ErrorCode = ErrorCode::InvalidLayerPart;
 const EXISTS: ErrorCode = ErrorCode::LayerAlreadyExists;
+const IMAGE_EXISTS: ErrorCode = ErrorCode::ImageAlreadyExists;
 
 /// At most this many characters of a string the client sent appear in a finding.
 const SHOWN_CHARS: usize = 24;
@@ -130,6 +148,15 @@ pub(crate) fn describe(e: &LoggedRequest, start: Instant) -> String {
     }
     if let Some(d) = &e.layer_digest {
         s.push_str(&format!(" layerDigest {}", short(d)));
+    }
+    if e.operation == Some(Operation::PutImage) {
+        if let Some(t) = &e.image_tag {
+            s.push_str(&format!(" tag {:?}", short(t)));
+        }
+        match (&e.manifest_digest, e.manifest_length) {
+            (Some(d), Some(n)) => s.push_str(&format!(" manifest {} ({n} B)", short(d))),
+            _ => s.push_str(" no manifest"),
+        }
     }
     if e.operation == Some(Operation::BatchCheckLayerAvailability) && e.status == 200 {
         if e.available.is_empty() {
@@ -209,6 +236,21 @@ impl<'a> Judge<'a> {
         self.log()
             .iter()
             .filter(|e| e.operation == Some(Operation::UploadLayerPart))
+    }
+    /// The PutImage calls.
+    fn puts(&self) -> impl Iterator<Item = &'a LoggedRequest> + 'a {
+        self.log()
+            .iter()
+            .filter(|e| e.operation == Some(Operation::PutImage))
+    }
+    /// The answer that says the image is stored: PutImage 200, or ImageAlreadyExistsException,
+    /// for the manifest given.
+    fn image_stored_answer(&self) -> Option<&'a LoggedRequest> {
+        let image = self.ev.image?;
+        self.puts().find(|e| {
+            e.manifest_digest.as_deref() == Some(image.digest)
+                && (e.status == 200 || e.error.as_ref() == Some(&IMAGE_EXISTS))
+        })
     }
     /// The file's digest was reported available, or a completion said it exists.
     fn exists_answer(&self) -> Option<&'a LoggedRequest> {
@@ -352,6 +394,7 @@ pub(crate) fn judge(ev: &Evidence<'_>) -> Judged {
     j.after_throttles();
     j.existing_layer();
     j.stored_at_all();
+    j.image_put();
     j.exit_status();
     j.notes();
     let order = |r: &str| super::rules::CLIENT_RULES.iter().position(|c| c.id == r);
