@@ -500,13 +500,8 @@ impl Defect {
         Defect::SizeIsManifestLength,
         Defect::RefusesExclusions,
         Defect::DeletesRepositoryWithImages,
+        Defect::DeleteByDigestKeepsTags,
     ];
-
-    /// Defects that break their rule, but that the runner's catalog does not see under it
-    /// (not in [`Defect::ALL`]): `DeleteByDigestKeepsTags` answers the delete exactly as
-    /// DEL-1 says and no later step of `images-get-delete` checks the tags it kept; the
-    /// next divergence, the layers of the kept image still downloadable, is judged URL-1.
-    pub const UNSEEN_BY_CATALOG: &[Defect] = &[Defect::DeleteByDigestKeepsTags];
 
     /// The rule it breaks.
     pub fn rule(self) -> &'static str {

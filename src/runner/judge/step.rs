@@ -74,7 +74,21 @@ fn reveals_state(
 
 /// Judges one step: applies it to the model, compares, resynchronises.
 pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged {
-    let entities = ex.entities_with(&state.model);
+    let mut entities = ex.entities_with(&state.model);
+    // A repository holding an image whose state is known is not empty, whatever else of
+    // its listing is unknown: that is all ADMIN-2 asks of it.
+    if let Request::DeleteRepository(r) = &ex.request
+        && let Some(repo) = &r.repository_name
+        && state.model.image_digests(repo).any(|d| {
+            let image = Entity::Image {
+                repository: repo.clone(),
+                digest: d.to_owned(),
+            };
+            state.ledger.unknown_since(&[image]).is_none()
+        })
+    {
+        entities.retain(|e| !matches!(e, Entity::Images(_)));
+    }
     let before = state.model.clone();
     let expected = state.model.apply(&ex.request);
     let answer = &ex.answer;
@@ -104,13 +118,20 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
         map_image_digest(state, &img.image_id.digest, answer);
     }
     // A step that checks an earlier one (`checks`) blames that rule for an answer that
-    // shows other state; a wrong member elsewhere in it keeps its own rule.
+    // shows other state (a byte count, which layers or images are there); a wrong member
+    // elsewhere in it keeps its own rule.
     if let Some(rule) = ex.attribute {
         for d in &mut divergences {
             if d.on.is_answer()
                 || matches!(
                     d.on,
-                    On::Member(Member::LastValidByteReceived | Member::Layers | Member::Failures)
+                    On::Member(
+                        Member::LastValidByteReceived
+                            | Member::Layers
+                            | Member::Failures
+                            | Member::Images
+                            | Member::ImageIds
+                    )
                 )
             {
                 d.rule = rule;
@@ -277,6 +298,20 @@ fn resync(
                 ),
             }
         }
+    }
+    // A read of images that shows other images or tags than the model's (an image it
+    // should have deleted, say): those images and tags, and so the listing, are unknown.
+    if matches!(
+        ex.request,
+        Request::BatchGetImage(_) | Request::DescribeImages(_) | Request::ListImages(_)
+    ) && divergences.iter().any(|d| {
+        d.on.is_answer()
+            || matches!(
+                d.on,
+                On::Member(Member::Images | Member::ImageIds | Member::Failures)
+            )
+    }) {
+        mark_all(state, &[StateKind::Image, StateKind::Tag]);
     }
     // What the target's error says of its state, where the request passed the checks that
     // do not depend on state (else the error says nothing of it).
