@@ -167,7 +167,8 @@ pub fn judge_step(state: &mut CaseState, index: usize, ex: &Exchange) -> Judged 
     // A step the model answers from the request alone (WIRE, VAL) depends on no state:
     // its divergence is its own.
     let deciding = rule_for(&ex.request, &expected);
-    let follows_from = if is_stateless(deciding) {
+    // A 5xx is no state the model could be in: never a consequence.
+    let follows_from = if is_stateless(deciding) || answer.status >= 500 {
         None
     } else {
         state.ledger.unknown_since(&entities)
@@ -299,19 +300,61 @@ fn resync(
             }
         }
     }
-    // A read of images that shows other images or tags than the model's (an image it
-    // should have deleted, say): those images and tags, and so the listing, are unknown.
-    if matches!(
-        ex.request,
-        Request::BatchGetImage(_) | Request::DescribeImages(_) | Request::ListImages(_)
-    ) && divergences.iter().any(|d| {
-        d.on.is_answer()
-            || matches!(
-                d.on,
-                On::Member(Member::Images | Member::ImageIds | Member::Failures)
-            )
-    }) {
-        mark_all(state, &[StateKind::Image, StateKind::Tag]);
+    // A BatchGetImage that finds an image the model does not hold, or misses one it
+    // holds: that image or tag is of unknown state (so is the listing). A wrong failure
+    // code or media type says nothing of what is stored.
+    if let (Request::BatchGetImage(_), Ok(Response::Images { images, failures }), Some(body)) =
+        (&ex.request, expected, answer.body.as_ref())
+        && let Some(repo) = ex.request.repository()
+    {
+        let found: Vec<(Option<&str>, Option<&str>)> = body
+            .get("images")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                let id = i.get("imageId");
+                let field = |k: &str| {
+                    id.and_then(|v| v.get(k))
+                        .and_then(serde_json::Value::as_str)
+                };
+                (field("imageDigest"), field("imageTag"))
+            })
+            .collect();
+        for id in ex.request.image_ids() {
+            // An id the model refuses for its form (a bad digest or tag, a tag on another
+            // image than the digest) says nothing of what is stored.
+            let malformed = failures.iter().any(|f| {
+                f.image_id == *id && f.code != crate::model::image::ImageFailureCode::ImageNotFound
+            });
+            if malformed {
+                continue;
+            }
+            let (model, target, entity) = match (&id.image_tag, &id.image_digest) {
+                (Some(t), None) => (
+                    images.iter().any(|i| i.image_id.tag.as_ref() == Some(t)),
+                    found.iter().any(|(_, tag)| *tag == Some(t.as_str())),
+                    Entity::Tag {
+                        repository: repo.to_owned(),
+                        tag: t.clone(),
+                    },
+                ),
+                (None, Some(d)) => (
+                    images.iter().any(|i| &i.image_id.digest == d),
+                    found
+                        .iter()
+                        .any(|(digest, _)| *digest == Some(state.ids.target(d))),
+                    Entity::Image {
+                        repository: repo.to_owned(),
+                        digest: d.clone(),
+                    },
+                ),
+                _ => continue,
+            };
+            if model != target {
+                state.ledger.mark_unknown(&entity, index);
+            }
+        }
     }
     // What the target's error says of its state, where the request passed the checks that
     // do not depend on state (else the error says nothing of it).
