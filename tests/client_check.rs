@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::clients::{aws, python};
+use common::clients::{aws, aws_v2, python};
 use ecr_conformance::client_check::{
     ClientCheckConfig, ClientCheckError, ClientReport, PLANS, client_check,
 };
@@ -147,6 +147,47 @@ fn aws_cli_v1_loop_fails_a_lost_answer_and_existing_layers_and_images() {
 }
 
 #[test]
+fn aws_cli_v2_loop_fails_as_v1_does_and_file_uri_is_caught_by_client_1() {
+    let mut v2 = config(".");
+    v2.env.push((
+        "ECR_CONFORMANCE_AWS_V2".to_owned(),
+        aws_v2().display().to_string(),
+    ));
+    let command = [path("examples/clients/aws-cli-v2.sh")];
+    let report = checked_with(v2.clone(), &command);
+    expect(
+        &report,
+        &[
+            ("clean", &[]),
+            ("lost-answer-part-2", &["CLIENT-3"]),
+            ("server-error-part-2", &[]),
+            ("throttled-part-2", &[]),
+            ("throttled-always", &[]),
+            ("slow-server", &[]),
+            ("layer-present", &[]),
+            ("exists-on-completion", &["CLIENT-6"]),
+            ("completion-fails-once", &[]),
+            ("image-present", &["CLIENT-8"]),
+            ("lost-answer-put-image", &["CLIENT-8"]),
+            ("tag-immutable", &[]),
+            ("layer-forgotten", &[]),
+        ],
+    );
+    // v2 runs botocore's standard retry mode: 3 attempts, then exit 254 (a service error).
+    assert_eq!(gave_up_after(&report), (Some(254), 3));
+    // `file://` with v2: the layer's bytes read as text, which they are not.
+    let mut file = v2;
+    file.plans = Some("^clean$".to_owned());
+    file.env
+        .push(("ECR_CONFORMANCE_BLOB_SCHEME".to_owned(), "file".to_owned()));
+    let report = checked_with(file, &command);
+    expect(&report, &[("clean", &["CLIENT-1"])]);
+    let clean = &report.plans[0];
+    assert_eq!(clean.exit.code, Some(252), "a parameter error");
+    assert!(clean.stderr.contains("fileb://"), "{}", clean.stderr);
+}
+
+#[test]
 fn boto3_client_that_resumes_passes_every_plan() {
     let command = [
         python().display().to_string(),
@@ -183,6 +224,66 @@ fn rust_sdk_client_that_resumes_passes_every_plan() {
     assert_eq!(clean.advertised_part_size, 10 * MIB);
     // The SDK's standard retry: 3 attempts, then main returns the error.
     assert_eq!(gave_up_after(&report), (Some(1), 3));
+}
+
+/// `node` running a script of `examples/clients/js/`, whose packages `scripts/test` installs
+/// (`npm ci --prefix examples/clients/js`).
+fn node(script: &str) -> Vec<String> {
+    let modules =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/clients/js/node_modules");
+    assert!(
+        modules.join("@aws-sdk/client-ecr").exists(),
+        "{} is missing: run scripts/test, or `npm ci --prefix examples/clients/js`",
+        modules.display()
+    );
+    vec![
+        "node".to_owned(),
+        path(&format!("examples/clients/js/{script}")),
+    ]
+}
+
+#[test]
+fn js_sdk_v3_client_that_resumes_passes_every_plan() {
+    let report = check(".", &node("push.mjs"));
+    let all: Vec<(&str, &[&str])> = PLANS.iter().map(|p| (p.name, &[][..])).collect();
+    expect(&report, &all);
+    let clean = report.plan("clean").expect("clean");
+    assert_eq!(
+        clean.part_sizes,
+        vec![10 * MIB, MIB],
+        "partSize as advertised"
+    );
+    // The JS SDK's standard retry: 3 attempts, then the script exits 1.
+    assert_eq!(gave_up_after(&report), (Some(1), 3));
+}
+
+#[test]
+fn a_js_sdk_v3_loop_trusting_the_sdk_retry_fails_the_lost_answers_and_existing_things() {
+    let report = check(".", &node("naive.mjs"));
+    expect(
+        &report,
+        &[
+            ("clean", &[]),
+            ("lost-answer-part-2", &["CLIENT-3"]),
+            ("server-error-part-2", &[]),
+            ("throttled-part-2", &[]),
+            ("throttled-always", &[]),
+            ("slow-server", &[]),
+            ("layer-present", &[]),
+            ("exists-on-completion", &["CLIENT-6"]),
+            ("completion-fails-once", &[]),
+            ("image-present", &["CLIENT-8"]),
+            ("lost-answer-put-image", &["CLIENT-8"]),
+            ("tag-immutable", &[]),
+            ("layer-forgotten", &[]),
+        ],
+    );
+    let lost = report.plan("lost-answer-part-2").expect("plan");
+    assert!(
+        lost.stderr.contains("InvalidLayerPartException"),
+        "{}",
+        lost.stderr
+    );
 }
 
 #[test]

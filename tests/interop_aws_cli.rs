@@ -1,5 +1,5 @@
 //! AWS CLI v1 (the seed page's tool) against the fake: the seed's command sequence, and
-//! what the seed's literal `file://…layer.b64` example really sends.
+//! what the seed's literal `file://…layer.b64` example really sends, with v1 and with v2.
 
 mod common;
 
@@ -172,4 +172,29 @@ fn the_seed_example_with_file_uri_uploads_the_base64_text_itself() {
         Some(digest_of(&layer)),
         "the layer's own bytes never arrived"
     );
+}
+
+#[test]
+fn aws_cli_v2_takes_the_seed_examples_file_uri_as_base64_and_stores_the_layer_itself() {
+    let fake = FakeEcr::builder()
+        .upload(SEED_REPOSITORY, SEED_UPLOAD_ID)
+        .start()
+        .expect("fake");
+    let dir = common::tempdir("aws-cli-v2");
+    let layer = fill(8_323_315, 1);
+    let file = write(&dir, "layer.b64", blob::encode(&layer).as_bytes());
+    let mut cmd = with_test_env(Command::new(common::clients::aws_v2()));
+    cmd.args(["ecr", "--endpoint-url", &fake.uri(), "--output", "json"])
+        .args(["upload-layer-part", "--repository-name", "layer-test"])
+        .args(["--upload-id", SEED_UPLOAD_ID, "--part-first-byte", "0"])
+        .args(["--part-last-byte", "8323314", "--layer-part-blob"])
+        .arg(format!("file://{file}"));
+    // v2 reads blob arguments as base64 (cli_binary_format=base64): the seed's example, as
+    // written, sends the layer's own bytes, where v1 sends the text.
+    let answer = json_of(&run(cmd));
+    assert_eq!(answer["lastByteReceived"], 8_323_314);
+    let stored = fake
+        .responder()
+        .with_registry(|r| r.upload(SEED_UPLOAD_ID).map(|u| u.digest()));
+    assert_eq!(stored, Some(digest_of(&layer)));
 }

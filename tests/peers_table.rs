@@ -4,6 +4,26 @@
 
 use std::path::Path;
 
+/// Per peer: its licence, and how `scripts/peers` starts it (every committed report's peer
+/// must be here).
+const ABOUT: &[(&str, &str, &str)] = &[
+    (
+        "fakecloud",
+        "AGPL-3.0",
+        "`cargo install fakecloud --version 0.51.0 --locked`; `fakecloud --addr 127.0.0.1:PORT`",
+    ),
+    (
+        "ministack",
+        "MIT",
+        "`pip install ministack==1.5.33` (own venv); `BIND_HOST=127.0.0.1 GATEWAY_PORT=PORT ministack`",
+    ),
+    (
+        "moto",
+        "Apache-2.0",
+        "`pip install moto==5.2.5` (scripts/requirements.txt, with flask); `moto_server -H 127.0.0.1 -p PORT`",
+    ),
+];
+
 const START: &str = "<!-- peers:start -->";
 const END: &str = "<!-- peers:end -->";
 
@@ -17,8 +37,8 @@ fn table(root: &Path) -> String {
     reports.sort();
     assert!(!reports.is_empty(), "no peer report is committed");
     let mut out = String::from(
-        "| peer | version | FAIL | differs | consequence | layer rules that FAIL | image rules that FAIL | inferred profile (beyond `ecr`) | reports |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
+        "| peer | version | licence | started as | report of | FAIL | differs | consequence | layer rules that FAIL | image rules that FAIL | inferred profile (beyond `ecr`) | reports |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for path in reports {
         let stem = path.file_stem().and_then(|s| s.to_str()).expect("a name");
@@ -28,6 +48,22 @@ fn table(root: &Path) -> String {
             html.is_file(),
             "{} has no HTML report beside it",
             path.display()
+        );
+        let (_, licence, started) =
+            ABOUT
+                .iter()
+                .find(|(p, _, _)| *p == peer)
+                .unwrap_or_else(|| {
+                    panic!("{peer} is not in ABOUT: give its licence and start command")
+                });
+        let date_file = path.with_extension("date");
+        let date = std::fs::read_to_string(&date_file)
+            .unwrap_or_else(|e| panic!("{}: {e} (scripts/peers writes it)", date_file.display()));
+        let date = date.trim();
+        assert!(
+            date.len() == 10 && date.chars().filter(|c| *c == '-').count() == 2,
+            "{}: {date:?} is not YYYY-MM-DD",
+            date_file.display()
         );
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
@@ -63,7 +99,7 @@ fn table(root: &Path) -> String {
             }
         };
         out.push_str(&format!(
-            "| {peer} | {version} | {} | {} | {} | {} | {} | {} | [JSON](fixtures/peers/{stem}.json), [HTML](fixtures/peers/{stem}.html) |\n",
+            "| {peer} | {version} | {licence} | {started} | {date} | {} | {} | {} | {} | {} | {} | [JSON](fixtures/peers/{stem}.json), [HTML](fixtures/peers/{stem}.html) |\n",
             report["fail"],
             report["differs"],
             report["consequence"],

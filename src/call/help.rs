@@ -21,7 +21,11 @@ pub(super) fn all() -> String {
     s.push_str(
         "\nEvery operation takes --cli-input-json JSON|file://PATH, --generate-cli-skeleton \
          [input|output],\n--cli-binary-format raw-in-base64-out|base64, --endpoint-url, \
-         --region, --output json.\nBefore sending, the request is checked against the spec; \
+         --region, --output json.\nBlobs are read as AWS CLI v1 reads them (raw-in-base64-out: \
+         fileb:// bytes, file:// text, both sent as they are);\nAWS CLI v2 reads them as base64 \
+         by default (--cli-binary-format base64: a value or file:// text is base64 already,\n\
+         so the seed page's file://layer.b64 sends the layer itself; fileb:// is bytes in \
+         both).\nBefore sending, the request is checked against the spec; \
          problems are warnings on stderr.\nExit status: 0 success, 255 error answer or invalid \
          parameter, 2 usage error.\n",
     );

@@ -30,6 +30,21 @@ pub fn aws() -> PathBuf {
     venv_tool("ECR_CONFORMANCE_AWS", "aws")
 }
 
+/// AWS CLI v2: Debian's `awscli` 2.9.19 (`scripts/test` installs it), or
+/// `ECR_CONFORMANCE_AWS_V2`.
+#[allow(dead_code)]
+pub fn aws_v2() -> PathBuf {
+    let p = std::env::var_os("ECR_CONFORMANCE_AWS_V2")
+        .map_or_else(|| PathBuf::from("/usr/bin/aws"), PathBuf::from);
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/test, which installs Debian's awscli 2.9.19, or set \
+         ECR_CONFORMANCE_AWS_V2",
+        p.display()
+    );
+    p
+}
+
 /// moto's server from the virtual environment.
 pub fn moto_server() -> PathBuf {
     venv_tool("ECR_CONFORMANCE_MOTO_SERVER", "moto_server")

@@ -25,8 +25,13 @@ impl Judge<'_> {
                 return;
             }
             self.checked("CLIENT-8");
+            let how = if self.log().is_empty() {
+                "the client sent no request"
+            } else {
+                "the push ended without PutImage"
+            };
             let what = format!(
-                "the push ended without PutImage: the image (tag {:?}, {}) was never put ({})",
+                "{how}: the image (tag {:?}, {}) was never put ({})",
                 image.tag,
                 image.digest,
                 self.exit_text()
