@@ -59,6 +59,25 @@ fn verdicts(report: &ClientReport) -> Vec<(&str, Vec<&str>)> {
         .collect()
 }
 
+/// The verdicts of a push that leaves every failure to its SDK's retry (a loop of CLI
+/// calls, a naive SDK loop): the lost answer ends it (CLIENT-3), and so does every "already
+/// exists" answer (CLIENT-6 for the layer, CLIENT-8 for the image).
+const TRUSTS_THE_SDK_RETRY: &[(&str, &[&str])] = &[
+    ("clean", &[]),
+    ("lost-answer-part-2", &["CLIENT-3"]),
+    ("server-error-part-2", &[]),
+    ("throttled-part-2", &[]),
+    ("throttled-always", &[]),
+    ("slow-server", &[]),
+    ("layer-present", &[]),
+    ("exists-on-completion", &["CLIENT-6"]),
+    ("completion-fails-once", &[]),
+    ("image-present", &["CLIENT-8"]),
+    ("lost-answer-put-image", &["CLIENT-8"]),
+    ("tag-immutable", &[]),
+    ("layer-forgotten", &[]),
+];
+
 fn expect(report: &ClientReport, expected: &[(&str, &[&str])]) {
     let expected: Vec<(&str, Vec<&str>)> = expected.iter().map(|(p, r)| (*p, r.to_vec())).collect();
     assert_eq!(verdicts(report), expected, "\n{}", report.text());
@@ -103,26 +122,9 @@ fn aws_cli_v1_loop_fails_a_lost_answer_and_existing_layers_and_images() {
     // A lost answer: the retry re-sends the part that landed, the fake refuses it with
     // InvalidLayerPartException, and the CLI exits 255 — a loop of CLI calls cannot resume.
     // LayerAlreadyExistsException at completion is exit 255 too: the script's `set -e`.
-    expect(
-        &report,
-        &[
-            ("clean", &[]),
-            ("lost-answer-part-2", &["CLIENT-3"]),
-            ("server-error-part-2", &[]),
-            ("throttled-part-2", &[]),
-            ("throttled-always", &[]),
-            ("slow-server", &[]),
-            ("layer-present", &[]),
-            ("exists-on-completion", &["CLIENT-6"]),
-            ("completion-fails-once", &[]),
-            // ImageAlreadyExistsException is exit 255 too, whether the image was there
-            // before or stored by the PutImage whose answer was lost.
-            ("image-present", &["CLIENT-8"]),
-            ("lost-answer-put-image", &["CLIENT-8"]),
-            ("tag-immutable", &[]),
-            ("layer-forgotten", &[]),
-        ],
-    );
+    // ImageAlreadyExistsException is exit 255 too, whether the image was there before or
+    // stored by the PutImage whose answer was lost.
+    expect(&report, TRUSTS_THE_SDK_RETRY);
     // `file://` is read as text and sent as it is: the image digest is the file's.
     let clean = report.plan("clean").expect("clean");
     let image = clean.image.as_ref().expect("an image");
@@ -155,24 +157,7 @@ fn aws_cli_v2_loop_fails_as_v1_does_and_file_uri_is_caught_by_client_1() {
     ));
     let command = [path("examples/clients/aws-cli-v2.sh")];
     let report = checked_with(v2.clone(), &command);
-    expect(
-        &report,
-        &[
-            ("clean", &[]),
-            ("lost-answer-part-2", &["CLIENT-3"]),
-            ("server-error-part-2", &[]),
-            ("throttled-part-2", &[]),
-            ("throttled-always", &[]),
-            ("slow-server", &[]),
-            ("layer-present", &[]),
-            ("exists-on-completion", &["CLIENT-6"]),
-            ("completion-fails-once", &[]),
-            ("image-present", &["CLIENT-8"]),
-            ("lost-answer-put-image", &["CLIENT-8"]),
-            ("tag-immutable", &[]),
-            ("layer-forgotten", &[]),
-        ],
-    );
+    expect(&report, TRUSTS_THE_SDK_RETRY);
     // v2 runs botocore's standard retry mode: 3 attempts, then exit 254 (a service error).
     assert_eq!(gave_up_after(&report), (Some(254), 3));
     // `file://` with v2: the layer's bytes read as text, which they are not.
@@ -260,24 +245,7 @@ fn js_sdk_v3_client_that_resumes_passes_every_plan() {
 #[test]
 fn a_js_sdk_v3_loop_trusting_the_sdk_retry_fails_the_lost_answers_and_existing_things() {
     let report = check(".", &node("naive.mjs"));
-    expect(
-        &report,
-        &[
-            ("clean", &[]),
-            ("lost-answer-part-2", &["CLIENT-3"]),
-            ("server-error-part-2", &[]),
-            ("throttled-part-2", &[]),
-            ("throttled-always", &[]),
-            ("slow-server", &[]),
-            ("layer-present", &[]),
-            ("exists-on-completion", &["CLIENT-6"]),
-            ("completion-fails-once", &[]),
-            ("image-present", &["CLIENT-8"]),
-            ("lost-answer-put-image", &["CLIENT-8"]),
-            ("tag-immutable", &[]),
-            ("layer-forgotten", &[]),
-        ],
-    );
+    expect(&report, TRUSTS_THE_SDK_RETRY);
     let lost = report.plan("lost-answer-part-2").expect("plan");
     assert!(
         lost.stderr.contains("InvalidLayerPartException"),
