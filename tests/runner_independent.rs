@@ -763,3 +763,62 @@ fn delete_by_digest_keeping_tags_really_leaves_the_tag_finding_the_image() {
         assert_eq!(seen, expected, "{defects:?}: {got}");
     }
 }
+
+/// A 5xx is no state the model could be in: after a divergence that leaves state unknown
+/// (a delete by digest that kept the tags), a later divergence is a consequence, but the
+/// same step answered 500 FAILs its rule. Judged by replaying the recording twice, the
+/// second time with that one answer changed.
+#[test]
+fn a_server_error_after_an_unknown_state_fails_its_rule_and_is_no_consequence() {
+    let server = Independent::start(Variant::ecr(), &[Defect::DeleteByDigestKeepsTags]);
+    let endpoint = Endpoint::new(
+        &server.url,
+        "us-east-1",
+        Keys::test(),
+        Duration::from_secs(30),
+    );
+    let cfg = RunConfig {
+        cases: 0,
+        filter: Some(regex::Regex::new("^images-get-delete$").expect("regex")),
+        ..config()
+    };
+    let report = runner::run(&endpoint, "independent", &cfg).expect("run");
+    let case = report
+        .scenarios
+        .iter()
+        .find(|c| c.name == "images-get-delete")
+        .expect("the case");
+    let mut transcript = runner::transcript::of(case);
+    let steps = transcript["steps"].as_array_mut().expect("steps");
+    let checked = steps
+        .iter()
+        .position(|s| s["checks"] == "DEL-1")
+        .expect("the step that reads the kept tags");
+    let url = checked
+        + steps[checked..]
+            .iter()
+            .position(|s| s["operation"] == "GetDownloadUrlForLayer")
+            .expect("a download after it");
+    let url_1 = |transcript: &serde_json::Value| {
+        let dir = common::tempdir("replay-5xx");
+        std::fs::write(
+            dir.join("images-get-delete.json"),
+            serde_json::to_string(transcript).expect("JSON"),
+        )
+        .expect("write");
+        let replayed = runner::replay::replay_dir(&dir, &Profile::ecr()).expect("replay");
+        let rule = replayed
+            .rules
+            .iter()
+            .find(|r| r.id.as_str() == "URL-1")
+            .expect("URL-1");
+        (rule.fail, rule.consequence)
+    };
+    assert_eq!(url_1(&transcript), (0, 1), "as recorded: a consequence");
+    transcript["steps"][url]["answer"] = json!({
+        "status": 500,
+        "errorName": "ServerException",
+        "body": {"__type": "ServerException", "message": "internal error"},
+    });
+    assert_eq!(url_1(&transcript), (1, 0), "answered 500: its own FAIL");
+}
