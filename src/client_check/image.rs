@@ -5,11 +5,9 @@
 
 use std::path::PathBuf;
 
-use sha2::{Digest as _, Sha256};
-
 use super::layer::LayerFile;
 use super::plans::ImageSetup;
-use crate::model::digest::layer_digest;
+use crate::model::digest::digest_of;
 use crate::model::manifest::DOCKER_MANIFEST;
 
 /// The tag the client puts.
@@ -35,22 +33,20 @@ pub(crate) struct ImageFiles {
     pub(crate) other: Option<String>,
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    layer_digest(&Sha256::new_with_prefix(bytes))
-}
-
-fn descriptor(media_type: &str, size: u64, digest: &str) -> String {
+/// A descriptor as docker writes it, its closing brace at `indent` and its members three
+/// spaces further in.
+fn descriptor(indent: &str, media_type: &str, size: u64, digest: &str) -> String {
     format!(
-        "{{\n         \"mediaType\": \"{media_type}\",\n         \"size\": {size},\n         \"digest\": \"{digest}\"\n      }}"
+        "{{\n{indent}   \"mediaType\": \"{media_type}\",\n{indent}   \"size\": {size},\n{indent}   \"digest\": \"{digest}\"\n{indent}}}"
     )
 }
 
 fn manifest(config: (u64, &str), layers: &[(u64, String)]) -> String {
     let layers: Vec<String> = layers
         .iter()
-        .map(|(size, digest)| format!("      {}", descriptor(LAYER_TYPE, *size, digest)))
+        .map(|(size, digest)| format!("      {}", descriptor("      ", LAYER_TYPE, *size, digest)))
         .collect();
-    let config = descriptor(CONFIG_TYPE, config.0, config.1).replace("\n   ", "\n");
+    let config = descriptor("   ", CONFIG_TYPE, config.0, config.1);
     format!(
         "{{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"{DOCKER_MANIFEST}\",\n   \"config\": {config},\n   \"layers\": [\n{}\n   ]\n}}",
         layers.join(",\n")
@@ -70,19 +66,19 @@ impl ImageFiles {
             layer.digest()
         )
         .into_bytes();
-        let config_digest = sha256(&config);
+        let config_digest = digest_of(&config);
         let cfg = (config.len() as u64, config_digest.as_str());
         let mut layers = vec![(layer.size(), layer.digest().to_owned())];
         if setup == ImageSetup::LayerForgotten {
             let forgotten = format!("a layer nobody pushed, seed {seed}");
-            layers.push((forgotten.len() as u64, sha256(forgotten.as_bytes())));
+            layers.push((forgotten.len() as u64, digest_of(forgotten.as_bytes())));
         }
         let text = manifest(cfg, &layers);
         let other = (setup == ImageSetup::TagTaken).then(|| manifest(cfg, &[]));
         let path = layer.beside("manifest.json");
         std::fs::write(&path, &text)?;
         Ok(ImageFiles {
-            digest: sha256(text.as_bytes()),
+            digest: digest_of(text.as_bytes()),
             config_digest,
             config,
             manifest: text,
@@ -104,7 +100,7 @@ mod tests {
         let parsed = parse(&free.manifest, None, false).expect("a manifest the model reads");
         let blobs: Vec<&str> = parsed.blobs().collect();
         assert_eq!(blobs, vec![free.config_digest.as_str(), layer.digest()]);
-        assert_eq!(free.digest, sha256(free.manifest.as_bytes()));
+        assert_eq!(free.digest, digest_of(free.manifest.as_bytes()));
         assert_eq!(
             std::fs::read_to_string(&free.path).expect("file"),
             free.manifest
@@ -121,7 +117,7 @@ mod tests {
         );
         let taken = ImageFiles::create(&layer, 7, ImageSetup::TagTaken).expect("image");
         let other = taken.other.expect("another image");
-        assert_ne!(sha256(other.as_bytes()), taken.digest);
+        assert_ne!(digest_of(other.as_bytes()), taken.digest);
         assert_eq!(parse(&other, None, false).expect("read").layers.len(), 0);
     }
 
@@ -135,6 +131,14 @@ mod tests {
             serde_json::to_string_pretty(&value).expect("text"),
             image.manifest
         );
-        assert!(image.manifest.contains("\n   \"schemaVersion\": 2,"));
+        let (c, l) = (&image.config_digest, layer.digest());
+        let n = image.config.len();
+        let want = format!(
+            "{{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"{DOCKER_MANIFEST}\",\n   \"config\": {{\n      \"mediaType\": \"{CONFIG_TYPE}\",\n      \"size\": {n},\n      \"digest\": \"{c}\"\n   }},\n   \"layers\": [\n      {{\n         \"mediaType\": \"{LAYER_TYPE}\",\n         \"size\": 10,\n         \"digest\": \"{l}\"\n      }}\n   ]\n}}"
+        );
+        assert_eq!(
+            image.manifest, want,
+            "docker's layout, three spaces a level"
+        );
     }
 }

@@ -280,12 +280,12 @@ fn run_plan(
         .responder()
         .with_registry(|r| r.tag_digest(repo, TAG).map(str::to_owned));
     drop(fake);
-    let image_evidence = image.as_ref().map(|i| judge::ImageEvidence {
+    let image = image.map(|i| ImageResult {
         setup: plan.image,
-        digest: &i.digest,
-        length: i.manifest.len() as u64,
-        tag: TAG,
-        tagged: tagged.as_deref(),
+        tag: TAG.to_owned(),
+        digest: i.digest,
+        manifest_length: i.manifest.len() as u64,
+        tagged,
     });
 
     let judged = judge::judge(&judge::Evidence {
@@ -297,7 +297,7 @@ fn run_plan(
         stderr: &ran.stderr,
         start,
         timeout: config.timeout,
-        image: image_evidence,
+        image: image.as_ref(),
     });
     let requests = log.iter().map(|e| RequestView::of(e, start)).collect();
     Ok(Some(report::plan_result(
@@ -314,13 +314,7 @@ fn run_plan(
             .into_iter()
             .map(|(digest, size)| StoredLayer { digest, size })
             .collect(),
-        image.as_ref().map(|i| ImageResult {
-            setup: plan.image,
-            tag: TAG.to_owned(),
-            digest: i.digest.clone(),
-            manifest_length: i.manifest.len() as u64,
-            tagged: tagged.clone(),
-        }),
+        image,
         seed,
         requests,
         ran.stdout,

@@ -5,6 +5,8 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::ClientCheckError;
+use crate::fake::Fault;
+use crate::wire::Operation;
 
 /// One fault plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,7 +57,11 @@ impl Plan {
     /// Whether the plan is about the image (its setup, or a fault on PutImage), so that
     /// `--layer-only` does not run it.
     pub fn about_image(&self) -> bool {
-        self.image != ImageSetup::Free || self.faults.iter().any(|f| f.starts_with("PutImage:"))
+        self.image != ImageSetup::Free
+            || self.faults.iter().any(|spec| {
+                spec.parse::<Fault>()
+                    .is_ok_and(|f| f.operation == Operation::PutImage)
+            })
     }
 }
 
@@ -230,25 +236,19 @@ pub fn select_plans(
 pub fn list_plans() -> String {
     let mut out = String::new();
     for p in PLANS {
-        let faults = if p.image == ImageSetup::Present {
-            "image stored beforehand".to_owned()
-        } else if p.image == ImageSetup::TagTaken {
-            "IMMUTABLE, tag taken".to_owned()
-        } else if p.image == ImageSetup::LayerForgotten {
-            "a layer missing".to_owned()
-        } else if p.layer_present {
-            "layer stored beforehand".to_owned()
-        } else if p.faults.is_empty() {
-            "no fault".to_owned()
-        } else if p.faults.len() > 3 {
-            format!(
+        let faults = match p.image {
+            ImageSetup::Present => "image stored beforehand".to_owned(),
+            ImageSetup::TagTaken => "IMMUTABLE, tag taken".to_owned(),
+            ImageSetup::LayerForgotten => "a layer missing".to_owned(),
+            ImageSetup::Free if p.layer_present => "layer stored beforehand".to_owned(),
+            ImageSetup::Free if p.faults.is_empty() => "no fault".to_owned(),
+            ImageSetup::Free if p.faults.len() > 3 => format!(
                 "{} … {} ({} faults)",
                 p.faults[0],
                 p.faults[p.faults.len() - 1],
                 p.faults.len()
-            )
-        } else {
-            p.faults.join(", ")
+            ),
+            ImageSetup::Free => p.faults.join(", "),
         };
         out.push_str(&format!("{:<22} [{}] {}\n", p.name, faults, p.what));
     }
@@ -258,7 +258,6 @@ pub fn list_plans() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::Fault;
 
     #[test]
     fn every_plan_fault_parses_and_every_aim_is_a_rule() {

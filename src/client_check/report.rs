@@ -52,6 +52,13 @@ pub struct ImageResult {
     pub tagged: Option<String>,
 }
 
+impl ImageResult {
+    /// Whether the tag named the image given when COMMAND ended.
+    pub fn stored(&self) -> bool {
+        self.tagged.as_deref() == Some(self.digest.as_str())
+    }
+}
+
 /// One request of a plan's log, as the JSON report gives it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

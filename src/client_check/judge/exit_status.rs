@@ -21,10 +21,9 @@ impl Judge<'_> {
         }
         let (success, saw_success, stored) = if let Some(image) = self.ev.image {
             let answer = self.image_stored_answer();
-            let there = image.tagged == Some(image.digest);
             (
                 answer,
-                answer.is_some() || there,
+                answer.is_some() || image.stored(),
                 "the image was stored or already there",
             )
         } else {

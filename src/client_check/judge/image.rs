@@ -12,7 +12,7 @@ impl Judge<'_> {
         };
         let exit = self.ev.exit;
         let puts: Vec<&LoggedRequest> = self.puts().collect();
-        let there = image.tagged == Some(image.digest);
+        let there = image.stored();
         if puts.is_empty() {
             // Only a client that had its layer stored could put the image. Otherwise
             // another rule explains why the push stopped, or stopping was right: refusing
@@ -42,14 +42,14 @@ impl Judge<'_> {
         }
         self.checked("CLIENT-8");
         for p in &puts {
-            if p.manifest_digest.as_deref() != Some(image.digest) {
+            if p.manifest_digest.as_deref() != Some(image.digest.as_str()) {
                 let what = match (&p.manifest_digest, p.manifest_length) {
                     (Some(d), Some(n)) => format!(
                         "PutImage (#{}) sent a manifest of {n} bytes ({}), not the file given ({} bytes, {}): a manifest goes byte for byte, the image digest is of the bytes as sent (IMG-1)",
                         p.index,
                         short(d),
-                        image.length,
-                        short(image.digest)
+                        image.manifest_length,
+                        short(&image.digest)
                     ),
                     _ => format!("PutImage (#{}) sent no manifest", p.index),
                 };
@@ -57,7 +57,7 @@ impl Judge<'_> {
                 self.find("CLIENT-8", what, requests);
                 return;
             }
-            if p.image_tag.as_deref() != Some(image.tag) {
+            if p.image_tag.as_deref() != Some(image.tag.as_str()) {
                 let what = match &p.image_tag {
                     Some(t) => format!(
                         "PutImage (#{}) put tag {:?}, not the tag given, {:?}",

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use super::command::ExitInfo;
 use super::layer::LayerFile;
-use super::plans::{ImageSetup, Plan};
-use super::report::Finding;
+use super::plans::Plan;
+use super::report::{Finding, ImageResult};
 use super::rules::{FLAT_WAITS, MAX_ATTEMPTS, MIN_BACKOFF_MS, MIN_THROTTLED_ATTEMPTS};
 use crate::fake::{Fault, FaultKind, LoggedRequest};
 use crate::model::ErrorCode;
@@ -45,22 +45,9 @@ pub(crate) struct Evidence<'a> {
     pub(crate) stderr: &'a str,
     pub(crate) start: Instant,
     pub(crate) timeout: Duration,
-    /// The image the client was to put (absent with `--layer-only`).
-    pub(crate) image: Option<ImageEvidence<'a>>,
-}
-
-/// The image side of a plan, for the judge.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ImageEvidence<'a> {
-    pub(crate) setup: ImageSetup,
-    /// The image digest: of the manifest file's bytes.
-    pub(crate) digest: &'a str,
-    /// The manifest file's length.
-    pub(crate) length: u64,
-    /// The tag given.
-    pub(crate) tag: &'a str,
-    /// The digest the tag named at the end.
-    pub(crate) tagged: Option<&'a str>,
+    /// The image the client was to put, and what its tag named at the end (absent with
+    /// `--layer-only`).
+    pub(crate) image: Option<&'a ImageResult>,
 }
 
 /// The judge's verdict on one plan.
@@ -248,7 +235,7 @@ impl<'a> Judge<'a> {
     fn image_stored_answer(&self) -> Option<&'a LoggedRequest> {
         let image = self.ev.image?;
         self.puts().find(|e| {
-            e.manifest_digest.as_deref() == Some(image.digest)
+            e.manifest_digest.as_deref() == Some(image.digest.as_str())
                 && (e.status == 200 || e.error.as_ref() == Some(&IMAGE_EXISTS))
         })
     }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::entities::{Entity, entities_of, is_stateless, reads};
 use super::{CaseState, Exchange};
+use crate::model::image::ImageFailureCode;
 use crate::model::{
     EcrError, ErrorCode, Outcome, Registry, Request, Response, RuleId, StateKind, rule_for,
 };
@@ -309,24 +310,21 @@ fn resync(
     {
         let found: Vec<(Option<&str>, Option<&str>)> = body
             .get("images")
-            .and_then(serde_json::Value::as_array)
+            .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .map(|i| {
                 let id = i.get("imageId");
-                let field = |k: &str| {
-                    id.and_then(|v| v.get(k))
-                        .and_then(serde_json::Value::as_str)
-                };
+                let field = |k: &str| id.and_then(|v| v.get(k)).and_then(Value::as_str);
                 (field("imageDigest"), field("imageTag"))
             })
             .collect();
         for id in ex.request.image_ids() {
             // An id the model refuses for its form (a bad digest or tag, a tag on another
             // image than the digest) says nothing of what is stored.
-            let malformed = failures.iter().any(|f| {
-                f.image_id == *id && f.code != crate::model::image::ImageFailureCode::ImageNotFound
-            });
+            let malformed = failures
+                .iter()
+                .any(|f| f.image_id == *id && f.code != ImageFailureCode::ImageNotFound);
             if malformed {
                 continue;
             }
