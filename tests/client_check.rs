@@ -117,7 +117,7 @@ fn sdk_push() -> String {
 
 #[test]
 fn aws_cli_v1_loop_fails_a_lost_answer_and_existing_layers_and_images() {
-    let report = check(".", &[path("examples/clients/aws-cli-v1.sh")]);
+    let report = check(".", &[path("examples/clients/aws-cli.sh")]);
     // The CLI's own retry (botocore standard mode: 3 attempts) handles 500s and throttling.
     // A lost answer: the retry re-sends the part that landed, the fake refuses it with
     // InvalidLayerPartException, and the CLI exits 255 — a loop of CLI calls cannot resume.
@@ -151,11 +151,12 @@ fn aws_cli_v1_loop_fails_a_lost_answer_and_existing_layers_and_images() {
 #[test]
 fn aws_cli_v2_loop_fails_as_v1_does_and_file_uri_is_caught_by_client_1() {
     let mut v2 = config(".");
+    // The same loop as v1's; the variable set last names the binary.
     v2.env.push((
-        "ECR_CONFORMANCE_AWS_V2".to_owned(),
+        "ECR_CONFORMANCE_AWS".to_owned(),
         aws_v2().display().to_string(),
     ));
-    let command = [path("examples/clients/aws-cli-v2.sh")];
+    let command = [path("examples/clients/aws-cli.sh")];
     let report = checked_with(v2.clone(), &command);
     expect(&report, TRUSTS_THE_SDK_RETRY);
     // v2 runs botocore's standard retry mode: 3 attempts, then exit 254 (a service error).

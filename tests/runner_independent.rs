@@ -27,14 +27,17 @@ fn config() -> RunConfig {
     }
 }
 
-fn run(server: &Independent) -> Report {
-    let endpoint = Endpoint::new(
+fn endpoint(server: &Independent) -> Endpoint {
+    Endpoint::new(
         &server.url,
         "us-east-1",
         Keys::test(),
         Duration::from_secs(30),
-    );
-    runner::run(&endpoint, "independent", &config()).expect("run")
+    )
+}
+
+fn run(server: &Independent) -> Report {
+    runner::run(&endpoint(server), "independent", &config()).expect("run")
 }
 
 /// With `INDEPENDENT_REPORT_DIR` set, writes the report's text and JSON there as
@@ -771,18 +774,12 @@ fn delete_by_digest_keeping_tags_really_leaves_the_tag_finding_the_image() {
 #[test]
 fn a_server_error_after_an_unknown_state_fails_its_rule_and_is_no_consequence() {
     let server = Independent::start(Variant::ecr(), &[Defect::DeleteByDigestKeepsTags]);
-    let endpoint = Endpoint::new(
-        &server.url,
-        "us-east-1",
-        Keys::test(),
-        Duration::from_secs(30),
-    );
     let cfg = RunConfig {
         cases: 0,
         filter: Some(regex::Regex::new("^images-get-delete$").expect("regex")),
         ..config()
     };
-    let report = runner::run(&endpoint, "independent", &cfg).expect("run");
+    let report = runner::run(&endpoint(&server), "independent", &cfg).expect("run");
     let case = report
         .scenarios
         .iter()

@@ -4,8 +4,9 @@ retry settings) as spec §6 says a client must: check first, upload parts of the
 advertised partSize, resume from lastValidByteReceived + 1 after
 InvalidLayerPartException (an SDK retry of a part that had landed), take
 LayerAlreadyExistsException as success, then put the manifest it is given, byte for byte,
-taking ImageAlreadyExistsException (that image and tag already there) as success. Endpoint, region and credentials come from the
-environment (AWS_ENDPOINT_URL_ECR, AWS_REGION, AWS_ACCESS_KEY_ID, ...).
+taking ImageAlreadyExistsException (that image and tag already there) as success.
+Endpoint, region and credentials come from the environment (AWS_ENDPOINT_URL_ECR,
+AWS_REGION, AWS_ACCESS_KEY_ID, ...).
 
     ecr-conformance client-check -- python3 examples/clients/boto3_push.py
 """
@@ -19,7 +20,6 @@ repo = os.environ["ECR_CONFORMANCE_REPOSITORY"]
 digest = os.environ["ECR_CONFORMANCE_LAYER_DIGEST"]
 with open(os.environ["ECR_CONFORMANCE_LAYER"], "rb") as f:
     data = f.read()
-
 
 
 def push_layer():

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# The loop of examples/clients/aws-cli-v1.sh for AWS CLI v2 (Debian's awscli 2.9.19). Two
-# things differ from v1:
-# - v2 before 2.13 does not read AWS_ENDPOINT_URL_ECR, so the endpoint goes as
-#   --endpoint-url;
-# - v2 takes a blob argument as base64 text (cli_binary_format=base64): `fileb://` sends the
-#   file's bytes (right), `file://` reads the file as text and sends that text as if it were
-#   base64 (wrong bytes, or an "Invalid base64" error before anything is sent).
-#   ECR_CONFORMANCE_BLOB_SCHEME=file shows it.
-#   ecr-conformance client-check -- examples/clients/aws-cli-v2.sh
+# Pushes $ECR_CONFORMANCE_LAYER into $ECR_CONFORMANCE_REPOSITORY with the AWS CLI, as its
+# reference pages show the calls: check, initiate, `upload-layer-part` in a loop over
+# parts of the advertised partSize, complete; then `put-image` of $ECR_CONFORMANCE_MANIFEST
+# with $ECR_CONFORMANCE_TAG (skipped under `--layer-only`, which gives no manifest).
+# Region and credentials come from the environment (AWS_REGION, AWS_ACCESS_KEY_ID, …) as
+# for any CLI call; the endpoint goes as --endpoint-url, because AWS CLI v2 before 2.13
+# does not read AWS_ENDPOINT_URL_ECR. Nothing but `set -e` handles errors: any error ends
+# the push.
+#
+# The same loop runs AWS CLI v1 and v2 (ECR_CONFORMANCE_AWS names the binary). They read
+# a blob argument differently: `fileb://` is the file's bytes in both; v2 takes a value,
+# and a `file://` file's text, as base64 (cli_binary_format=base64), so `file://` of a
+# binary layer fails there before anything is sent. ECR_CONFORMANCE_BLOB_SCHEME=file shows it.
+#   ecr-conformance client-check -- examples/clients/aws-cli.sh
 set -euo pipefail
-aws=${ECR_CONFORMANCE_AWS_V2:-aws}
+aws=${ECR_CONFORMANCE_AWS:-aws}
 scheme=${ECR_CONFORMANCE_BLOB_SCHEME:-fileb}
 repo=$ECR_CONFORMANCE_REPOSITORY layer=$ECR_CONFORMANCE_LAYER digest=$ECR_CONFORMANCE_LAYER_DIGEST
 ecr() { "$aws" ecr --endpoint-url "$AWS_ENDPOINT_URL_ECR" --output text "$@"; }
