@@ -270,15 +270,15 @@ fn run_plan(
     }
     let seconds = start.elapsed().as_secs_f64();
     let log = fake.responder().request_log();
-    let stored: Vec<(String, u64)> = fake.responder().with_registry(|r| {
-        r.layers(repo)
-            .filter(|(d, _)| image.as_ref().is_none_or(|i| *d != i.config_digest))
-            .map(|(d, s)| (d.to_owned(), s))
-            .collect()
-    });
-    let tagged = fake
-        .responder()
-        .with_registry(|r| r.tag_digest(repo, TAG).map(str::to_owned));
+    let (stored, tagged): (Vec<(String, u64)>, Option<String>) =
+        fake.responder().with_registry(|r| {
+            let layers = r
+                .layers(repo)
+                .filter(|(d, _)| image.as_ref().is_none_or(|i| *d != i.config_digest))
+                .map(|(d, s)| (d.to_owned(), s))
+                .collect();
+            (layers, r.tag_digest(repo, TAG).map(str::to_owned))
+        });
     drop(fake);
     let image = image.map(|i| ImageResult {
         setup: plan.image,
