@@ -83,6 +83,20 @@ fn expect(report: &ClientReport, expected: &[(&str, &[&str])]) {
     assert_eq!(verdicts(report), expected, "\n{}", report.text());
 }
 
+/// Runs a client that should pass every plan: it does, with these part sizes in `clean`,
+/// and when throttled always it gives up after 3 attempts with exit 1 (the SDKs' standard
+/// retry mode).
+fn passes_every_plan(command: &[String], part_sizes: &[u64]) -> ClientReport {
+    let report = check(".", command);
+    let all: Vec<(&str, &[&str])> = PLANS.iter().map(|p| (p.name, &[][..])).collect();
+    expect(&report, &all);
+    assert!(report.passed());
+    let clean = report.plan("clean").expect("clean");
+    assert_eq!(clean.part_sizes, part_sizes, "part sizes in clean");
+    assert_eq!(gave_up_after(&report), (Some(1), 3));
+    report
+}
+
 /// In `throttled-always`: the exit code, and the attempts the client made while throttled.
 fn gave_up_after(report: &ClientReport) -> (Option<i32>, usize) {
     let always = report.plan("throttled-always").expect("plan");
@@ -179,37 +193,21 @@ fn boto3_client_that_resumes_passes_every_plan() {
         python().display().to_string(),
         path("examples/clients/boto3_push.py"),
     ];
-    let report = check(".", &command);
-    let all: Vec<(&str, &[&str])> = PLANS.iter().map(|p| (p.name, &[][..])).collect();
-    expect(&report, &all);
+    // Parts of the advertised partSize; botocore's standard retry mode: 3 attempts, then
+    // the exception ends the script.
+    let report = passes_every_plan(&command, &[10 * MIB, MIB]);
     // botocore's retry of the lost answer's part was refused, and the client resumed.
     let lost = report.plan("lost-answer-part-2").expect("plan");
     assert!(lost.checked.contains(&"CLIENT-3") && lost.checked.contains(&"CLIENT-4"));
-    assert!(report.passed());
-    let clean = report.plan("clean").expect("clean");
-    assert_eq!(
-        clean.part_sizes,
-        vec![10 * MIB, MIB],
-        "partSize as advertised"
-    );
-    // botocore's standard retry mode: 3 attempts, then the exception ends the script.
-    assert_eq!(gave_up_after(&report), (Some(1), 3));
 }
 
 #[test]
 fn rust_sdk_client_that_resumes_passes_every_plan() {
-    let report = check(".", &[sdk_push()]);
-    let all: Vec<(&str, &[&str])> = PLANS.iter().map(|p| (p.name, &[][..])).collect();
-    expect(&report, &all);
+    // Its own 5 MiB parts; the SDK's standard retry: 3 attempts, then main returns the
+    // error.
+    let report = passes_every_plan(&[sdk_push()], &[5 * MIB, 5 * MIB, MIB]);
     let clean = report.plan("clean").expect("clean");
-    assert_eq!(
-        clean.part_sizes,
-        vec![5 * MIB, 5 * MIB, MIB],
-        "its own 5 MiB parts"
-    );
     assert_eq!(clean.advertised_part_size, 10 * MIB);
-    // The SDK's standard retry: 3 attempts, then main returns the error.
-    assert_eq!(gave_up_after(&report), (Some(1), 3));
 }
 
 /// `node` running a script of `examples/clients/js/`, whose packages `scripts/test` installs
@@ -230,17 +228,9 @@ fn node(script: &str) -> Vec<String> {
 
 #[test]
 fn js_sdk_v3_client_that_resumes_passes_every_plan() {
-    let report = check(".", &node("push.mjs"));
-    let all: Vec<(&str, &[&str])> = PLANS.iter().map(|p| (p.name, &[][..])).collect();
-    expect(&report, &all);
-    let clean = report.plan("clean").expect("clean");
-    assert_eq!(
-        clean.part_sizes,
-        vec![10 * MIB, MIB],
-        "partSize as advertised"
-    );
-    // The JS SDK's standard retry: 3 attempts, then the script exits 1.
-    assert_eq!(gave_up_after(&report), (Some(1), 3));
+    // Parts of the advertised partSize; the JS SDK's standard retry: 3 attempts, then the
+    // script exits 1.
+    passes_every_plan(&node("push.mjs"), &[10 * MIB, MIB]);
 }
 
 #[test]
