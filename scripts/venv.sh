@@ -1,5 +1,5 @@
 # Sourced by scripts/test and scripts/bench: installs the pinned Python clients
-# (scripts/requirements.txt: awscli, boto3, moto) in .venv when they are missing or stale,
+# (scripts/requirements.txt: awscli, boto3, moto, capo-ecr) in .venv when they are missing or stale,
 # and exports where they are.
 venv=.venv
 if ! cmp -s scripts/requirements.txt "$venv/.installed" 2>/dev/null; then

@@ -201,6 +201,51 @@ fn boto3_client_that_resumes_passes_every_plan() {
     assert!(lost.checked.contains(&"CLIENT-3") && lost.checked.contains(&"CLIENT-4"));
 }
 
+/// The operations of a plan's requests, with the error each was answered with.
+fn answered(report: &ClientReport, plan: &str) -> Vec<(String, Option<String>)> {
+    let plan = report.plan(plan).expect("plan");
+    plan.requests
+        .iter()
+        .map(|r| (r.operation.unwrap_or("(none)").to_owned(), r.error.clone()))
+        .collect()
+}
+
+#[test]
+fn capo_ecr_client_that_resumes_passes_every_plan_and_retries_as_botocore_does() {
+    // capo-ecr is generated from the Smithy models and runs on its own HTTP stack, not
+    // botocore; its retry is its own code. Parts of the advertised partSize; 3 attempts
+    // when throttled, then the exception ends the script.
+    let command = [
+        python().display().to_string(),
+        path("examples/clients/capo_push.py"),
+    ];
+    let report = passes_every_plan(&command, &[10 * MIB, MIB]);
+    let own = |op: &str, error: Option<&str>| (op.to_owned(), error.map(str::to_owned));
+    // Its retry re-sends a part whose answer was lost (the 500 after the part landed), the
+    // fake refuses the re-send, and the client resumes from lastValidByteReceived + 1.
+    let lost = answered(&report, "lost-answer-part-2");
+    assert_eq!(
+        lost[3..],
+        [
+            own("UploadLayerPart", Some("ServerException")),
+            own("UploadLayerPart", Some("InvalidLayerPartException")),
+            own("CompleteLayerUpload", None),
+            own("PutImage", None),
+        ],
+        "{lost:?}"
+    );
+    // The same for PutImage: its retry finds the image stored by the lost call.
+    let put = answered(&report, "lost-answer-put-image");
+    assert_eq!(
+        put[put.len() - 2..],
+        [
+            own("PutImage", Some("ServerException")),
+            own("PutImage", Some("ImageAlreadyExistsException")),
+        ],
+        "{put:?}"
+    );
+}
+
 #[test]
 fn rust_sdk_client_that_resumes_passes_every_plan() {
     // Its own 5 MiB parts; the SDK's standard retry: 3 attempts, then main returns the
