@@ -417,6 +417,67 @@ pub fn error_name(data: &[u8]) {
     );
 }
 
+/// `registry_door`: a sequence of `/v2/` calls (split at `0xff`; each is a method byte, then
+/// the path, the query and `Content-Range` as lines, then the body; a path starting with
+/// `@` continues the last upload's `Location`) against one fake. No call panics; every
+/// answer has a known status; every refusal but a HEAD's is one OCI error of a known code
+/// (REG-8); no fault is configured, so nothing is a 500.
+pub fn registry_door(data: &[u8]) {
+    const METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"];
+    const STATUSES: [u16; 10] = [200, 201, 202, 204, 307, 400, 404, 405, 416, 429];
+    let responder = FakeEcr::builder()
+        .repository("fuzz/repo")
+        .id_seed(1)
+        .responder()
+        .expect("the setup is valid");
+    let mut location = String::from("/v2/fuzz/repo/blobs/uploads/");
+    for call in data.split(|b| *b == 0xff).take(16) {
+        let [m, rest @ ..] = call else { continue };
+        let mut lines = rest.splitn(4, |b| *b == b'\n');
+        let mut line = || String::from_utf8_lossy(lines.next().unwrap_or_default()).into_owned();
+        let (path, query, range) = (line(), line(), line());
+        let body = lines.next().unwrap_or_default();
+        let path = match path.strip_prefix('@') {
+            Some(tail) => format!("{location}{tail}"),
+            None => path,
+        };
+        let method = METHODS[usize::from(*m) % METHODS.len()];
+        let headers: Vec<(&str, &str)> = if range.is_empty() {
+            Vec::new()
+        } else {
+            vec![("content-range", range.as_str())]
+        };
+        let answer = responder.handle(HttpRequest {
+            method,
+            path: &path,
+            query: &query,
+            headers: &headers,
+            content_type: None,
+            x_amz_target: None,
+            body,
+            decoded: None,
+        });
+        assert!(
+            STATUSES.contains(&answer.status),
+            "{method} {path:?}: status {}",
+            answer.status
+        );
+        if answer.status >= 400 && method != "HEAD" {
+            let json: serde_json::Value =
+                serde_json::from_slice(&answer.body).expect("an OCI error body");
+            let errors = json["errors"].as_array().expect("errors");
+            assert_eq!(errors.len(), 1, "{json}");
+            assert!(errors[0]["code"].is_string() && errors[0]["message"].is_string());
+            assert!(errors[0].get("detail").is_none(), "{json}");
+        }
+        if let Some((_, l)) = answer.headers.iter().find(|(k, _)| *k == "location")
+            && l.contains("/blobs/uploads/")
+        {
+            location = l.clone();
+        }
+    }
+}
+
 /// A fuzz target's entry point.
 pub type Target = fn(&[u8]);
 
@@ -429,6 +490,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("error_name", error_name),
     ("part_stream", part_stream),
     ("put_image", put_image),
+    ("registry_door", registry_door),
 ];
 
 /// Seed inputs for each target, made from the fixtures: wire request bodies (blobs over
@@ -462,6 +524,18 @@ pub fn seed_corpus(fixtures: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
         .concat(),
     ));
     out.push(("fake_http", vec![6, 0, 1, b'{', b'}']));
+    // A push through the registry door: POST, two chunks, a stray chunk, the final PUT.
+    let door: &[&[u8]] = &[
+        b"\x02/v2/fuzz/repo/blobs/uploads/\n\n\n",
+        b"\x03@\n\n0-2\nabc",
+        b"\x03@\n\n\ndef",
+        b"\x03@\n\n9-99\nxyz",
+        b"\x04@\ndigest=sha256:bef57ec7f53a6d40beb640a780a639c83bc29ac8a9816f1fc6c5c6dcd93c4721\n\n",
+        b"\x01/v2/fuzz/repo/blobs/sha256:bef57ec7f53a6d40beb640a780a639c83bc29ac8a9816f1fc6c5c6dcd93c4721\n\n\n",
+        b"\x04/v2/fuzz/repo/manifests/t\n\n\n{\"schemaVersion\":2}",
+        b"\x00/v2/fuzz/repo/tags/list\nn=1\n\n",
+    ];
+    out.push(("registry_door", door.join(&0xffu8)));
     out.push(("fake_http", vec![3, 0, 8, b'[', b']']));
     for text in [
         "aGVsbG8=", "aGVsbG8", "", "YQ==", "YQ", "Y Q==", "aGk-", "aGl=", "////", "AAAA====",

@@ -43,7 +43,7 @@ fn requests_outside_the_protocol_get_its_errors_not_404s() {
             "UnknownOperationException",
         ),
         (
-            "POST /v2/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+            "POST /v3/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
             "UnknownOperationException",
         ),
         (

@@ -9,6 +9,7 @@
 
 mod buffer;
 mod builder;
+mod door;
 mod fault;
 mod log;
 mod quirk;

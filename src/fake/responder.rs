@@ -50,6 +50,8 @@ struct Inner {
     sigv4: Option<(Keys, String)>,
     /// The request log, when recording was asked for.
     log: Option<Mutex<RequestLog>>,
+    /// What the registry door keeps of its uploads (locked after `registry`).
+    door: Mutex<super::door::DoorUploads>,
 }
 
 /// The fake's behaviour: shared, cheap to clone.
@@ -90,6 +92,7 @@ impl Responder {
                 request_id_seed,
                 sigv4: None,
                 log: None,
+                door: Mutex::new(super::door::DoorUploads::default()),
             }),
         }
     }
@@ -209,6 +212,9 @@ impl Responder {
         req: HttpRequest<'_>,
         mut entry: Option<&mut LoggedRequest>,
     ) -> HttpAnswer {
+        if wire::oci::is_door_path(req.path) {
+            return self.answer_door(&req);
+        }
         if let Some((keys, region)) = &self.inner.sigv4
             && let Err(r) = keys.verify(&req, region, std::time::SystemTime::now())
         {
@@ -299,6 +305,73 @@ impl Responder {
         self.answer(answer.status, answer.error_name, body, delay, operation)
     }
 
+    /// Answers a call of the registry door (`/v2/`, [`super::door`]): the same registry, the
+    /// same faults per operation the call maps to (a throttle is a 429 `TOOMANYREQUESTS`, a
+    /// server error a 500 in the OCI shape).
+    fn answer_door(&self, req: &HttpRequest<'_>) -> HttpAnswer {
+        use super::door::{DoorAnswer, answer};
+        use wire::oci::{DoorError, OciCode, parse_call};
+        let header = |name: &str| {
+            req.headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| *v)
+        };
+        let call = parse_call(req.method, req.path, req.query, header("content-range"));
+        let operation = call.as_ref().ok().and_then(super::door::operation_of);
+        let fault = operation.and_then(|op| self.fault_for(op));
+        let delay = match fault {
+            Some(FaultKind::Delay(d)) => Some(d),
+            _ => None,
+        };
+        let refusal =
+            |status, code, message: &str| DoorAnswer::error(&DoorError::new(status, code, message));
+        let door = match (&call, fault) {
+            (Err(e), _) => DoorAnswer::error(e),
+            (Ok(_), Some(FaultKind::Throttle)) => {
+                refusal(429, OciCode::Toomanyrequests, "Rate exceeded")
+            }
+            (Ok(_), Some(FaultKind::ServerError)) => refusal(
+                500,
+                OciCode::Unknown,
+                "injected fault: the request was not applied",
+            ),
+            (Ok(call), fault) => {
+                let mut registry = lock(&self.inner.registry);
+                let mut uploads = lock(&self.inner.door);
+                let answered = answer(
+                    &mut registry,
+                    &mut uploads,
+                    call,
+                    req.body,
+                    header("host"),
+                    req.content_type,
+                );
+                if fault == Some(FaultKind::ServerErrorAfter) {
+                    refusal(
+                        500,
+                        OciCode::Unknown,
+                        "injected fault: the request was applied",
+                    )
+                } else {
+                    answered
+                }
+            }
+        };
+        let mut headers = vec![("x-amzn-RequestId", self.request_id())];
+        if let Some(t) = door.content_type {
+            headers.push(("content-type", t));
+        }
+        headers.extend(door.headers);
+        HttpAnswer {
+            status: door.status,
+            headers,
+            body: door.body,
+            delay,
+            operation,
+        }
+    }
+
     /// Applies the quirks to an encoded answer.
     fn shape(
         &self,
@@ -348,6 +421,38 @@ impl Responder {
             body,
             delay,
             operation,
+        }
+    }
+
+    /// [`Responder::refuse`] for a request to `path`: on the registry door the same refusal
+    /// in the OCI shape (`SIZE_INVALID` for a body over the limit, else
+    /// `BLOB_UPLOAD_INVALID`; REG-8).
+    pub fn refuse_at(
+        &self,
+        path: &str,
+        status: u16,
+        name: &'static str,
+        message: &str,
+    ) -> HttpAnswer {
+        if !wire::oci::is_door_path(path) {
+            return self.refuse(status, name, message);
+        }
+        use wire::oci::{DoorError, OciCode};
+        let code = match status {
+            413 => OciCode::SizeInvalid,
+            500 => OciCode::Unknown,
+            _ => OciCode::BlobUploadInvalid,
+        };
+        let e = DoorError::new(status, code, message);
+        HttpAnswer {
+            status,
+            headers: vec![
+                ("content-type", wire::oci::ERROR_CONTENT_TYPE.to_owned()),
+                ("x-amzn-RequestId", self.request_id()),
+            ],
+            body: e.body(),
+            delay: None,
+            operation: None,
         }
     }
 

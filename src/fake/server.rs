@@ -52,9 +52,11 @@ async fn answer(
 ) -> HttpAnswer {
     let arrived = Instant::now();
     let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
     let declared = header(&parts, "content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body) {
-        return responder.refuse(
+        return responder.refuse_at(
+            &path,
             413,
             "RequestEntityTooLargeException",
             &format!("The request body is over {} bytes", limits.max_body),
@@ -65,7 +67,7 @@ async fn answer(
     let reserve = declared.unwrap_or(limits.max_body).saturating_mul(2);
     let permits = u32::try_from(reserve.div_ceil(KIB)).unwrap_or(u32::MAX);
     let Ok(_permit) = budget.acquire_many(permits).await else {
-        return responder.refuse(500, "ServerException", "the fake is shutting down");
+        return responder.refuse_at(&path, 500, "ServerException", "the fake is shutting down");
     };
     // A layer part is decoded and hashed while it arrives (unless its signature must be
     // checked over the whole body first); any other request is read whole.
@@ -92,14 +94,16 @@ async fn answer(
         Ok(Ok(Body::Mapped(map, len))) => super::buffer::freeze(map, len, &pool),
         Ok(Ok(Body::Heap(v))) => Bytes::from(v),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return responder.refuse(
+            return responder.refuse_at(
+                &path,
                 413,
                 "RequestEntityTooLargeException",
                 &format!("The request body is over {} bytes", limits.max_body),
             );
         }
         Ok(Err(e)) if e.downcast_ref::<tokio::time::error::Elapsed>().is_some() => {
-            return responder.refuse(
+            return responder.refuse_at(
+                &path,
                 408,
                 "RequestTimeoutException",
                 &format!(
@@ -109,14 +113,16 @@ async fn answer(
             );
         }
         Ok(Err(e)) => {
-            return responder.refuse(
+            return responder.refuse_at(
+                &path,
                 400,
                 "SerializationException",
                 &format!("the body could not be read: {e}"),
             );
         }
         Err(_) => {
-            return responder.refuse(
+            return responder.refuse_at(
+                &path,
                 408,
                 "RequestTimeoutException",
                 &format!(

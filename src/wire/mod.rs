@@ -48,6 +48,7 @@ mod images;
 mod initiate_layer_upload;
 mod layer_availability;
 mod long;
+pub mod oci;
 mod operation;
 mod repository;
 pub mod stream;
