@@ -8,6 +8,11 @@ use std::path::Path;
 /// must be here).
 const ABOUT: &[(&str, &str, &str)] = &[
     (
+        "awsim",
+        "MIT OR Apache-2.0",
+        "`cargo install awsim --version 0.8.0 --locked`; `awsim --bind 127.0.0.1 --port PORT`",
+    ),
+    (
         "fakecloud",
         "AGPL-3.0",
         "`cargo install fakecloud --version 0.51.0 --locked`; `fakecloud --addr 127.0.0.1:PORT`",
