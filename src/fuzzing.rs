@@ -421,7 +421,8 @@ pub fn error_name(data: &[u8]) {
 /// the path, the query and `Content-Range` as lines, then the body; a path starting with
 /// `@` continues the last upload's `Location`) against one fake. No call panics; every
 /// answer has a known status; every refusal but a HEAD's is one OCI error of a known code
-/// (REG-8); no fault is configured, so nothing is a 500.
+/// (REG-8); no fault is configured, so nothing is a 500. A path outside `/v2` gets the API
+/// door's awsJson error.
 pub fn registry_door(data: &[u8]) {
     const METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"];
     const STATUSES: [u16; 10] = [200, 201, 202, 204, 307, 400, 404, 405, 416, 429];
@@ -462,6 +463,13 @@ pub fn registry_door(data: &[u8]) {
             "{method} {path:?}: status {}",
             answer.status
         );
+        if !wire::oci::is_door_path(&path) {
+            // Not the registry door's: the API door answers, in its own shape.
+            let json: serde_json::Value =
+                serde_json::from_slice(&answer.body).expect("an awsJson answer");
+            assert!(json["__type"].is_string(), "{path:?}: {json}");
+            continue;
+        }
         if answer.status >= 400 && method != "HEAD" {
             let json: serde_json::Value =
                 serde_json::from_slice(&answer.body).expect("an OCI error body");
