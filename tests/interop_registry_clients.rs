@@ -11,14 +11,10 @@ use std::process::Command;
 
 use common::clients::{aws, json_of, python, run, with_test_env};
 use common::served::{Served, serve};
+use ecr_conformance::model::digest::digest_of;
 use ecr_conformance::strategy::fill;
-use sha2::{Digest, Sha256};
 
 const MIB: usize = 1024 * 1024;
-
-fn digest_of(bytes: &[u8]) -> String {
-    format!("sha256:{:x}", Sha256::digest(bytes))
-}
 
 fn host(served: &Served) -> String {
     served.url.trim_start_matches("http://").to_owned()

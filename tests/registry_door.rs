@@ -7,15 +7,11 @@ mod common;
 
 use common::http::call;
 use ecr_conformance::fake::{FakeEcr, Fault};
+use ecr_conformance::model::digest::digest_of;
 use ecr_conformance::model::limits::MAX_PART_BYTES;
 use ecr_conformance::strategy::fill;
-use sha2::{Digest, Sha256};
 
 const MIB: usize = 1024 * 1024;
-
-fn digest_of(bytes: &[u8]) -> String {
-    format!("sha256:{:x}", Sha256::digest(bytes))
-}
 
 struct Door {
     base: String,

@@ -102,10 +102,8 @@ pub(crate) fn answer(
     host: Option<&str>,
     content_type: Option<&str>,
 ) -> DoorAnswer {
-    match door(registry, uploads, call, body, host, content_type) {
-        Ok(a) => a,
-        Err(e) => DoorAnswer::error(&e),
-    }
+    door(registry, uploads, call, body, host, content_type)
+        .unwrap_or_else(|e| DoorAnswer::error(&e))
 }
 
 fn door(
