@@ -124,7 +124,7 @@ fn manifest_for(config: &str, layers: &[(&str, usize)]) -> String {
 }
 
 #[test]
-fn a_chunked_push_over_v2_is_the_api_doors_layer_and_image() {
+fn xdoor_1_a_chunked_push_over_v2_is_the_api_doors_layer_and_image() {
     let fake = FakeEcr::builder()
         .repository("app/web")
         .start()

@@ -251,8 +251,10 @@ fn the_html_report_renders_its_rule_table_in_a_browser() {
         .split("<tr>")
         .skip(2) // before the first row, and the header row
         .collect();
-    assert_eq!(rows.len(), RULES.len(), "one row per rule");
-    for (rule, row) in RULES.iter().zip(&rows) {
+    // An API-door report lists the API door's rules; the registry door's have their own runs.
+    let api_rules: Vec<_> = RULES.iter().filter(|r| !r.id.is_door()).collect();
+    assert_eq!(rows.len(), api_rules.len(), "one row per rule");
+    for (rule, row) in api_rules.iter().zip(&rows) {
         assert!(
             row.starts_with(&format!("<td>{}</td><td class=\"", rule.id)),
             "the row of {} is {row}",

@@ -216,6 +216,13 @@ impl FakeEcrBuilder {
     /// The registry and responder, without a server: for mounting on a wiremock
     /// `MockServer`, where wiremock's own body handling applies (no size limit).
     pub fn responder(&self) -> Result<Responder, FakeError> {
+        if self.profile.unreferenced_blob_get == crate::model::UnreferencedBlobGet::Served {
+            // Serving a blob needs its bytes, and the fake keeps none yet (§11, issue 24).
+            return Err(FakeError::Setup(
+                "unreferenced-blob-get=served needs the blob store, which this fake does not have yet"
+                    .to_owned(),
+            ));
+        }
         let seed = self.id_seed.unwrap_or_else(random_seed);
         let mut registry = Registry::new(self.profile.clone())
             .with_identity(&self.registry_id, &self.region)

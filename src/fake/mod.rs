@@ -9,7 +9,6 @@
 
 mod buffer;
 mod builder;
-mod door;
 mod fault;
 mod log;
 mod quirk;

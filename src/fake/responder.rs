@@ -51,7 +51,7 @@ struct Inner {
     /// The request log, when recording was asked for.
     log: Option<Mutex<RequestLog>>,
     /// What the registry door keeps of its uploads (locked after `registry`).
-    door: Mutex<super::door::DoorUploads>,
+    door: Mutex<crate::wire::door::DoorUploads>,
 }
 
 /// The fake's behaviour: shared, cheap to clone.
@@ -92,7 +92,7 @@ impl Responder {
                 request_id_seed,
                 sigv4: None,
                 log: None,
-                door: Mutex::new(super::door::DoorUploads::default()),
+                door: Mutex::new(crate::wire::door::DoorUploads::default()),
             }),
         }
     }
@@ -305,11 +305,11 @@ impl Responder {
         self.answer(answer.status, answer.error_name, body, delay, operation)
     }
 
-    /// Answers a call of the registry door (`/v2/`, [`super::door`]): the same registry, the
+    /// Answers a call of the registry door (`/v2/`, [`crate::wire::door`]): the same registry, the
     /// same faults per operation the call maps to (a throttle is a 429 `TOOMANYREQUESTS`, a
     /// server error a 500 in the OCI shape).
     fn answer_door(&self, req: &HttpRequest<'_>) -> HttpAnswer {
-        use super::door::{DoorAnswer, answer};
+        use crate::wire::door::{DoorAnswer, answer};
         use wire::oci::{DoorError, OciCode, parse_call};
         let header = |name: &str| {
             req.headers
@@ -318,7 +318,7 @@ impl Responder {
                 .map(|(_, v)| *v)
         };
         let call = parse_call(req.method, req.path, req.query, header("content-range"));
-        let operation = call.as_ref().ok().and_then(super::door::operation_of);
+        let operation = call.as_ref().ok().and_then(crate::wire::door::operation_of);
         let fault = operation.and_then(|op| self.fault_for(op));
         let delay = match fault {
             Some(FaultKind::Delay(d)) => Some(d),

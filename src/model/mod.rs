@@ -26,9 +26,10 @@ pub use outcome::{
 };
 pub use profile::{
     BlobPadding, DeletedIds, DigestListMeaning, DuplicateImageIds, FailedCompletion,
-    ForeignRegistryError, ImmutableRepushError, Knob, LayerLookup, MalformedRequestError,
-    NothingReceivedYet, PartErrorChoice, Profile, ProfileError, RepositoryNamePattern,
-    Schema1Manifest, UnreferencedLayerCheck, UploadIdCase,
+    ForeignRegistryError, HeaderPresence, ImmutableRepushError, Knob, LayerLookup,
+    MalformedRequestError, NothingReceivedYet, OversizeChunk, PartErrorChoice, PatchRange,
+    PatchStatus, Profile, ProfileError, RepositoryNamePattern, Schema1Manifest, SmallChunkError,
+    UnreferencedBlobGet, UnreferencedLayerCheck, UploadIdCase,
 };
 pub use registry::{DEFAULT_DOWNLOAD_BASE, Registry, is_image_tag};
 pub use request::{

@@ -166,6 +166,87 @@ pub enum UnreferencedLayerCheck {
     Unavailable,
 }
 
+/// What a PATCH chunk over 20971520 bytes gets (REG-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OversizeChunk {
+    /// 416 `BLOB_UPLOAD_INVALID`: a chunk is one part, and PART-2 caps a part.
+    #[default]
+    Refused,
+    /// Taken, split into parts as a streamed body is.
+    Split,
+}
+
+/// The status of an accepted PATCH (REG-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum PatchStatus {
+    /// 201, as ECR answers.
+    #[default]
+    #[serde(rename = "201")]
+    Created,
+    /// 202, as the OCI distribution spec says.
+    #[serde(rename = "202")]
+    Accepted,
+}
+
+impl PatchStatus {
+    /// The HTTP status.
+    pub fn code(self) -> u16 {
+        match self {
+            PatchStatus::Created => 201,
+            PatchStatus::Accepted => 202,
+        }
+    }
+}
+
+/// What `Range` an accepted PATCH answers (REG-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PatchRange {
+    /// `0-<end of the first chunk>` on every later PATCH, as ECR answers.
+    #[default]
+    StuckAfterFirstChunk,
+    /// `0-<last byte received>`, as the OCI distribution spec says.
+    Advancing,
+}
+
+/// What the final PUT answers when a chunk but the last was under 5 MiB (REG-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmallChunkError {
+    /// 400 `BLOB_UPLOAD_INVALID`.
+    #[default]
+    BlobUploadInvalid,
+    /// 500, as one client saw.
+    ServerError,
+}
+
+/// What a blob GET answers for a completed layer no image references (REG-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnreferencedBlobGet {
+    /// 404 `BLOB_UNKNOWN`, as GetDownloadUrlForLayer refuses it (URL-1).
+    #[default]
+    NotFound,
+    /// Served, as any other blob.
+    Served,
+}
+
+/// Whether an answer carries a header the OCI spec asks for and ECR leaves off (REG-7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderPresence {
+    /// Left off, as ECR does.
+    #[default]
+    Absent,
+    /// Sent.
+    Present,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 /// A named set of choices for every **\[chosen\]** rule of the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -216,6 +297,29 @@ pub struct Profile {
     /// CHECK-3: what an unreferenced layer's availability is.
     #[serde(default)]
     pub unreferenced_layer_check: UnreferencedLayerCheck,
+    /// REG-3: what a PATCH chunk over 20 MiB gets. The registry door's knobs have defaults
+    /// (the `ecr` values) and are written only where they differ, so API-door profiles and
+    /// reports read as before.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub oversize_chunk: OversizeChunk,
+    /// REG-3: an accepted PATCH's status.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub patch_status: PatchStatus,
+    /// REG-3: an accepted PATCH's `Range`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub patch_range: PatchRange,
+    /// REG-4: the final PUT's error after a small chunk.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub small_chunk_error: SmallChunkError,
+    /// REG-6: a blob GET of a layer no image references.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub unreferenced_blob_get: UnreferencedBlobGet,
+    /// REG-7: `Location` on a manifest PUT.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub manifest_put_location: HeaderPresence,
+    /// REG-7: `Docker-Content-Digest` on a manifest GET.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub manifest_get_digest_header: HeaderPresence,
 }
 
 /// One knob of a profile, as a report names it.
@@ -261,6 +365,13 @@ impl Profile {
             duplicate_image_ids: DuplicateImageIds::Once,
             deleted_ids: DeletedIds::PerTag,
             unreferenced_layer_check: UnreferencedLayerCheck::Available,
+            oversize_chunk: OversizeChunk::Refused,
+            patch_status: PatchStatus::Created,
+            patch_range: PatchRange::StuckAfterFirstChunk,
+            small_chunk_error: SmallChunkError::BlobUploadInvalid,
+            unreferenced_blob_get: UnreferencedBlobGet::NotFound,
+            manifest_put_location: HeaderPresence::Absent,
+            manifest_get_digest_header: HeaderPresence::Absent,
         }
     }
 
@@ -386,6 +497,48 @@ impl Profile {
         ]
     }
 
+    /// The registry door's knobs (spec §10) with their values, in a fixed order: apart from
+    /// [`Profile::knobs`], as only a `/v2/` run judges them.
+    pub fn door_knobs(&self) -> Vec<Knob> {
+        vec![
+            Knob {
+                name: "oversize-chunk",
+                rules: &[RuleId::Reg3],
+                value: kebab(&self.oversize_chunk),
+            },
+            Knob {
+                name: "patch-status",
+                rules: &[RuleId::Reg3],
+                value: kebab(&self.patch_status),
+            },
+            Knob {
+                name: "patch-range",
+                rules: &[RuleId::Reg3],
+                value: kebab(&self.patch_range),
+            },
+            Knob {
+                name: "small-chunk-error",
+                rules: &[RuleId::Reg4],
+                value: kebab(&self.small_chunk_error),
+            },
+            Knob {
+                name: "unreferenced-blob-get",
+                rules: &[RuleId::Reg6],
+                value: kebab(&self.unreferenced_blob_get),
+            },
+            Knob {
+                name: "manifest-put-location",
+                rules: &[RuleId::Reg7],
+                value: kebab(&self.manifest_put_location),
+            },
+            Knob {
+                name: "manifest-get-digest-header",
+                rules: &[RuleId::Reg7],
+                value: kebab(&self.manifest_get_digest_header),
+            },
+        ]
+    }
+
     /// The values a target may legally have chosen for a knob, the profile's own first:
     /// what inference tries (spec §7). `advertised-part-size` has none to try: any value
     /// in range conforms, and it only sets what the fake answers.
@@ -410,6 +563,12 @@ impl Profile {
             "duplicate-image-ids" => &["once", "each"],
             "deleted-ids" => &["per-tag", "one"],
             "unreferenced-layer-check" => &["available", "unavailable"],
+            "oversize-chunk" => &["refused", "split"],
+            "patch-status" => &["201", "202"],
+            "patch-range" => &["stuck-after-first-chunk", "advancing"],
+            "small-chunk-error" => &["blob-upload-invalid", "server-error"],
+            "unreferenced-blob-get" => &["not-found", "served"],
+            "manifest-put-location" | "manifest-get-digest-header" => &["absent", "present"],
             _ => &[],
         }
     }
@@ -417,6 +576,13 @@ impl Profile {
     /// This profile with one knob set to `value` (as a profile file writes it).
     pub fn with_knob(&self, knob: &str, value: &str) -> Result<Profile, ProfileError> {
         let mut json = serde_json::to_value(self).map_err(|e| ProfileError(e.to_string()))?;
+        if self.door_knobs().iter().any(|k| k.name == knob) {
+            // Written only where it differs from `ecr`: put it in to overwrite it.
+            if let Some(map) = json.as_object_mut() {
+                map.entry(knob.to_owned())
+                    .or_insert(serde_json::Value::String(String::new()));
+            }
+        }
         let slot = json
             .get_mut(knob)
             .filter(|_| knob != "name")
@@ -438,7 +604,8 @@ impl Profile {
     pub fn differences(&self, other: &Profile) -> Vec<(&'static str, String)> {
         self.knobs()
             .into_iter()
-            .zip(other.knobs())
+            .chain(self.door_knobs())
+            .zip(other.knobs().into_iter().chain(other.door_knobs()))
             .filter(|(a, b)| a.value != b.value)
             .map(|(_, b)| (b.name, b.value))
             .collect()
@@ -522,6 +689,23 @@ mod tests {
             .filter(|k| *k != "name")
             .collect();
         let knobs: Vec<&str> = Profile::ecr().knobs().iter().map(|k| k.name).collect();
+        // The door's knobs are written only where they differ: set each to its other value.
+        let mut door = Profile::ecr();
+        for knob in Profile::ecr().door_knobs() {
+            door = door
+                .with_knob(knob.name, Profile::candidate_values(knob.name)[1])
+                .expect("the second candidate is a value");
+        }
+        let json = serde_json::to_value(&door).expect("profile serializes");
+        let door_fields = json.as_object().expect("object").len() - 1;
+        assert_eq!(door_fields, knobs.len() + door.door_knobs().len());
+        for knob in door.door_knobs() {
+            assert!(
+                json.get(knob.name).is_some(),
+                "{} is not written",
+                knob.name
+            );
+        }
         assert_eq!(fields.len(), knobs.len());
         for f in fields {
             assert!(knobs.contains(&f.as_str()), "{f} is not a knob");

@@ -109,6 +109,34 @@ rule_ids! {
     List1 = "LIST-1",
     List2 = "LIST-2",
     Mut1 = "MUT-1",
+    Reg1 = "REG-1",
+    Reg2 = "REG-2",
+    Reg3 = "REG-3",
+    Reg4 = "REG-4",
+    Reg5 = "REG-5",
+    Reg6 = "REG-6",
+    Reg7 = "REG-7",
+    Reg8 = "REG-8",
+    Xdoor1 = "XDOOR-1",
+}
+
+impl RuleId {
+    /// Whether the rule is one of the registry door's (`/v2/`, spec §10): only a run on that
+    /// door judges it, and only its reports list it.
+    pub fn is_door(self) -> bool {
+        matches!(
+            self,
+            RuleId::Reg1
+                | RuleId::Reg2
+                | RuleId::Reg3
+                | RuleId::Reg4
+                | RuleId::Reg5
+                | RuleId::Reg6
+                | RuleId::Reg7
+                | RuleId::Reg8
+                | RuleId::Xdoor1
+        )
+    }
 }
 
 impl std::fmt::Display for RuleId {
@@ -371,6 +399,51 @@ pub const RULES: &[Rule] = &[
         statement: "imageTagMutability is MUTABLE (default), IMMUTABLE, MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION; the last two need 1..5 WILDCARD filters and the first two take none, else InvalidParameterException; PutImageTagMutability changes later PutImage checks only.",
         sources: &[Model, Docs],
     },
+    Rule {
+        id: RuleId::Reg1,
+        statement: "The registry door takes HTTP Basic, user AWS and the password GetAuthorizationToken issues; none or wrong gets 401 with Www-Authenticate Basic, an expired token 403 DENIED.",
+        sources: &[Docs, Seen],
+    },
+    Rule {
+        id: RuleId::Reg2,
+        statement: "POST /v2/<name>/blobs/uploads/ opens an upload of the model and answers 202 with an absolute Location; an unknown repository gets 404 NAME_UNKNOWN.",
+        sources: &[Seen],
+    },
+    Rule {
+        id: RuleId::Reg3,
+        statement: "A PATCH with Content-Range must start at the next byte, else 416 BLOB_UPLOAD_INVALID; a chunk is one part (over 20971520 bytes refused or split); a PATCH without Content-Range appends; success is 201 or 202 with a Range stuck after the first chunk or advancing.",
+        sources: &[Seen, Chosen],
+    },
+    Rule {
+        id: RuleId::Reg4,
+        statement: "Chunks under 5 MiB but the last are taken at PATCH time; the final PUT then fails as DONE-3 does (400 BLOB_UPLOAD_INVALID, or a 500).",
+        sources: &[Seen, Chosen],
+    },
+    Rule {
+        id: RuleId::Reg5,
+        statement: "The final PUT ?digest= completes the upload with its body as the last chunk: 201 with Docker-Content-Digest; a wrong digest or an empty upload gets 400 BLOB_UPLOAD_INVALID; POST then one PUT with the whole blob works at any size.",
+        sources: &[Seen],
+    },
+    Rule {
+        id: RuleId::Reg6,
+        statement: "Blob HEAD answers 200 with Docker-Content-Digest and Content-Length, 404 when absent; blob GET of a referenced layer answers 307 to storage; of an unreferenced one 404 BLOB_UNKNOWN or the bytes.",
+        sources: &[Seen, Chosen],
+    },
+    Rule {
+        id: RuleId::Reg7,
+        statement: "Manifest PUT, GET, HEAD, DELETE and tags/list are the image rules: PUT 201 (Location absent or present), missing blobs BLOB_UPLOAD_UNKNOWN, immutable tag TAG_INVALID; HEAD has Docker-Content-Digest, GET may not; unknown MANIFEST_UNKNOWN; DELETE 202; tags/list lists the tags.",
+        sources: &[Seen, Chosen],
+    },
+    Rule {
+        id: RuleId::Reg8,
+        statement: "Every /v2/ error is {\"errors\":[{\"code\",\"message\"}]} with Content-Type application/json; throttling is 429 TOOMANYREQUESTS.",
+        sources: &[Seen, Docs],
+    },
+    Rule {
+        id: RuleId::Xdoor1,
+        statement: "One state behind both doors: a layer completed through either is available through both; an image put through either is listed, fetched and deleted through both.",
+        sources: &[Seen],
+    },
 ];
 
 /// The rule that decides `outcome` for `request`: the rule a target breaks when it answers
@@ -525,7 +598,8 @@ mod tests {
 
     #[test]
     fn every_profile_knob_names_known_rules() {
-        for knob in crate::model::Profile::ecr().knobs() {
+        let profile = crate::model::Profile::ecr();
+        for knob in profile.knobs().into_iter().chain(profile.door_knobs()) {
             for id in knob.rules {
                 assert!(
                     rule(id.as_str()).is_some(),

@@ -131,6 +131,41 @@ pub enum On {
     Body,
     /// A named member of the body.
     Member(Member),
+    /// A header of a registry-door answer.
+    Header(Header),
+}
+
+/// A header of a registry-door (`/v2/`) answer a rule speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Header {
+    /// `Location`.
+    Location,
+    /// `Range`.
+    Range,
+    /// `Docker-Content-Digest`.
+    DockerContentDigest,
+    /// `Content-Length`.
+    ContentLength,
+}
+
+impl Header {
+    /// Every header, in a fixed order.
+    pub const ALL: &'static [Header] = &[
+        Header::Location,
+        Header::Range,
+        Header::DockerContentDigest,
+        Header::ContentLength,
+    ];
+
+    /// The header's name as HTTP writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Header::Location => "Location",
+            Header::Range => "Range",
+            Header::DockerContentDigest => "Docker-Content-Digest",
+            Header::ContentLength => "Content-Length",
+        }
+    }
 }
 
 impl On {
@@ -143,6 +178,7 @@ impl On {
             On::ContentType => "Content-Type",
             On::Body => "body",
             On::Member(m) => m.as_str(),
+            On::Header(h) => h.as_str(),
         }
     }
 
@@ -152,6 +188,7 @@ impl On {
         fixed
             .into_iter()
             .chain(Member::ALL.iter().map(|m| On::Member(*m)))
+            .chain(Header::ALL.iter().map(|h| On::Header(*h)))
             .find(|o| o.as_str() == name)
     }
 
@@ -273,9 +310,11 @@ fn knob_rules() -> &'static [(&'static str, &'static [RuleId])] {
     static KNOBS: std::sync::OnceLock<Vec<(&'static str, &'static [RuleId])>> =
         std::sync::OnceLock::new();
     KNOBS.get_or_init(|| {
-        crate::model::Profile::ecr()
+        let profile = crate::model::Profile::ecr();
+        profile
             .knobs()
             .into_iter()
+            .chain(profile.door_knobs())
             .map(|k| (k.name, k.rules))
             .collect()
     })

@@ -11,6 +11,7 @@
 mod compare;
 mod compare_images;
 mod config;
+pub mod door;
 pub mod evidence;
 mod generated;
 pub mod html;

@@ -178,8 +178,48 @@ pub struct Report {
 }
 
 impl Report {
-    /// Builds the per-rule table from the cases' verdicts.
+    /// Builds the per-rule table of the API door's rules from the cases' verdicts.
     pub fn new(
+        target: String,
+        selected: &Profile,
+        scenarios: Vec<CaseResult>,
+        generated: Option<GeneratedResult>,
+        not_run: Vec<String>,
+        inferred_profile: Profile,
+    ) -> Self {
+        Report::build(
+            false,
+            target,
+            selected,
+            scenarios,
+            generated,
+            not_run,
+            inferred_profile,
+        )
+    }
+
+    /// Builds the per-rule table of the registry door's rules (REG-*, XDOOR-1).
+    pub fn for_registry_door(
+        target: String,
+        selected: &Profile,
+        scenarios: Vec<CaseResult>,
+        generated: Option<GeneratedResult>,
+        not_run: Vec<String>,
+        inferred_profile: Profile,
+    ) -> Self {
+        Report::build(
+            true,
+            target,
+            selected,
+            scenarios,
+            generated,
+            not_run,
+            inferred_profile,
+        )
+    }
+
+    fn build(
+        door: bool,
         target: String,
         selected: &Profile,
         scenarios: Vec<CaseResult>,
@@ -189,6 +229,7 @@ impl Report {
     ) -> Self {
         let mut by_rule: BTreeMap<RuleId, RuleResult> = RULES
             .iter()
+            .filter(|r| r.id.is_door() == door)
             .map(|r| {
                 (
                     r.id,

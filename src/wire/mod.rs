@@ -43,6 +43,7 @@ macro_rules! request_type {
 pub mod blob;
 mod codec;
 mod complete_layer_upload;
+pub(crate) mod door;
 pub mod error;
 mod images;
 mod initiate_layer_upload;

@@ -155,9 +155,24 @@ struct ServeArgs {
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// The target's URL (default: AWS_ENDPOINT_URL_ECR, else AWS_ENDPOINT_URL, else the
-    /// embedded fake).
+    /// embedded fake). With --registry-endpoint: the API door where the run creates its
+    /// scratch repositories.
     #[arg(long)]
     endpoint: Option<String>,
+    /// Which door to judge: `api` (awsJson 1.1, the default) or `registry` (`/v2/`, spec
+    /// §10: the registry-door catalog and generated chunk sequences). `registry` without
+    /// --registry-endpoint judges the embedded fake's `/v2/`.
+    #[arg(long, value_enum, default_value = "api")]
+    door: DoorChoice,
+    /// A `/v2/` target's base URL (`http://host:port`): judges its registry door (implies
+    /// --door registry). Without --repository or --endpoint, each case works in a scratch
+    /// repository the target must make on first push (as an OCI registry does).
+    #[arg(long, value_name = "URL")]
+    registry_endpoint: Option<String>,
+    /// HTTP Basic credentials for the registry door, `USER:PASSWORD` (never written to a
+    /// report or log).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    registry_auth: Option<String>,
     /// The signing region (default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1).
     #[arg(long)]
     region: Option<String>,
@@ -221,6 +236,15 @@ struct RunArgs {
     shard: Option<String>,
     #[command(flatten)]
     out: Outputs,
+}
+
+/// The door `run` judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DoorChoice {
+    /// The awsJson 1.1 API.
+    Api,
+    /// The registry door, `/v2/`.
+    Registry,
 }
 
 #[derive(Debug, clap::Args)]

@@ -90,6 +90,15 @@ pub(super) fn check_folder(option: &str, dir: &Path) -> Result<(), RunError> {
 pub(super) fn run(args: RunArgs) -> Result<Outcome, RunError> {
     let profile = resolve_profile(&args.profile).map_err(RunError::Usage)?;
     let filter = args.filter.as_deref().map(filter_regex).transpose()?;
+    if args.door == DoorChoice::Registry || args.registry_endpoint.is_some() {
+        return run_registry_door(&args, profile, filter);
+    }
+    if args.registry_auth.is_some() {
+        return Err(RunError::Usage(
+            "--registry-auth is for the registry door (--door registry or --registry-endpoint)"
+                .to_owned(),
+        ));
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let config = RunConfig {
         profile: profile.clone(),
@@ -179,6 +188,118 @@ pub(super) fn run(args: RunArgs) -> Result<Outcome, RunError> {
         errors.push(format!("--record {}: {e}", dir.display()));
     }
     Ok(finish(&report, &args.out, errors))
+}
+
+/// `run --door registry` / `--registry-endpoint`: the `/v2/` catalog and generated chunk
+/// sequences, into the same reports.
+fn run_registry_door(
+    args: &RunArgs,
+    profile: Profile,
+    filter: Option<regex::Regex>,
+) -> Result<Outcome, RunError> {
+    use ecr_conformance::runner::door::{DoorConfig, run_registry_door};
+    for (option, given) in [
+        ("--record", args.record.is_some()),
+        ("--shard", args.shard.is_some()),
+        ("--scenarios", args.scenarios.is_some()),
+        ("--list", args.list),
+        ("--registry-id", args.registry_id.is_some()),
+    ] {
+        if given {
+            return Err(RunError::Usage(format!(
+                "{option} is not available on the registry door yet"
+            )));
+        }
+    }
+    check_outputs(&args.out.paths())?;
+    let auth = match &args.registry_auth {
+        None => None,
+        Some(pair) => match pair.split_once(':') {
+            Some((user, password)) if !user.is_empty() => {
+                Some((user.to_owned(), password.to_owned()))
+            }
+            _ => {
+                return Err(RunError::Usage(
+                    "--registry-auth: USER:PASSWORD, with a user name before the colon".to_owned(),
+                ));
+            }
+        },
+    };
+    if let Some(m) = incomplete_keys() {
+        return Err(RunError::Usage(m));
+    }
+    let environment = AwsEnvironment::read();
+    let region = args
+        .region
+        .clone()
+        .or(environment.region)
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let keys = environment.keys.unwrap_or_else(Keys::test);
+    let fake;
+    // The `/v2/` URL, and the API door that makes the scratch repositories, if any.
+    let (url, api) = match &args.registry_endpoint {
+        Some(u) => {
+            check_url(u).map_err(|e| RunError::Usage(format!("--registry-endpoint: {e}")))?;
+            (u.clone(), args.endpoint.clone())
+        }
+        None => {
+            if args.endpoint.is_some() {
+                return Err(RunError::Usage(
+                    "--door registry --endpoint: give the /v2/ URL with --registry-endpoint"
+                        .to_owned(),
+                ));
+            }
+            fake = FakeEcr::builder()
+                .profile(profile.clone())
+                .identity(DEFAULT_REGISTRY_ID, &region)
+                .start()
+                .map_err(|e| RunError::Target(e.to_string()))?;
+            (fake.uri(), Some(fake.uri()))
+        }
+    };
+    if let Some(a) = &api {
+        check_url(a).map_err(|e| RunError::Usage(format!("--endpoint: {e}")))?;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let config = DoorConfig {
+        auth,
+        repositories: args.repositories.clone(),
+        prefix: args.repository_prefix.clone(),
+        cases: args.cases,
+        seed: args.seed.unwrap_or_else(random_seed),
+        filter,
+        timeout: Duration::from_secs(args.timeout),
+        stop: stop.clone(),
+        strict: args.out.strict,
+        ..DoorConfig::new(&url, profile)
+    };
+    let endpoint = api.map(|a| Endpoint::new(&a, &region, keys, Duration::from_secs(args.timeout)));
+    let create = |name: &str| -> Result<(), String> {
+        let Some(endpoint) = &endpoint else {
+            return Ok(());
+        };
+        let request = runner::WireRequest::of(&ecr_conformance::model::Request::CreateRepository(
+            ecr_conformance::model::CreateRepository {
+                repository_name: Some(name.to_owned()),
+                ..Default::default()
+            },
+        ));
+        let (observed, _) = endpoint.send(&request).map_err(|e| e.0)?;
+        if observed.status == 200 {
+            Ok(())
+        } else {
+            Err(format!("CreateRepository answered {}", observed.status))
+        }
+    };
+    stop_on_ctrl_c(stop);
+    let prepare: Option<ecr_conformance::runner::door::Prepare<'_>> =
+        if args.repositories.is_empty() {
+            Some(&create)
+        } else {
+            None
+        };
+    let report = run_registry_door(&config, prepare)?;
+    Ok(finish(&report, &args.out, Vec::new()))
 }
 
 /// The registry id pattern (12 digits), for an option.

@@ -1,40 +1,57 @@
-//! The fake's registry door (`/v2/`, spec §10): each [`DoorCall`] becomes the model
-//! operations the table of §10 maps it to, applied to the one registry the API door also
-//! serves, so a layer pushed through either door is the same layer and an image put through
-//! either the same image (XDOOR-1). Answers are ECR's where it departs from the OCI spec:
-//! PATCH 201 with a `Range` stuck at the first chunk's end (REG-3), manifest PUT 201 without
-//! `Location`, a manifest naming missing blobs `BLOB_UPLOAD_UNKNOWN`, an immutable tag
-//! `TAG_INVALID` (REG-7), every error in the OCI shape (REG-8).
+//! The registry door's map (`/v2/`, spec §10): each [`DoorCall`] becomes the model
+//! operations the table of §10 maps it to, applied to a [`Registry`], so a layer pushed
+//! through either door is the same layer and an image put through either the same image
+//! (XDOOR-1). The fake answers its `/v2/` with it, and the runner's oracle for a `/v2/`
+//! target is the same call: nothing else decides what the door answers.
 //!
-//! Not yet here (issue 24): Basic auth (REG-1), the blob store and blob GET's storage
-//! redirect (REG-6, §11), the door's knobs as profile knobs. Blob GET answers
-//! `BLOB_UNKNOWN` for a layer no image references, as ECR does, and else the 307 to the
-//! model's download URL, which this fake does not serve yet.
+//! Where ECR departs from the OCI spec the answer follows the registry's profile, whose
+//! door knobs (`Profile::door_knobs`) have ECR's values first: PATCH 201 (`patch-status`)
+//! with a `Range` stuck at the first chunk's end (`patch-range`), a chunk over 20 MiB
+//! refused (`oversize-chunk`), a small chunk refused at the final PUT (`small-chunk-error`),
+//! an unreferenced blob's GET `BLOB_UNKNOWN` (`unreferenced-blob-get`), manifest PUT without
+//! `Location` (`manifest-put-location`), manifest GET without `Docker-Content-Digest`
+//! (`manifest-get-digest-header`); a manifest naming missing blobs `BLOB_UPLOAD_UNKNOWN`,
+//! an immutable tag `TAG_INVALID` (REG-7), every error in the OCI shape (REG-8).
+//!
+//! Not yet here (issue 24): Basic auth (REG-1) and the blob store (§11): a referenced blob's
+//! GET is the 307 to the model's download URL, and a served blob is named, not read
+//! ([`DoorAnswer::blob`]).
 
 use std::collections::HashMap;
 
+use super::Operation;
+use super::oci::{ByteRange, DoorCall, DoorError, OciCode, Reference};
 use crate::model::limits::MAX_PART_BYTES;
 use crate::model::{
     BatchCheckLayerAvailability, BatchDeleteImage, BatchGetImage, CompleteLayerUpload, EcrError,
     GetDownloadUrlForLayer, ImageFilter, ImageId, InitiateLayerUpload, ListImages, PartBlob,
-    PartProblem, PutImage, Registry, Request, Response, UploadLayerPart,
+    PartProblem, PutImage, Registry, Request, Response, RuleId, UploadLayerPart,
 };
-use crate::wire::Operation;
-use crate::wire::oci::{ByteRange, DoorCall, DoorError, OciCode, Reference};
+use crate::model::{
+    HeaderPresence, OversizeChunk, PatchRange, SmallChunkError, UnreferencedBlobGet,
+};
 
 /// What the door remembers of an upload beyond the model: where its first chunk ended, which
 /// ECR's `Range` header keeps answering (REG-3, `patch-range=stuck-after-first-chunk`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct DoorUploads {
     first_chunk_end: HashMap<String, u64>,
 }
 
 /// A door answer before the responder adds its common headers.
+#[derive(Debug, Clone)]
 pub(crate) struct DoorAnswer {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
     pub content_type: Option<String>,
+    /// The error's code, when the answer is one (its body is the OCI shape of it).
+    pub error: Option<OciCode>,
+    /// The body is this blob's bytes (a digest), which the model does not keep: whoever
+    /// answers reads them from its store (REG-6 `unreferenced-blob-get=served`).
+    pub blob: Option<String>,
+    /// The rule that decides this answer: a target answering otherwise breaks it.
+    pub rule: RuleId,
 }
 
 impl DoorAnswer {
@@ -44,7 +61,18 @@ impl DoorAnswer {
             headers: Vec::new(),
             body: Vec::new(),
             content_type: None,
+            error: None,
+            blob: None,
+            rule: RuleId::Reg8,
         }
+    }
+
+    /// The value of a header the answer carries (names are lower case).
+    pub(crate) fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -58,7 +86,10 @@ impl DoorAnswer {
             status: e.status,
             headers: Vec::new(),
             body: e.body(),
-            content_type: Some(crate::wire::oci::ERROR_CONTENT_TYPE.to_owned()),
+            content_type: Some(super::oci::ERROR_CONTENT_TYPE.to_owned()),
+            error: Some(e.code),
+            blob: None,
+            rule: RuleId::Reg8,
         }
     }
 }
@@ -102,8 +133,29 @@ pub(crate) fn answer(
     host: Option<&str>,
     content_type: Option<&str>,
 ) -> DoorAnswer {
-    door(registry, uploads, call, body, host, content_type)
-        .unwrap_or_else(|e| DoorAnswer::error(&e))
+    let mut rule = rule_of(call);
+    let mut answer = door(registry, uploads, call, body, host, content_type, &mut rule)
+        .unwrap_or_else(|e| DoorAnswer::error(&e));
+    answer.rule = rule;
+    answer
+}
+
+/// The rule a call's answer is decided by (spec §10), unless the answer names another.
+fn rule_of(call: &DoorCall) -> RuleId {
+    match call {
+        DoorCall::Base => RuleId::Reg1,
+        DoorCall::BlobHead { .. } | DoorCall::BlobGet { .. } => RuleId::Reg6,
+        DoorCall::UploadStart { digest: None, .. } => RuleId::Reg2,
+        DoorCall::UploadStart {
+            digest: Some(_), ..
+        }
+        | DoorCall::UploadFinish { .. } => RuleId::Reg5,
+        DoorCall::UploadChunk { .. } | DoorCall::UploadStatus { .. } => RuleId::Reg3,
+        DoorCall::ManifestPut { .. }
+        | DoorCall::ManifestGet { .. }
+        | DoorCall::ManifestDelete { .. }
+        | DoorCall::TagsList { .. } => RuleId::Reg7,
+    }
 }
 
 fn door(
@@ -113,6 +165,7 @@ fn door(
     body: &[u8],
     host: Option<&str>,
     content_type: Option<&str>,
+    rule: &mut RuleId,
 ) -> Result<DoorAnswer, DoorError> {
     match call {
         DoorCall::Base => Ok(DoorAnswer {
@@ -120,6 +173,9 @@ fn door(
             headers: vec![("docker-distribution-api-version", "registry/2.0".into())],
             body: b"{}".to_vec(),
             content_type: Some("application/json; charset=utf-8".into()),
+            error: None,
+            blob: None,
+            rule: RuleId::Reg1,
         }),
         DoorCall::BlobHead { name, digest } => {
             let (size, _) = blob(registry, name, digest)?;
@@ -128,10 +184,20 @@ fn door(
                 .header("content-length", size.to_string()))
         }
         DoorCall::BlobGet { name, digest } => {
-            let (_, referenced) = blob(registry, name, digest)?;
+            let (size, referenced) = blob(registry, name, digest)?;
             if !referenced {
-                // REG-6 (`unreferenced-blob-get=not-found`).
-                return Err(blob_unknown(digest));
+                // REG-6: `unreferenced-blob-get`.
+                return match registry.profile().unreferenced_blob_get {
+                    UnreferencedBlobGet::NotFound => Err(blob_unknown(digest)),
+                    UnreferencedBlobGet::Served => {
+                        let mut answer = DoorAnswer::empty(200)
+                            .header("docker-content-digest", digest.clone())
+                            .header("content-length", size.to_string());
+                        answer.content_type = Some("application/octet-stream".into());
+                        answer.blob = Some(digest.clone());
+                        Ok(answer)
+                    }
+                };
             }
             let asked = Request::GetDownloadUrlForLayer(GetDownloadUrlForLayer {
                 repository_name: some(name),
@@ -150,7 +216,7 @@ fn door(
             let location = upload_location(host, name, &id);
             if let Some(digest) = digest {
                 // A monolithic POST: the body is the whole blob.
-                return finish(registry, uploads, name, &id, digest, body, host);
+                return finish(registry, uploads, name, &id, digest, body, host, rule);
             }
             Ok(DoorAnswer::empty(202)
                 .header("location", location)
@@ -172,16 +238,21 @@ fn door(
                     .or_insert(last),
                 None => uploads.first_chunk_end.get(upload_id).copied().unwrap_or(0),
             };
-            // REG-3: 201 (`patch-status=201`), `Range` stuck at the first chunk's end.
-            Ok(DoorAnswer::empty(201)
+            let profile = registry.profile();
+            // REG-3: `patch-range`, `patch-status`.
+            let end = match profile.patch_range {
+                PatchRange::StuckAfterFirstChunk => first_end,
+                PatchRange::Advancing => next_byte(registry, name, upload_id)?.saturating_sub(1),
+            };
+            Ok(DoorAnswer::empty(profile.patch_status.code())
                 .header("location", upload_location(host, name, upload_id))
-                .header("range", format!("0-{first_end}")))
+                .header("range", format!("0-{end}")))
         }
         DoorCall::UploadFinish {
             name,
             upload_id,
             digest,
-        } => finish(registry, uploads, name, upload_id, digest, body, host),
+        } => finish(registry, uploads, name, upload_id, digest, body, host, rule),
         DoorCall::UploadStatus { name, upload_id } => {
             let received = registry
                 .upload(upload_id)
@@ -219,8 +290,15 @@ fn door(
                 Ok(_) => return Err(internal("PutImage gave another answer")),
                 Err(e) => return Err(refused(&e)),
             };
-            // REG-7: 201 without `Location` (`manifest-put-location=absent`).
-            Ok(DoorAnswer::empty(201).header("docker-content-digest", digest))
+            // REG-7: 201, `Location` as `manifest-put-location` says.
+            let answer = DoorAnswer::empty(201);
+            let answer = match registry.profile().manifest_put_location {
+                HeaderPresence::Absent => answer,
+                HeaderPresence::Present => {
+                    answer.header("location", format!("/v2/{name}/manifests/{digest}"))
+                }
+            };
+            Ok(answer.header("docker-content-digest", digest))
         }
         DoorCall::ManifestGet {
             name,
@@ -258,10 +336,13 @@ fn door(
                     image.manifest.into_bytes()
                 },
                 content_type: Some(image.media_type),
+                error: None,
+                blob: None,
+                rule: RuleId::Reg7,
             };
-            // REG-7: HEAD has `Docker-Content-Digest`, GET does not
-            // (`manifest-get-digest-header=absent`).
-            if *head {
+            // REG-7: HEAD has `Docker-Content-Digest`; GET as `manifest-get-digest-header`
+            // says.
+            if *head || registry.profile().manifest_get_digest_header == HeaderPresence::Present {
                 answer
                     .headers
                     .push(("docker-content-digest", image.image_id.digest));
@@ -308,6 +389,9 @@ fn door(
                         headers: Vec::new(),
                         body: body.to_string().into_bytes(),
                         content_type: Some("application/json; charset=utf-8".into()),
+                        error: None,
+                        blob: None,
+                        rule: RuleId::Reg7,
                     };
                     if let Some(token) = next_token {
                         let n = n.map(|n| format!("n={n}&")).unwrap_or_default();
@@ -416,7 +500,23 @@ fn chunk(
             ),
         ));
     }
-    next_byte(registry, name, upload_id)?;
+    let next = next_byte(registry, name, upload_id)?;
+    if range.len() > MAX_PART_BYTES && range.first == next {
+        // REG-3 `oversize-chunk`: a chunk is one part, which PART-2 caps (416, as any chunk
+        // the upload cannot take; the API door's `oversize-part-error` is not this door's),
+        // or taken as a streamed body is.
+        return match registry.profile().oversize_chunk {
+            OversizeChunk::Refused => Err(DoorError::new(
+                416,
+                OciCode::BlobUploadInvalid,
+                format!(
+                    "the chunk is {} bytes; a layer part is at most {MAX_PART_BYTES}",
+                    range.len()
+                ),
+            )),
+            OversizeChunk::Split => stream(registry, name, upload_id, body),
+        };
+    }
     part(registry, name, upload_id, range.first, body).map(Some)
 }
 
@@ -449,6 +549,7 @@ fn next_byte(registry: &Registry, name: &str, upload_id: &str) -> Result<u64, Do
 }
 
 /// The final PUT (REG-5): its body as the last chunk, then CompleteLayerUpload.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     registry: &mut Registry,
     uploads: &mut DoorUploads,
@@ -457,6 +558,7 @@ fn finish(
     digest: &str,
     body: &[u8],
     host: Option<&str>,
+    rule: &mut RuleId,
 ) -> Result<DoorAnswer, DoorError> {
     stream(registry, name, upload_id, body)?;
     let complete = Request::CompleteLayerUpload(CompleteLayerUpload {
@@ -470,6 +572,16 @@ fn finish(
         // The blob is there: what the PUT asked for holds.
         Err(EcrError::LayerAlreadyExists { layer_digest }) => layer_digest,
         Ok(_) => return Err(internal("CompleteLayerUpload gave another answer")),
+        // REG-4: `small-chunk-error`.
+        Err(e @ EcrError::LayerPartTooSmall { .. }) => {
+            *rule = RuleId::Reg4;
+            return Err(match registry.profile().small_chunk_error {
+                SmallChunkError::ServerError => {
+                    DoorError::new(500, OciCode::Unknown, e.to_string())
+                }
+                SmallChunkError::BlobUploadInvalid => refused(&e),
+            });
+        }
         Err(e) => return Err(refused(&e)),
     };
     uploads.first_chunk_end.remove(upload_id);
