@@ -254,3 +254,20 @@ fn a_registry_that_does_not_answer_stops_the_run_with_a_reason() {
     assert!(report.stopped.is_some());
     assert!(report.scenarios.is_empty());
 }
+
+#[test]
+fn registry_credentials_never_reach_the_report() {
+    use base64::Engine as _;
+    let reg = Independent::start(&[]);
+    let mut c = config(&reg.url, 2);
+    c.auth = Some(("AWS".to_owned(), "door-s3cret-token".to_owned()));
+    let report = run_registry_door(&c, None).expect("runs");
+    assert!(report.passed(), "{}", report.text());
+    let json = serde_json::to_string(&report).expect("serializes");
+    let basic = base64::engine::general_purpose::STANDARD.encode("AWS:door-s3cret-token");
+    for secret in ["door-s3cret-token", basic.as_str()] {
+        assert!(!json.contains(secret), "the report holds {secret}");
+        assert!(!report.text().contains(secret));
+    }
+    assert!(!json.to_ascii_lowercase().contains("authorization"));
+}

@@ -121,6 +121,18 @@ pub fn check_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The HTTP agent every request to a target goes through: statuses are answers (not errors),
+/// redirects are not followed (a 307 is judged as it came), one timeout for the exchange.
+pub fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .max_redirects(0)
+        .user_agent("ecr-conformance")
+        .build()
+        .into()
+}
+
 /// A target endpoint.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -137,13 +149,7 @@ impl Endpoint {
     /// The timeout is at least a millisecond and at most [`MAX_TIMEOUT`].
     pub fn new(url: &str, region: &str, keys: Keys, timeout: Duration) -> Self {
         let timeout = timeout.clamp(Duration::from_millis(1), MAX_TIMEOUT);
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .user_agent("ecr-conformance")
-            .build()
-            .into();
+        let agent = agent(timeout);
         Endpoint {
             url: url.trim_end_matches('/').to_owned(),
             region: region.to_owned(),

@@ -8,8 +8,8 @@ mod environment;
 pub mod sigv4;
 
 pub use endpoint::{
-    CLEANUP_GRACE, Endpoint, INTERRUPT_POLL, INTERRUPTED, MAX_ANSWER_BYTES, MAX_TIMEOUT, check_url,
-    redact_url,
+    CLEANUP_GRACE, Endpoint, INTERRUPT_POLL, INTERRUPTED, MAX_ANSWER_BYTES, MAX_TIMEOUT, agent,
+    check_url, redact_url,
 };
 pub use environment::{AwsEnvironment, incomplete_keys};
 pub use sigv4::Keys;

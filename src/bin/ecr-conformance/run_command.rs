@@ -143,15 +143,7 @@ pub(super) fn run(args: RunArgs) -> Result<Outcome, RunError> {
     if let Some(id) = &args.registry_id {
         check_registry_id("--registry-id", id)?;
     }
-    if let Some(m) = incomplete_keys() {
-        return Err(RunError::Usage(m));
-    }
-    let environment = AwsEnvironment::read();
-    let region = args
-        .region
-        .clone()
-        .or(environment.region)
-        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let (environment, region) = environment_and_region(&args)?;
     let from = if args.endpoint.is_some() {
         "--endpoint"
     } else {
@@ -225,15 +217,7 @@ fn run_registry_door(
             }
         },
     };
-    if let Some(m) = incomplete_keys() {
-        return Err(RunError::Usage(m));
-    }
-    let environment = AwsEnvironment::read();
-    let region = args
-        .region
-        .clone()
-        .or(environment.region)
-        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let (environment, region) = environment_and_region(args)?;
     let keys = environment.keys.unwrap_or_else(Keys::test);
     let fake;
     // The `/v2/` URL, and the API door that makes the scratch repositories, if any.
@@ -300,6 +284,20 @@ fn run_registry_door(
         };
     let report = run_registry_door(&config, prepare)?;
     Ok(finish(&report, &args.out, Vec::new()))
+}
+
+/// The AWS environment (keys complete or absent) and the region `--region` or it names.
+fn environment_and_region(args: &RunArgs) -> Result<(AwsEnvironment, String), RunError> {
+    if let Some(m) = incomplete_keys() {
+        return Err(RunError::Usage(m));
+    }
+    let environment = AwsEnvironment::read();
+    let region = args
+        .region
+        .clone()
+        .or_else(|| environment.region.clone())
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    Ok((environment, region))
 }
 
 /// The registry id pattern (12 digits), for an option.

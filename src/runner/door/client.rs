@@ -62,13 +62,9 @@ impl std::fmt::Debug for DoorClient {
 
 impl DoorClient {
     pub(super) fn new(base: &str, auth: Option<&(String, String)>, timeout: Duration) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .user_agent("ecr-conformance")
-            .build()
-            .into();
+        let agent = crate::protocol::agent(
+            timeout.clamp(Duration::from_millis(1), crate::protocol::MAX_TIMEOUT),
+        );
         let authorization = auth.map(|(user, password)| {
             let pair = format!("{user}:{password}");
             format!(
