@@ -4,9 +4,9 @@
 //!
 //! A case runs in two passes. Live, each step goes to the target (with the target's own
 //! upload `Location`s, learned from its answers) and its answer is recorded. Then the
-//! oracle ([`oracle`]) plays the whole case on a fresh model through
+//! oracle (`oracle`) plays the whole case on a fresh model through
 //! `wire::door::answer`, the function the fake answers `/v2/` with, and each recorded
-//! answer is compared with the oracle's ([`compare`]). The oracle never reads the target's
+//! answer is compared with the oracle's (`compare`). The oracle never reads the target's
 //! answers, so replaying a case under other knob values sends nothing again: the door's
 //! knobs (`Profile::door_knobs`) are searched per case (a step that agrees under other
 //! values *differs*) and over the whole run (the inferred profile). A step that diverges
