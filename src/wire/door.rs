@@ -14,8 +14,8 @@
 //! an immutable tag `TAG_INVALID` (REG-7), every error in the OCI shape (REG-8).
 //!
 //! Not yet here (issue 24): Basic auth (REG-1) and the blob store (§11): a referenced blob's
-//! GET is the 307 to the model's download URL, and a served blob is named, not read
-//! ([`DoorAnswer::blob`]).
+//! GET is the 307 to the model's download URL, and a served blob's answer has its headers
+//! but not its bytes.
 
 use std::collections::HashMap;
 
@@ -33,13 +33,13 @@ use crate::model::{
 
 /// What the door remembers of an upload beyond the model: where its first chunk ended, which
 /// ECR's `Range` header keeps answering (REG-3, `patch-range=stuck-after-first-chunk`).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct DoorUploads {
     first_chunk_end: HashMap<String, u64>,
 }
 
 /// A door answer before the responder adds its common headers.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct DoorAnswer {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
@@ -47,9 +47,6 @@ pub(crate) struct DoorAnswer {
     pub content_type: Option<String>,
     /// The error's code, when the answer is one (its body is the OCI shape of it).
     pub error: Option<OciCode>,
-    /// The body is this blob's bytes (a digest), which the model does not keep: whoever
-    /// answers reads them from its store (REG-6 `unreferenced-blob-get=served`).
-    pub blob: Option<String>,
     /// The rule that decides this answer: a target answering otherwise breaks it.
     pub rule: RuleId,
 }
@@ -62,7 +59,6 @@ impl DoorAnswer {
             body: Vec::new(),
             content_type: None,
             error: None,
-            blob: None,
             rule: RuleId::Reg8,
         }
     }
@@ -88,7 +84,6 @@ impl DoorAnswer {
             body: e.body(),
             content_type: Some(super::oci::ERROR_CONTENT_TYPE.to_owned()),
             error: Some(e.code),
-            blob: None,
             rule: RuleId::Reg8,
         }
     }
@@ -174,7 +169,6 @@ fn door(
             body: b"{}".to_vec(),
             content_type: Some("application/json; charset=utf-8".into()),
             error: None,
-            blob: None,
             rule: RuleId::Reg1,
         }),
         DoorCall::BlobHead { name, digest } => {
@@ -193,8 +187,9 @@ fn door(
                         let mut answer = DoorAnswer::empty(200)
                             .header("docker-content-digest", digest.clone())
                             .header("content-length", size.to_string());
+                        // The body is the blob's bytes, which the model does not keep: who
+                        // answers reads them from its store (the fake has none yet).
                         answer.content_type = Some("application/octet-stream".into());
-                        answer.blob = Some(digest.clone());
                         Ok(answer)
                     }
                 };
@@ -337,7 +332,6 @@ fn door(
                 },
                 content_type: Some(image.media_type),
                 error: None,
-                blob: None,
                 rule: RuleId::Reg7,
             };
             // REG-7: HEAD has `Docker-Content-Digest`; GET as `manifest-get-digest-header`
@@ -390,7 +384,6 @@ fn door(
                         body: body.to_string().into_bytes(),
                         content_type: Some("application/json; charset=utf-8".into()),
                         error: None,
-                        blob: None,
                         rule: RuleId::Reg7,
                     };
                     if let Some(token) = next_token {

@@ -30,8 +30,8 @@ pub(super) struct DoorObserved {
     pub headers: Vec<(String, String)>,
     /// The body, up to [`MAX_ANSWER_BYTES`] (a blob GET's: empty, see `body_digest`).
     pub body: Vec<u8>,
-    /// For a blob GET: the digest and length of the whole body.
-    pub body_digest: Option<(String, u64)>,
+    /// For a blob GET: the digest of the whole body.
+    pub body_digest: Option<String>,
 }
 
 impl DoorObserved {
@@ -128,23 +128,12 @@ impl DoorClient {
         };
         if whole_body_digest && status == 200 {
             let mut hash = Sha256::new();
-            let mut buf = vec![0u8; 1 << 16];
-            let mut total = 0u64;
-            let mut limited = reader.take(MAX_BLOB_BYTES);
-            loop {
-                let n = limited.read(&mut buf).map_err(read_error)?;
-                if n == 0 {
-                    break;
-                }
-                hash.update(&buf[..n]);
-                total += n as u64;
-            }
-            let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            std::io::copy(&mut reader.take(MAX_BLOB_BYTES), &mut hash).map_err(read_error)?;
             return Ok(DoorObserved {
                 status,
                 headers,
                 body: Vec::new(),
-                body_digest: Some((format!("sha256:{hex}"), total)),
+                body_digest: Some(crate::model::digest::layer_digest(&hash)),
             });
         }
         let mut bytes = Vec::new();

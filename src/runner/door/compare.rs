@@ -295,7 +295,7 @@ pub(super) fn compare(
                     want("location"),
                     got("location"),
                 ));
-            } else if let Some((digest, _)) = &o.body_digest {
+            } else if let Some(digest) = &o.body_digest {
                 let wanted = material.digest(blob);
                 if *digest != wanted {
                     out.push(Divergence::new(

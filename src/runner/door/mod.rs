@@ -209,11 +209,18 @@ fn body<'m>(step: &DoorStep, material: &'m Material) -> &'m [u8] {
     }
 }
 
-fn tag_of(tag: &str, place: &Place) -> String {
-    if place.existing {
-        format!("{tag}-{:08x}", place.nonce as u32)
-    } else {
-        tag.to_owned()
+/// The reference a manifest step names, on both sides: its tag (with the run's nonce in a
+/// repository that was there before, so that runs do not meet), else its digest.
+fn reference_of(
+    manifest: &str,
+    tag: &Option<String>,
+    material: &Material,
+    place: &Place,
+) -> Reference {
+    match tag {
+        Some(t) if place.existing => Reference::Tag(format!("{t}-{:08x}", place.nonce as u32)),
+        Some(t) => Reference::Tag(t.clone()),
+        None => Reference::Digest(material.manifest(manifest).1.to_owned()),
     }
 }
 
@@ -229,10 +236,8 @@ fn oracle(
     let mut uploads = DoorUploads::default();
     let mut ids: HashMap<String, String> = HashMap::new();
     let name = place.repository.clone();
-    let reference = |manifest: &str, tag: &Option<String>| match tag {
-        Some(t) => Reference::Tag(tag_of(t, place)),
-        None => Reference::Digest(material.manifest(manifest).1.to_owned()),
-    };
+    let reference =
+        |manifest: &str, tag: &Option<String>| reference_of(manifest, tag, material, place);
     let id_of = |ids: &HashMap<String, String>, u: &str| {
         ids.get(u)
             .cloned()
@@ -336,10 +341,10 @@ fn request_for(
             .cloned()
             .unwrap_or_else(|| format!("/v2/{repo}/blobs/uploads/{NEVER_OPENED}"))
     };
-    let reference = |manifest: &str, tag: &Option<String>| match tag {
-        Some(t) => tag_of(t, place),
-        None => material.manifest(manifest).1.to_owned(),
-    };
+    let reference =
+        |manifest: &str, tag: &Option<String>| match reference_of(manifest, tag, material, place) {
+            Reference::Tag(t) | Reference::Digest(t) => t,
+        };
     let octets = ("content-type", "application/octet-stream".to_owned());
     let (method, url, headers): (&'static str, String, Vec<(&'static str, String)>) = match step {
         DoorStep::Ping => ("GET", "/v2/".to_owned(), Vec::new()),
