@@ -1,8 +1,9 @@
 //! Registry clients nobody here wrote push through the fake's `/v2/` door, and the pinned AWS
 //! CLI then finds what they pushed through the API door (XDOOR-1): skopeo (Debian; one
 //! streamed PATCH per blob), oras-py (monolithic, and chunked with `Content-Range`),
-//! python-dxf (one PUT). `scripts/test` installs them; without them these tests fail with
-//! the reason.
+//! python-dxf (one PUT); and skopeo pulls back over `/v2/` what it and the AWS CLI pushed,
+//! the layers coming from the fake's blob store through the storage redirect (REG-6, §11).
+//! `scripts/test` installs them; without them these tests fail with the reason.
 
 mod common;
 
@@ -159,6 +160,120 @@ fn skopeo_copies_an_image_to_serve_and_the_aws_cli_finds_it() {
         ],
     );
     assert!(url["downloadUrl"].as_str().is_some_and(|u| !u.is_empty()));
+
+    // And skopeo pulls it back over /v2/: every blob's bytes as pushed.
+    let back = common::tempdir("skopeo-pulled");
+    pull(&served, "team/app:v1", &back);
+    for (layer, digest) in layers.iter().zip(&digests) {
+        let got = std::fs::read(back.join("blobs/sha256").join(&digest[7..])).expect("pulled");
+        assert!(got == *layer, "{digest}: pulled bytes differ");
+    }
+}
+
+/// `skopeo copy docker://<served>/<reference> oci:<dir>:pulled`, asserted to succeed.
+fn pull(served: &Served, reference: &str, dir: &Path) {
+    let out = run({
+        let mut cmd = Command::new(skopeo());
+        // --preserve-digests: the blobs as they are, not compressed on the way.
+        cmd.args([
+            "--insecure-policy",
+            "copy",
+            "--src-tls-verify=false",
+            "--preserve-digests",
+        ])
+        .arg(format!("docker://{}/{reference}", host(served)))
+        .arg(format!("oci:{}:pulled", dir.display()));
+        cmd
+    });
+    assert!(
+        out.status.success(),
+        "skopeo pull: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_image_the_aws_cli_puts_is_pulled_back_over_v2_by_skopeo() {
+    let served = serve(&["--repository", "cli/app"]);
+    let dir = common::tempdir("cli-push");
+    // A layer of two parts (5 MiB and 1 MiB) and a config, each through the API door.
+    let layer = fill(6 * MIB, 11);
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let push = |bytes: &[u8], part: usize| -> String {
+        let upload = ecr(
+            &served,
+            &["initiate-layer-upload", "--repository-name", "cli/app"],
+        );
+        let id = upload["uploadId"].as_str().expect("uploadId").to_owned();
+        for (n, chunk) in bytes.chunks(part).enumerate() {
+            let file = dir.join(format!("part-{n}"));
+            std::fs::write(&file, chunk).expect("part file");
+            let (first, last) = (n * part, n * part + chunk.len() - 1);
+            ecr(
+                &served,
+                &[
+                    "upload-layer-part",
+                    "--repository-name",
+                    "cli/app",
+                    "--upload-id",
+                    &id,
+                    "--part-first-byte",
+                    &first.to_string(),
+                    "--part-last-byte",
+                    &last.to_string(),
+                    "--layer-part-blob",
+                    &format!("fileb://{}", file.display()),
+                ],
+            );
+        }
+        let digest = digest_of(bytes);
+        let done = ecr(
+            &served,
+            &[
+                "complete-layer-upload",
+                "--repository-name",
+                "cli/app",
+                "--upload-id",
+                &id,
+                "--layer-digests",
+                &digest,
+            ],
+        );
+        assert_eq!(done["layerDigest"], digest.as_str(), "{done}");
+        digest
+    };
+    let layer_digest = push(&layer, 5 * MIB);
+    let config_digest = push(config, MIB);
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": config_digest, "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": layer_digest, "size": layer.len()}],
+    })
+    .to_string();
+    let put = ecr(
+        &served,
+        &[
+            "put-image",
+            "--repository-name",
+            "cli/app",
+            "--image-tag",
+            "v1",
+            "--image-manifest",
+            &manifest,
+        ],
+    );
+    assert_eq!(put["image"]["imageId"]["imageTag"], "v1", "{put}");
+
+    let back = common::tempdir("cli-pulled");
+    pull(&served, "cli/app:v1", &back);
+    let got = std::fs::read(back.join("blobs/sha256").join(&layer_digest[7..])).expect("layer");
+    assert!(got == layer, "the pulled layer differs from the pushed one");
+    let got = std::fs::read(back.join("blobs/sha256").join(&config_digest[7..])).expect("config");
+    assert_eq!(got, config);
 }
 
 fn oras(

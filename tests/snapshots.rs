@@ -18,6 +18,11 @@ fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
     s.set_prepend_module_to_snapshot(false);
+    // Download URLs point at the fake's storage, on the port it happened to get.
+    s.add_filter(
+        r"http://localhost:\d+/storage/",
+        "http://localhost:[port]/storage/",
+    );
     s
 }
 

@@ -11,6 +11,7 @@ use super::fault::Fault;
 use super::quirk::Quirk;
 use super::responder::Responder;
 use super::server::{Limits, serve};
+use super::store::{BlobStore, StoreAt};
 use crate::model::limits::{DEFAULT_REGION, DEFAULT_REGISTRY_ID};
 use crate::model::{CreateRepository, Profile, Registry, Request};
 use crate::protocol::Keys;
@@ -57,6 +58,8 @@ pub struct FakeEcrBuilder {
     layers: Vec<(String, bytes::Bytes)>,
     images: Vec<(String, String, Option<String>)>,
     mutability: Vec<(String, String)>,
+    store: StoreAt,
+    storage_url: Option<String>,
 }
 
 impl Default for FakeEcrBuilder {
@@ -76,6 +79,8 @@ impl Default for FakeEcrBuilder {
             layers: Vec::new(),
             images: Vec::new(),
             mutability: Vec::new(),
+            store: StoreAt::default(),
+            storage_url: None,
             limits: Limits {
                 max_body: MAX_BODY_BYTES,
                 body_timeout: Duration::from_secs(60),
@@ -213,20 +218,51 @@ impl FakeEcrBuilder {
         self
     }
 
+    /// Where the fake keeps layer bytes (spec §11): a temporary directory removed when it
+    /// stops (the default), a directory that is kept, or nowhere ([`StoreAt::Off`]: no blob
+    /// is served then, and `unreferenced-blob-get=served` is refused).
+    pub fn store(mut self, at: StoreAt) -> Self {
+        self.store = at;
+        self
+    }
+
+    /// Where download URLs and a blob GET's redirect point: `<base>/<registry>/<repository>/<digest>`.
+    /// A started fake's default is its own storage, `http://localhost:<port>/storage` (the
+    /// server's port under another host name than its endpoint's `127.0.0.1`, so that a
+    /// client treats it as the other origin it is on ECR); a responder mounted elsewhere
+    /// points at a host that never resolves unless this names its server's
+    /// `<uri>/storage`.
+    pub fn storage_url(mut self, base: &str) -> Self {
+        self.storage_url = Some(base.to_owned());
+        self
+    }
+
     /// The registry and responder, without a server: for mounting on a wiremock
     /// `MockServer`, where wiremock's own body handling applies (no size limit).
     pub fn responder(&self) -> Result<Responder, FakeError> {
-        if self.profile.unreferenced_blob_get == crate::model::UnreferencedBlobGet::Served {
-            // Serving a blob needs its bytes, and the fake keeps none yet (§11, issue 24).
+        self.build(self.storage_url.as_deref())
+    }
+
+    fn build(&self, storage_url: Option<&str>) -> Result<Responder, FakeError> {
+        if self.profile.unreferenced_blob_get == crate::model::UnreferencedBlobGet::Served
+            && self.store == StoreAt::Off
+        {
             return Err(FakeError::Setup(
-                "unreferenced-blob-get=served needs the blob store, which this fake does not have yet"
+                "unreferenced-blob-get=served serves blobs, so it needs a blob store (not StoreAt::Off)"
                     .to_owned(),
             ));
         }
+        let mut store = BlobStore::open(&self.store).map_err(FakeError::Io)?;
         let seed = self.id_seed.unwrap_or_else(random_seed);
         let mut registry = Registry::new(self.profile.clone())
             .with_identity(&self.registry_id, &self.region)
             .with_id_seed(seed);
+        if store.is_some() {
+            registry = registry.keep_bytes();
+        }
+        if let Some(base) = storage_url {
+            registry = registry.with_download_base(base);
+        }
         let upload_repos = self.uploads.iter().map(|(r, _)| r);
         let layer_repos = self.layers.iter().map(|(r, _)| r);
         let image_repos = self.images.iter().map(|(r, _, _)| r);
@@ -281,7 +317,15 @@ impl FakeEcrBuilder {
                 ))
                 .map_err(|e| FakeError::Setup(format!("tag mutability of '{repo}': {e}")))?;
         }
+        let kept = registry.take_kept();
         let responder = Responder::new(registry, self.faults.clone(), self.quirks.clone(), seed);
+        let responder = match store.take() {
+            Some(mut store) => {
+                store.keep(kept); // the layers seeded above
+                responder.with_store(store)
+            }
+            None => responder,
+        };
         let responder = match &self.sigv4 {
             Some(keys) => responder.with_sigv4(keys.clone(), &self.region),
             None => responder,
@@ -296,11 +340,16 @@ impl FakeEcrBuilder {
     /// Starts the fake on its own thread and runtime, so it serves from sync and async
     /// code alike. It stops when the [`FakeEcr`] is dropped.
     pub fn start(self) -> Result<FakeEcr, FakeError> {
-        let responder = self.responder()?;
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))
             .map_err(FakeError::Io)?;
         listener.set_nonblocking(true).map_err(FakeError::Io)?;
         let addr = listener.local_addr().map_err(FakeError::Io)?;
+        let own_storage = format!(
+            "http://localhost:{}{}",
+            addr.port(),
+            super::responder::STORAGE_PREFIX.trim_end_matches('/')
+        );
+        let responder = self.build(Some(self.storage_url.as_deref().unwrap_or(&own_storage)))?;
         let (stop, stopped) = watch::channel(false);
         let served = responder.clone();
         let limits = self.limits.clone();

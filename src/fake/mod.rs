@@ -14,6 +14,7 @@ mod log;
 mod quirk;
 mod responder;
 mod server;
+mod store;
 mod transport;
 
 pub use crate::protocol::HttpRequest;
@@ -24,3 +25,4 @@ pub use fault::{Fault, FaultKind, FaultSpecError, MAX_DELAY_MS};
 pub use log::{LoggedRequest, MAX_LOGGED_REQUESTS};
 pub use quirk::Quirk;
 pub use responder::{HttpAnswer, Responder};
+pub use store::StoreAt;

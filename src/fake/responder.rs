@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::fault::{Fault, FaultKind};
 use super::log::{LoggedRequest, RequestLog};
 use super::quirk::Quirk;
+use super::store::BlobStore;
 use crate::model::{EcrError, Registry, Request, Response};
 use crate::protocol::HttpRequest;
 use crate::protocol::Keys;
@@ -28,6 +29,9 @@ pub struct HttpAnswer {
     pub delay: Option<Duration>,
     /// The operation, when the target named one (for logs).
     pub operation: Option<Operation>,
+    /// When set, the body is this file's bytes (a blob from the store, streamed by the
+    /// fake's server) and `body` is empty.
+    pub body_file: Option<std::path::PathBuf>,
 }
 
 impl HttpAnswer {
@@ -52,6 +56,8 @@ struct Inner {
     log: Option<Mutex<RequestLog>>,
     /// What the registry door keeps of its uploads (locked after `registry`).
     door: Mutex<crate::wire::door::DoorUploads>,
+    /// The layer bytes (§11), when the fake keeps them (locked after `door`).
+    store: Option<Mutex<BlobStore>>,
 }
 
 /// The fake's behaviour: shared, cheap to clone.
@@ -93,7 +99,34 @@ impl Responder {
                 sigv4: None,
                 log: None,
                 door: Mutex::new(crate::wire::door::DoorUploads::default()),
+                store: None,
             }),
+        }
+    }
+
+    /// Keeps layer bytes in `store` (its registry must [keep bytes](Registry::keep_bytes)).
+    /// Only on a responder not yet shared.
+    pub(crate) fn with_store(mut self, store: BlobStore) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.store = Some(Mutex::new(store));
+        }
+        self
+    }
+
+    /// The blob store's directory, when the fake keeps layer bytes.
+    pub fn store_dir(&self) -> Option<std::path::PathBuf> {
+        let store = self.inner.store.as_ref()?;
+        Some(lock(store).root().to_owned())
+    }
+
+    /// Writes what the last request did to bytes (called with the registry locked, so the
+    /// store sees the model's decisions in the model's order).
+    fn keep(&self, registry: &mut Registry) {
+        let kept = registry.take_kept();
+        if let Some(store) = &self.inner.store
+            && !kept.is_empty()
+        {
+            lock(store).keep(kept);
         }
     }
 
@@ -215,6 +248,9 @@ impl Responder {
         if wire::oci::is_door_path(req.path) {
             return self.answer_door(&req);
         }
+        if is_storage_path(req.path) {
+            return self.answer_storage(&req);
+        }
         if let Some((keys, region)) = &self.inner.sigv4
             && let Err(r) = keys.verify(&req, region, std::time::SystemTime::now())
         {
@@ -254,6 +290,7 @@ impl Responder {
                 // The model's own answer is dropped: the client never sees it.
                 let mut registry = lock(&self.inner.registry);
                 let applied = registry.apply(request);
+                self.keep(&mut registry);
                 if let Some(e) = entry.as_deref_mut() {
                     e.applied = applied.is_ok();
                     e.upload_received = received_after(&registry, request);
@@ -267,6 +304,7 @@ impl Responder {
                 // stored it first. A completion the model refuses is answered as refused.
                 let mut registry = lock(&self.inner.registry);
                 let applied = registry.apply(request);
+                self.keep(&mut registry);
                 if let Some(e) = entry.as_deref_mut() {
                     e.applied = applied.is_ok();
                 }
@@ -280,6 +318,7 @@ impl Responder {
             Some(FaultKind::Delay(_)) | None => {
                 let mut registry = lock(&self.inner.registry);
                 let outcome = registry.apply(request);
+                self.keep(&mut registry);
                 if let Some(e) = entry.as_deref_mut() {
                     e.applied = outcome.is_ok();
                     e.upload_received = received_after(&registry, request);
@@ -326,6 +365,7 @@ impl Responder {
         };
         let refusal =
             |status, code, message: &str| DoorAnswer::error(&DoorError::new(status, code, message));
+        let mut body_file = None;
         let door = match (&call, fault) {
             (Err(e), _) => DoorAnswer::error(e),
             (Ok(_), Some(FaultKind::Throttle)) => {
@@ -339,7 +379,7 @@ impl Responder {
             (Ok(call), fault) => {
                 let mut registry = lock(&self.inner.registry);
                 let mut uploads = lock(&self.inner.door);
-                let answered = answer(
+                let mut answered = answer(
                     &mut registry,
                     &mut uploads,
                     call,
@@ -347,6 +387,22 @@ impl Responder {
                     header("host"),
                     req.content_type,
                 );
+                self.keep(&mut registry);
+                drop(uploads);
+                drop(registry);
+                if let wire::oci::DoorCall::BlobGet { digest, .. } = call
+                    && answered.status == 200
+                {
+                    // REG-6, `unreferenced-blob-get=served`: the bytes are the store's.
+                    body_file = self.stored(digest);
+                    if body_file.is_none() {
+                        answered = refusal(
+                            404,
+                            OciCode::BlobUnknown,
+                            "the fake's blob store does not hold these bytes",
+                        );
+                    }
+                }
                 if fault == Some(FaultKind::ServerErrorAfter) {
                     refusal(
                         500,
@@ -369,6 +425,77 @@ impl Responder {
             body: door.body,
             delay,
             operation,
+            body_file,
+        }
+    }
+
+    /// The store's file of blob `digest`, if it holds one.
+    fn stored(&self, digest: &str) -> Option<std::path::PathBuf> {
+        let store = self.inner.store.as_ref()?;
+        lock(store).blob(digest).map(|(path, _)| path)
+    }
+
+    /// Answers the fake's storage (where `GetDownloadUrlForLayer` and a blob GET's redirect
+    /// point, `/storage/<registry>/<repository>/<digest>`) as the real storage does: a
+    /// request carrying `Authorization` is refused with 400, since the URL carries its own
+    /// authority; a blob the store holds is served; anything else is 404. The answers are
+    /// the storage's XML errors, not ECR's.
+    fn answer_storage(&self, req: &HttpRequest<'_>) -> HttpAnswer {
+        let xml = |status: u16, code: &str, message: &str| {
+            HttpAnswer {
+            status,
+            headers: vec![
+                ("content-type", "application/xml".to_owned()),
+                ("x-amz-request-id", self.request_id()),
+            ],
+            body: format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+            )
+            .into_bytes(),
+            delay: None,
+            operation: None,
+            body_file: None,
+        }
+        };
+        if req
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        {
+            return xml(
+                400,
+                "InvalidArgument",
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, \
+                 Signature query string parameter or the Authorization header should be specified",
+            );
+        }
+        if !matches!(req.method, "GET" | "HEAD") {
+            return xml(
+                405,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+            );
+        }
+        let digest = req.path.rsplit('/').next().unwrap_or_default();
+        let found = self
+            .inner
+            .store
+            .as_ref()
+            .and_then(|store| lock(store).blob(digest));
+        let Some((path, len)) = found else {
+            return xml(404, "NoSuchKey", "The specified key does not exist.");
+        };
+        HttpAnswer {
+            status: 200,
+            headers: vec![
+                ("content-type", "application/octet-stream".to_owned()),
+                ("x-amz-request-id", self.request_id()),
+                ("content-length", len.to_string()),
+            ],
+            body: Vec::new(),
+            delay: None,
+            operation: None,
+            body_file: (req.method == "GET").then_some(path),
         }
     }
 
@@ -421,6 +548,7 @@ impl Responder {
             body,
             delay,
             operation,
+            body_file: None,
         }
     }
 
@@ -453,6 +581,7 @@ impl Responder {
             body: e.body(),
             delay: None,
             operation: None,
+            body_file: None,
         }
     }
 
@@ -463,6 +592,13 @@ impl Responder {
         let body = body.to_string().into_bytes();
         self.answer(status, Some(name.to_owned()), body, None, None)
     }
+}
+
+/// The path prefix of the fake's storage (where download URLs point).
+pub(crate) const STORAGE_PREFIX: &str = "/storage/";
+
+fn is_storage_path(path: &str) -> bool {
+    path.starts_with(STORAGE_PREFIX)
 }
 
 /// Bytes the upload a part or completion names holds now (none once it is finished).
@@ -503,7 +639,17 @@ impl wiremock::Respond for Responder {
                 template = template.insert_header(*name, value.as_str());
             }
         }
-        template = template.set_body_raw(answer.body, wire::CONTENT_TYPE);
+        // wiremock has no streamed body: a stored blob is read whole for it.
+        let body = match &answer.body_file {
+            Some(path) => std::fs::read(path).unwrap_or_default(),
+            None => answer.body,
+        };
+        let content_type = answer
+            .headers
+            .iter()
+            .find(|(k, _)| *k == "content-type")
+            .map_or(wire::CONTENT_TYPE, |(_, v)| v.as_str());
+        template = template.set_body_raw(body, content_type);
         match answer.delay {
             Some(d) => template.set_delay(d),
             None => template,

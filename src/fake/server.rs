@@ -213,14 +213,98 @@ async fn read_body(
     Ok(out)
 }
 
-fn to_hyper(answer: HttpAnswer) -> hyper::Response<Full<Bytes>> {
-    let mut builder = hyper::Response::builder().status(answer.status);
+/// An answer's body: bytes in memory, or a stored blob read from its file a MiB at a time
+/// by a blocking task, at most a few MiB ahead of the client (so serving a blob of any size
+/// holds little memory).
+enum AnswerBody {
+    Full(Full<Bytes>),
+    File {
+        chunks: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+        len: u64,
+    },
+}
+
+/// Bytes read from a stored blob at a time.
+const FILE_CHUNK: usize = 1 << 20;
+
+impl hyper::body::Body for AnswerBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        match self.get_mut() {
+            AnswerBody::Full(full) => std::pin::Pin::new(full)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
+            AnswerBody::File { chunks, .. } => chunks
+                .poll_recv(cx)
+                .map(|chunk| chunk.map(|c| c.map(hyper::body::Frame::data))),
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            AnswerBody::Full(full) => full.size_hint(),
+            AnswerBody::File { len, .. } => hyper::body::SizeHint::with_exact(*len),
+        }
+    }
+}
+
+/// Streams the file at `path`, or says why it cannot be opened.
+fn file_body(path: &std::path::Path) -> std::io::Result<AnswerBody> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let (tx, chunks) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let mut buf = vec![0; FILE_CHUNK];
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+                        break; // the client went away
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    Ok(AnswerBody::File { chunks, len })
+}
+
+fn to_hyper(answer: HttpAnswer) -> hyper::Response<AnswerBody> {
+    let (status, body) = match answer.body_file.as_deref().map(file_body) {
+        None => (
+            answer.status,
+            AnswerBody::Full(Full::new(Bytes::from(answer.body))),
+        ),
+        Some(Ok(body)) => (answer.status, body),
+        Some(Err(e)) => (
+            500,
+            AnswerBody::Full(Full::new(Bytes::from(format!(
+                "the fake's blob store cannot read this blob: {e}"
+            )))),
+        ),
+    };
+    let mut builder = hyper::Response::builder().status(status);
     for (name, value) in answer.headers {
+        // hyper sets the length from the body.
+        if status != answer.status && name == "content-length" {
+            continue;
+        }
         builder = builder.header(name, value);
     }
     builder
-        .body(Full::new(Bytes::from(answer.body)))
-        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+        .body(body)
+        .unwrap_or_else(|_| hyper::Response::new(AnswerBody::Full(Full::new(Bytes::new()))))
 }
 
 /// Serves until `shutdown` changes.

@@ -8,6 +8,7 @@ pub mod digest;
 mod error_code;
 pub mod image;
 mod invariants;
+mod kept;
 pub mod limits;
 pub mod manifest;
 mod outcome;
@@ -20,6 +21,7 @@ pub mod validate;
 
 pub use error_code::{ErrorCode, StateKind};
 pub use invariants::Invariants;
+pub use kept::Kept;
 pub use outcome::{
     EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, PartProblem,
     RepositoryInfo, Response,

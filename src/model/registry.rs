@@ -59,6 +59,8 @@ pub struct Registry {
     pushes: u64,
     /// Where `GetDownloadUrlForLayer` points (URL-1): `<base>/<registry>/<repo>/<digest>`.
     download_base: String,
+    /// What a keeper of the bytes has yet to write (§11), when asked for.
+    journal: super::kept::Journal,
 }
 
 impl Registry {
@@ -74,7 +76,23 @@ impl Registry {
             minted: 0,
             pushes: 0,
             download_base: DEFAULT_DOWNLOAD_BASE.to_owned(),
+            journal: super::kept::Journal::default(),
         }
+    }
+
+    /// The same registry listing what a keeper of layer bytes must write as it applies
+    /// requests (parts accepted, layers completed, uploads dropped; spec §11), for
+    /// [`Registry::take_kept`]. A registry that serves blobs needs it; a model that only
+    /// judges does not.
+    pub fn keep_bytes(mut self) -> Self {
+        self.journal = super::kept::Journal::on();
+        self
+    }
+
+    /// What happened to bytes since the last call, in order (empty unless
+    /// [`Registry::keep_bytes`]).
+    pub fn take_kept(&mut self) -> Vec<super::Kept> {
+        self.journal.take()
     }
 
     /// Sets the registry id and region.
@@ -327,7 +345,16 @@ impl Registry {
             });
         }
         self.repositories.remove(name);
-        self.uploads.retain(|_, u| u.repository() != name);
+        let journal = &mut self.journal;
+        self.uploads.retain(|id, u| {
+            let keep = u.repository() != name;
+            if !keep {
+                journal.push(|| super::Kept::Dropped {
+                    upload_id: id.clone(),
+                });
+            }
+            keep
+        });
         Ok(Response::Repository(self.describe(name)))
     }
 
@@ -447,6 +474,10 @@ impl Registry {
         // PART-6.
         if let Some(upload) = self.uploads.get_mut(&key) {
             upload.append(blob);
+            self.journal.push(|| super::Kept::Part {
+                upload_id: key.clone(),
+                blob: blob.clone(),
+            });
         }
         Ok(Response::PartAccepted {
             registry_id: self.registry_id.clone(),
@@ -503,11 +534,18 @@ impl Registry {
         if let Some(e) = failure {
             if self.profile.failed_completion == FailedCompletion::ConsumesUpload {
                 self.uploads.remove(&key);
+                self.journal.push(|| super::Kept::Dropped {
+                    upload_id: key.clone(),
+                });
             }
             return Err(e);
         }
         // DONE-6.
         self.uploads.remove(&key);
+        self.journal.push(|| super::Kept::Layer {
+            upload_id: key.clone(),
+            digest: actual.clone(),
+        });
         if let Some(repo) = self.repositories.get_mut(name) {
             repo.layers.insert(actual.clone(), size);
         }

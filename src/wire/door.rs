@@ -13,9 +13,9 @@
 //! (`manifest-get-digest-header`); a manifest naming missing blobs `BLOB_UPLOAD_UNKNOWN`,
 //! an immutable tag `TAG_INVALID` (REG-7), every error in the OCI shape (REG-8).
 //!
-//! Not yet here (issue 24): Basic auth (REG-1) and the blob store (§11): a referenced blob's
-//! GET is the 307 to the model's download URL, and a served blob's answer has its headers
-//! but not its bytes.
+//! A referenced blob's GET is the 307 to the model's download URL; a served blob's answer
+//! (`unreferenced-blob-get=served`) has its headers here and its bytes from whoever keeps
+//! them (the fake's blob store, §11): the model keeps no bytes.
 
 use std::collections::HashMap;
 
@@ -188,7 +188,7 @@ fn door(
                             .header("docker-content-digest", digest.clone())
                             .header("content-length", size.to_string());
                         // The body is the blob's bytes, which the model does not keep: who
-                        // answers reads them from its store (the fake has none yet).
+                        // answers reads them from its store.
                         answer.content_type = Some("application/octet-stream".into());
                         Ok(answer)
                     }

@@ -150,6 +150,13 @@ struct ServeArgs {
     /// AWS_SESSION_TOKEN when the keys come from the environment, else none).
     #[arg(long, requires = "require_sigv4")]
     session_token: Option<String>,
+    /// Keep layer bytes in DIR (blobs/sha256/<hex>), kept when the fake stops (default: a
+    /// temporary directory, removed when it stops on Ctrl-C or SIGTERM).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_store")]
+    store: Option<std::path::PathBuf>,
+    /// Keep no layer bytes: blob GETs and download URLs then find nothing to serve.
+    #[arg(long)]
+    no_store: bool,
 }
 
 #[derive(Debug, clap::Args)]

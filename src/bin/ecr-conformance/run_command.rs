@@ -57,7 +57,16 @@ pub(super) fn wait_for_ctrl_c() -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?
-        .block_on(tokio::signal::ctrl_c())
+        .block_on(async {
+            // SIGTERM too (what `kill` and service managers send), so a stop removes the
+            // temporary blob store either way.
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r,
+                _ = term.recv() => Ok(()),
+            }
+        })
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
 }
 

@@ -11,6 +11,7 @@ impl std::fmt::Debug for ServeArgs {
             .field("profile", &self.profile)
             .field("require_sigv4", &self.require_sigv4)
             .field("access_key_id", &self.access_key_id)
+            .field("store", &self.store)
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +78,11 @@ pub(super) fn serve(args: &ServeArgs) -> Result<(), String> {
     if let Some(seed) = args.id_seed {
         builder = builder.id_seed(seed);
     }
+    builder = builder.store(match (&args.store, args.no_store) {
+        (Some(dir), _) => ecr_conformance::fake::StoreAt::Directory(dir.clone()),
+        (None, true) => ecr_conformance::fake::StoreAt::Off,
+        (None, false) => ecr_conformance::fake::StoreAt::Temporary,
+    });
     let fake = builder.start().map_err(|e| e.to_string())?;
     out(&format!("{}\n", fake.uri()))?;
     wait_for_ctrl_c()?;
