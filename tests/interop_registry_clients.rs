@@ -381,3 +381,72 @@ fn python_dxf_pushes_a_blob_in_one_put() {
     assert_eq!(check["layers"][0]["layerAvailability"], "AVAILABLE");
     assert_eq!(check["layers"][0]["layerSize"], 7 * MIB as u64);
 }
+
+#[test]
+fn with_require_auth_skopeo_pushes_and_pulls_with_the_aws_clis_login_password() {
+    let served = serve(&["--repository", "auth/app", "--require-auth"]);
+    // `aws ecr get-login-password` is GetAuthorizationToken, decoded to the password.
+    let out = run({
+        let mut cmd = with_test_env(Command::new(aws()));
+        cmd.args(["--endpoint-url", &served.url, "ecr", "get-login-password"]);
+        cmd
+    });
+    assert!(
+        out.status.success(),
+        "get-login-password: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let password = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(!password.is_empty());
+    let creds = format!("AWS:{password}");
+
+    let dir = common::tempdir("auth-layout");
+    let layers = vec![fill(6 * MIB, 21)];
+    let (digests, _) = layout(&dir, &layers, "v1");
+    let copy = |extra: &[&str], from: String, to: String| {
+        run({
+            let mut cmd = Command::new(skopeo());
+            cmd.args(["--insecure-policy", "copy", "--preserve-digests"])
+                .args(extra)
+                .arg(from)
+                .arg(to);
+            cmd
+        })
+    };
+    let dest = format!("docker://{}/auth/app:v1", host(&served));
+    // Without credentials the push is refused (401).
+    let refused = copy(
+        &["--dest-tls-verify=false"],
+        format!("oci:{}:v1", dir.display()),
+        dest.clone(),
+    );
+    assert!(
+        !refused.status.success(),
+        "a push without a token went through"
+    );
+    let pushed = copy(
+        &["--dest-tls-verify=false", "--dest-creds", &creds],
+        format!("oci:{}:v1", dir.display()),
+        dest.clone(),
+    );
+    assert!(
+        pushed.status.success(),
+        "skopeo push: {}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    // The pull follows the blob GET's redirect to the storage without the registry's
+    // Authorization (the storage would refuse it with 400).
+    let back = common::tempdir("auth-pulled");
+    let pulled = copy(
+        &["--src-tls-verify=false", "--src-creds", &creds],
+        dest,
+        format!("oci:{}:pulled", back.display()),
+    );
+    assert!(
+        pulled.status.success(),
+        "skopeo pull: {}",
+        String::from_utf8_lossy(&pulled.stderr)
+    );
+    let got = std::fs::read(back.join("blobs/sha256").join(&digests[0][7..])).expect("layer");
+    assert!(got == layers[0], "pulled bytes differ");
+}

@@ -104,6 +104,7 @@ fn generated_sequences_reach_every_answer_the_model_can_give() {
                 Ok(Response::ImageDetails { .. }) => "ImageDetails",
                 Ok(Response::ImageIds { .. }) => "ImageIds",
                 Ok(Response::TagMutability { .. }) => "TagMutability",
+                Ok(Response::AuthorizationToken { .. }) => "AuthorizationToken",
                 Err(e) => e.name(),
             };
             seen.insert(label);

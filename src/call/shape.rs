@@ -399,6 +399,22 @@ pub(crate) const OPERATIONS: &[OpShape] = &[
         ],
         summary: "Sets a repository's tag mutability.",
     },
+    OpShape {
+        cli: "get-authorization-token",
+        op: Operation::GetAuthorizationToken,
+        input: &[optional("registryIds", Type::List(&Type::Str))],
+        output: &[optional(
+            "authorizationData",
+            Type::List(&Type::Struct(AUTHORIZATION_DATA)),
+        )],
+        summary: "Gets a registry-door token: base64 of AWS:<password>, for HTTP Basic on /v2/.",
+    },
+];
+
+const AUTHORIZATION_DATA: &[Member] = &[
+    optional("authorizationToken", Type::Str),
+    optional("expiresAt", Type::Timestamp),
+    optional("proxyEndpoint", Type::Str),
 ];
 
 /// The operation named `cli`.

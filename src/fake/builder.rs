@@ -60,6 +60,8 @@ pub struct FakeEcrBuilder {
     mutability: Vec<(String, String)>,
     store: StoreAt,
     storage_url: Option<String>,
+    require_auth: bool,
+    token_lifetime: Option<Duration>,
 }
 
 impl Default for FakeEcrBuilder {
@@ -81,6 +83,8 @@ impl Default for FakeEcrBuilder {
             mutability: Vec::new(),
             store: StoreAt::default(),
             storage_url: None,
+            require_auth: false,
+            token_lifetime: None,
             limits: Limits {
                 max_body: MAX_BODY_BYTES,
                 body_timeout: Duration::from_secs(60),
@@ -237,13 +241,33 @@ impl FakeEcrBuilder {
         self
     }
 
+    /// Makes `/v2/` demand what ECR's does (REG-1): HTTP Basic, user `AWS`, a password from
+    /// this fake's `GetAuthorizationToken` that has not expired; 401 with `Www-Authenticate:
+    /// Basic` without one, 403 `DENIED` once it has expired. The API door is not affected
+    /// (see [`require_sigv4`](Self::require_sigv4)).
+    pub fn require_auth(mut self, on: bool) -> Self {
+        self.require_auth = on;
+        self
+    }
+
+    /// How long the tokens `GetAuthorizationToken` issues are good for (default 12 hours,
+    /// as ECR's): a short one lets a test see a token expire in the middle of a push.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = Some(lifetime);
+        self
+    }
+
     /// The registry and responder, without a server: for mounting on a wiremock
     /// `MockServer`, where wiremock's own body handling applies (no size limit).
     pub fn responder(&self) -> Result<Responder, FakeError> {
-        self.build(self.storage_url.as_deref())
+        self.build(self.storage_url.as_deref(), None)
     }
 
-    fn build(&self, storage_url: Option<&str>) -> Result<Responder, FakeError> {
+    fn build(
+        &self,
+        storage_url: Option<&str>,
+        endpoint: Option<&str>,
+    ) -> Result<Responder, FakeError> {
         if self.profile.unreferenced_blob_get == crate::model::UnreferencedBlobGet::Served
             && self.store == StoreAt::Off
         {
@@ -262,6 +286,12 @@ impl FakeEcrBuilder {
         }
         if let Some(base) = storage_url {
             registry = registry.with_download_base(base);
+        }
+        if let Some(url) = endpoint {
+            registry = registry.with_proxy_endpoint(url);
+        }
+        if let Some(lifetime) = self.token_lifetime {
+            registry = registry.with_token_lifetime(lifetime.as_secs());
         }
         let upload_repos = self.uploads.iter().map(|(r, _)| r);
         let layer_repos = self.layers.iter().map(|(r, _)| r);
@@ -326,6 +356,11 @@ impl FakeEcrBuilder {
             }
             None => responder,
         };
+        let responder = if self.require_auth {
+            responder.with_required_auth()
+        } else {
+            responder
+        };
         let responder = match &self.sigv4 {
             Some(keys) => responder.with_sigv4(keys.clone(), &self.region),
             None => responder,
@@ -349,7 +384,10 @@ impl FakeEcrBuilder {
             addr.port(),
             super::responder::STORAGE_PREFIX.trim_end_matches('/')
         );
-        let responder = self.build(Some(self.storage_url.as_deref().unwrap_or(&own_storage)))?;
+        let responder = self.build(
+            Some(self.storage_url.as_deref().unwrap_or(&own_storage)),
+            Some(&format!("http://{addr}")),
+        )?;
         let (stop, stopped) = watch::channel(false);
         let served = responder.clone();
         let limits = self.limits.clone();

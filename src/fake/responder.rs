@@ -58,6 +58,8 @@ struct Inner {
     door: Mutex<crate::wire::door::DoorUploads>,
     /// The layer bytes (§11), when the fake keeps them (locked after `door`).
     store: Option<Mutex<BlobStore>>,
+    /// Whether `/v2/` demands a token the registry issued (REG-1).
+    require_auth: bool,
 }
 
 /// The fake's behaviour: shared, cheap to clone.
@@ -100,6 +102,7 @@ impl Responder {
                 log: None,
                 door: Mutex::new(crate::wire::door::DoorUploads::default()),
                 store: None,
+                require_auth: false,
             }),
         }
     }
@@ -111,6 +114,26 @@ impl Responder {
             inner.store = Some(Mutex::new(store));
         }
         self
+    }
+
+    /// Makes `/v2/` demand HTTP Basic `AWS:<password>` with a password the registry's
+    /// `GetAuthorizationToken` issued and that has not expired (REG-1). Only on a responder
+    /// not yet shared.
+    pub(crate) fn with_required_auth(mut self) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.require_auth = true;
+        }
+        self
+    }
+
+    /// The registry, locked, its clock set to now (token expiry reads it, REG-1).
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        let mut registry = lock(&self.inner.registry);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        registry.set_clock(now);
+        registry
     }
 
     /// The blob store's directory, when the fake keeps layer bytes.
@@ -288,7 +311,7 @@ impl Responder {
             }),
             Some(FaultKind::ServerErrorAfter) => {
                 // The model's own answer is dropped: the client never sees it.
-                let mut registry = lock(&self.inner.registry);
+                let mut registry = self.registry();
                 let applied = registry.apply(request);
                 self.keep(&mut registry);
                 if let Some(e) = entry.as_deref_mut() {
@@ -302,7 +325,7 @@ impl Responder {
             Some(FaultKind::LayerExistsAfter) => {
                 // Applied, so the layer is stored; answered as if another client had
                 // stored it first. A completion the model refuses is answered as refused.
-                let mut registry = lock(&self.inner.registry);
+                let mut registry = self.registry();
                 let applied = registry.apply(request);
                 self.keep(&mut registry);
                 if let Some(e) = entry.as_deref_mut() {
@@ -316,7 +339,7 @@ impl Responder {
                 }
             }
             Some(FaultKind::Delay(_)) | None => {
-                let mut registry = lock(&self.inner.registry);
+                let mut registry = self.registry();
                 let outcome = registry.apply(request);
                 self.keep(&mut registry);
                 if let Some(e) = entry.as_deref_mut() {
@@ -356,6 +379,27 @@ impl Responder {
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| *v)
         };
+        if self.inner.require_auth
+            && let Err(refused) = crate::wire::door::authorize(
+                &self.registry(),
+                header("authorization"),
+                header("host"),
+            )
+        {
+            let mut headers = vec![("x-amzn-RequestId", self.request_id())];
+            if let Some(t) = refused.content_type {
+                headers.push(("content-type", t));
+            }
+            headers.extend(refused.headers);
+            return HttpAnswer {
+                status: refused.status,
+                headers,
+                body: refused.body,
+                delay: None,
+                operation: None,
+                body_file: None,
+            };
+        }
         let call = parse_call(req.method, req.path, req.query, header("content-range"));
         let operation = call.as_ref().ok().and_then(crate::wire::door::operation_of);
         let fault = operation.and_then(|op| self.fault_for(op));
@@ -377,7 +421,7 @@ impl Responder {
                 "injected fault: the request was not applied",
             ),
             (Ok(call), fault) => {
-                let mut registry = lock(&self.inner.registry);
+                let mut registry = self.registry();
                 let mut uploads = lock(&self.inner.door);
                 let mut answered = answer(
                     &mut registry,

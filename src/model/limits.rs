@@ -58,6 +58,10 @@ pub const EXCLUSION_FILTERS: RangeInclusive<usize> = 1..=5;
 /// Length of one exclusion filter (pattern `^[0-9a-zA-Z._*-]{1,128}$`). \[model\]
 pub const EXCLUSION_FILTER_LEN: RangeInclusive<usize> = 1..=128;
 
+/// How long a token `GetAuthorizationToken` issues is good for: 12 hours (REG-1; AWS
+/// `registry_auth.html`, `API_AuthorizationData.html`).
+pub const TOKEN_LIFETIME_SECS: u64 = 12 * 60 * 60;
+
 /// `imagePushedAt` of the model's first push, in epoch seconds (2026-01-01T00:00:00Z); the
 /// model has no clock, so push N is this plus N seconds.
 pub const PUSHED_AT_EPOCH: u64 = 1_767_225_600;

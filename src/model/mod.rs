@@ -23,8 +23,8 @@ pub use error_code::{ErrorCode, StateKind};
 pub use invariants::Invariants;
 pub use kept::Kept;
 pub use outcome::{
-    EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem, PartProblem,
-    RepositoryInfo, Response,
+    AuthorizationData, EcrError, FailureCode, LayerFailure, LayerInfo, Outcome, ParameterProblem,
+    PartProblem, RepositoryInfo, Response,
 };
 pub use profile::{
     BlobPadding, DeletedIds, DigestListMeaning, DuplicateImageIds, FailedCompletion,
@@ -36,9 +36,9 @@ pub use profile::{
 pub use registry::{DEFAULT_DOWNLOAD_BASE, Registry, is_image_tag};
 pub use request::{
     BatchCheckLayerAvailability, BatchDeleteImage, BatchGetImage, CompleteLayerUpload,
-    CreateRepository, DeleteRepository, DescribeImages, ExclusionFilter, GetDownloadUrlForLayer,
-    ImageFilter, ImageId, InitiateLayerUpload, ListImages, PartBlob, PartSource, PutImage,
-    PutImageTagMutability, Request, UploadLayerPart,
+    CreateRepository, DeleteRepository, DescribeImages, ExclusionFilter, GetAuthorizationToken,
+    GetDownloadUrlForLayer, ImageFilter, ImageId, InitiateLayerUpload, ListImages, PartBlob,
+    PartSource, PutImage, PutImageTagMutability, Request, UploadLayerPart,
 };
 pub use rules::{RULES, Rule, RuleId, Source, rule_for, rules_checked};
 pub use upload::{SpeculativeHash, Upload};

@@ -551,6 +551,12 @@ pub enum Response {
         /// The ids not found, in the order asked.
         failures: Vec<super::image::ImageFailure>,
     },
+    /// `GetAuthorizationToken` (REG-1): one entry per registry asked for, each the same
+    /// token.
+    AuthorizationToken {
+        /// `authorizationData`.
+        data: Vec<AuthorizationData>,
+    },
     /// `GetDownloadUrlForLayer` (URL-1).
     DownloadUrl {
         /// `downloadUrl`.
@@ -592,3 +598,14 @@ pub enum Response {
 
 /// The model's answer to one request.
 pub type Outcome = Result<Response, EcrError>;
+
+/// One `AuthorizationData` entry (REG-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationData {
+    /// The password of `authorizationToken` (which is base64 of `AWS:<password>`).
+    pub password: String,
+    /// `expiresAt`, epoch seconds on the registry's clock.
+    pub expires_at: u64,
+    /// `proxyEndpoint`: where the registry door answers.
+    pub proxy_endpoint: String,
+}

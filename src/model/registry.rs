@@ -61,7 +61,21 @@ pub struct Registry {
     download_base: String,
     /// What a keeper of the bytes has yet to write (§11), when asked for.
     journal: super::kept::Journal,
+    /// Registry-door passwords issued (REG-1), to the epoch second they expire.
+    tokens: BTreeMap<String, u64>,
+    /// Tokens minted so far.
+    minted_tokens: u64,
+    /// The registry's clock, epoch seconds: the model has none, so whoever runs it sets it
+    /// (the fake, to the time of each request).
+    now: u64,
+    /// How long a token is good for.
+    token_lifetime: u64,
+    /// `proxyEndpoint` of a token, when not ECR's own host name.
+    proxy_endpoint: Option<String>,
 }
+
+/// Issued tokens kept at most; past it the soonest to expire goes first.
+const MAX_TOKENS: usize = 10_000;
 
 impl Registry {
     /// An empty registry with the default identity (`012345678910`, `us-east-1`).
@@ -77,7 +91,41 @@ impl Registry {
             pushes: 0,
             download_base: DEFAULT_DOWNLOAD_BASE.to_owned(),
             journal: super::kept::Journal::default(),
+            tokens: BTreeMap::new(),
+            minted_tokens: 0,
+            now: 0,
+            token_lifetime: super::limits::TOKEN_LIFETIME_SECS,
+            proxy_endpoint: None,
         }
+    }
+
+    /// Sets the registry's clock (epoch seconds), which token expiry reads (REG-1).
+    pub fn set_clock(&mut self, epoch_secs: u64) {
+        self.now = epoch_secs;
+    }
+
+    /// The registry's clock, epoch seconds.
+    pub fn clock(&self) -> u64 {
+        self.now
+    }
+
+    /// The same registry issuing tokens good for `secs` (default 12 hours).
+    pub fn with_token_lifetime(mut self, secs: u64) -> Self {
+        self.token_lifetime = secs;
+        self
+    }
+
+    /// The same registry naming `url` as its tokens' `proxyEndpoint` (the fake's own
+    /// address; default ECR's `https://<registry>.dkr.ecr.<region>.amazonaws.com`).
+    pub fn with_proxy_endpoint(mut self, url: &str) -> Self {
+        self.proxy_endpoint = Some(url.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// When the token whose password is `password` expires (epoch seconds), if this registry
+    /// issued it (REG-1).
+    pub fn token_expiry(&self, password: &str) -> Option<u64> {
+        self.tokens.get(password).copied()
     }
 
     /// The same registry listing what a keeper of layer bytes must write as it applies
@@ -217,6 +265,7 @@ impl Registry {
             Request::DescribeImages(r) => self.describe_images(r),
             Request::ListImages(r) => self.list_images(r),
             Request::PutImageTagMutability(r) => self.put_tag_mutability(r),
+            Request::GetAuthorizationToken(r) => self.authorization_token(r),
         }
     }
 
@@ -356,6 +405,72 @@ impl Registry {
             keep
         });
         Ok(Response::Repository(self.describe(name)))
+    }
+
+    /// REG-1: a fresh password, good for the token lifetime from the registry's clock (the
+    /// wire writes the token, base64 of `AWS:<password>`); one entry per registry id asked for (each 12 digits, 1 to
+    /// 10 of them), else one for this registry.
+    fn authorization_token(&mut self, r: &super::request::GetAuthorizationToken) -> Outcome {
+        let constraint = |problem: &str| EcrError::InvalidParameter {
+            member: "registryIds".to_owned(),
+            problem: ParameterProblem::Constraint(problem.to_owned()),
+        };
+        let ids = match &r.registry_ids {
+            None => vec![self.registry_id.clone()],
+            Some(ids) if ids.is_empty() => {
+                return Err(constraint(
+                    "Member must have length greater than or equal to 1",
+                ));
+            }
+            Some(ids) if ids.len() > 10 => {
+                return Err(constraint(
+                    "Member must have length less than or equal to 10",
+                ));
+            }
+            Some(ids) => {
+                if ids.iter().any(|id| !validate::is_registry_id(id)) {
+                    return Err(constraint(
+                        "Member must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]{12}]",
+                    ));
+                }
+                ids.clone()
+            }
+        };
+        let n = self.minted_tokens;
+        self.minted_tokens += 1;
+        let stream = self.id_seed ^ 0x746f_6b65_6e73_0000; // apart from the upload ids
+        let password = format!(
+            "{:016x}{:016x}{:016x}",
+            splitmix64(stream ^ n.wrapping_mul(3)),
+            splitmix64(stream ^ n.wrapping_mul(3).wrapping_add(1)),
+            splitmix64(stream ^ n.wrapping_mul(3).wrapping_add(2))
+        );
+        let expires_at = self.now.saturating_add(self.token_lifetime);
+        let now = self.now;
+        self.tokens.retain(|_, expiry| *expiry > now);
+        while self.tokens.len() >= MAX_TOKENS {
+            let soonest = self
+                .tokens
+                .iter()
+                .min_by_key(|(_, e)| **e)
+                .map(|(p, _)| p.clone());
+            match soonest {
+                Some(p) => self.tokens.remove(&p),
+                None => break,
+            };
+        }
+        self.tokens.insert(password.clone(), expires_at);
+        let data = ids
+            .iter()
+            .map(|id| super::outcome::AuthorizationData {
+                password: password.clone(),
+                expires_at,
+                proxy_endpoint: self.proxy_endpoint.clone().unwrap_or_else(|| {
+                    format!("https://{id}.dkr.ecr.{}.amazonaws.com", self.region)
+                }),
+            })
+            .collect();
+        Ok(Response::AuthorizationToken { data })
     }
 
     /// The next fresh upload id (INIT-1): a 128-bit value from the seed and a counter,

@@ -289,6 +289,13 @@ pub struct PutImageTagMutability {
     pub image_tag_mutability_exclusion_filters: Option<Vec<ExclusionFilter>>,
 }
 
+/// `GetAuthorizationToken` (REG-1): a registry-door password.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GetAuthorizationToken {
+    /// `registryIds` (deprecated by AWS; one authorization entry per id when given).
+    pub registry_ids: Option<Vec<String>>,
+}
+
 /// `DeleteRepository` (harness plumbing, ADMIN-2).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DeleteRepository {
@@ -379,6 +386,8 @@ pub enum Request {
     ListImages(ListImages),
     /// `PutImageTagMutability`.
     PutImageTagMutability(PutImageTagMutability),
+    /// `GetAuthorizationToken`.
+    GetAuthorizationToken(GetAuthorizationToken),
     /// WIRE-1: a target that names no operation.
     UnknownOperation {
         /// The target as sent.
@@ -409,6 +418,7 @@ impl Request {
             Request::DescribeImages(_) => "DescribeImages",
             Request::ListImages(_) => "ListImages",
             Request::PutImageTagMutability(_) => "PutImageTagMutability",
+            Request::GetAuthorizationToken(_) => "GetAuthorizationToken",
             Request::UnknownOperation { .. } | Request::Malformed { .. } => return None,
         })
     }
@@ -429,7 +439,9 @@ impl Request {
             Request::DescribeImages(r) => r.repository_name.as_deref(),
             Request::ListImages(r) => r.repository_name.as_deref(),
             Request::PutImageTagMutability(r) => r.repository_name.as_deref(),
-            Request::UnknownOperation { .. } | Request::Malformed { .. } => None,
+            Request::GetAuthorizationToken(_)
+            | Request::UnknownOperation { .. }
+            | Request::Malformed { .. } => None,
         }
     }
 
@@ -449,7 +461,9 @@ impl Request {
             Request::DescribeImages(r) => r.registry_id.as_deref(),
             Request::ListImages(r) => r.registry_id.as_deref(),
             Request::PutImageTagMutability(r) => r.registry_id.as_deref(),
-            Request::UnknownOperation { .. } | Request::Malformed { .. } => None,
+            Request::GetAuthorizationToken(_)
+            | Request::UnknownOperation { .. }
+            | Request::Malformed { .. } => None,
         }
     }
 

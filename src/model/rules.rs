@@ -512,6 +512,7 @@ pub fn rule_for(request: &Request, outcome: &Outcome) -> RuleId {
             Response::ImageDetails { .. } => RuleId::List2,
             Response::ImageIds { .. } => RuleId::List1,
             Response::TagMutability { .. } => RuleId::Mut1,
+            Response::AuthorizationToken { .. } => RuleId::Reg1,
         },
     }
 }

@@ -185,6 +185,12 @@ pub fn decode_operation(op: Operation, body: &[u8]) -> Request {
         Operation::PutImageTagMutability => parse(body, |w: PutImageTagMutabilityRequest| {
             Request::PutImageTagMutability(w.into())
         }),
+        Operation::GetAuthorizationToken => parse(
+            body,
+            |w: super::authorization::GetAuthorizationTokenRequest| {
+                Request::GetAuthorizationToken(w.into())
+            },
+        ),
     }
 }
 
@@ -248,6 +254,10 @@ pub fn encode_request(request: &Request) -> Option<(Operation, Vec<u8>)> {
         Request::PutImageTagMutability(r) => (
             Operation::PutImageTagMutability,
             json(&PutImageTagMutabilityRequest::from(r)),
+        ),
+        Request::GetAuthorizationToken(r) => (
+            Operation::GetAuthorizationToken,
+            json(&super::authorization::GetAuthorizationTokenRequest::from(r)),
         ),
         Request::UnknownOperation { .. } | Request::Malformed { .. } => return None,
     };
@@ -338,6 +348,11 @@ fn encode_response(response: Response) -> serde_json::Value {
             images: Some(images.into_iter().map(Into::into).collect()),
             failures: Some(failures.into_iter().map(Into::into).collect()),
         }),
+        Response::AuthorizationToken { data } => {
+            value(&super::authorization::GetAuthorizationTokenResponse {
+                authorization_data: Some(data.into_iter().map(Into::into).collect()),
+            })
+        }
         Response::DownloadUrl {
             download_url,
             layer_digest,

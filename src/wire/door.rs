@@ -89,6 +89,47 @@ impl DoorAnswer {
     }
 }
 
+/// The message of an expired token's 403 `DENIED` (REG-1).
+pub(crate) const TOKEN_EXPIRED: &str =
+    "Your authorization token has expired. Reauthenticate and try again.";
+
+/// REG-1, on a registry that demands credentials: HTTP Basic with user `AWS` and a password
+/// this registry issued (`GetAuthorizationToken`) that has not expired on its clock. None,
+/// another scheme or user, or a password it never issued → 401 with ECR's
+/// `Www-Authenticate: Basic realm="https://<host>/",service="ecr.amazonaws.com"`; an expired
+/// one → 403 `DENIED`.
+pub(crate) fn authorize(
+    registry: &Registry,
+    authorization: Option<&str>,
+    host: Option<&str>,
+) -> Result<(), DoorAnswer> {
+    let password = authorization.and_then(super::authorization::basic_password);
+    match password.as_deref().and_then(|p| registry.token_expiry(p)) {
+        Some(expiry) if expiry > registry.clock() => Ok(()),
+        Some(_) => {
+            let mut answer =
+                DoorAnswer::error(&DoorError::new(403, OciCode::Denied, TOKEN_EXPIRED));
+            answer.rule = RuleId::Reg1;
+            Err(answer)
+        }
+        None => {
+            let realm = format!(
+                "Basic realm=\"https://{}/\",service=\"ecr.amazonaws.com\"",
+                host.unwrap_or("localhost")
+            );
+            let mut answer = DoorAnswer::error(&DoorError::new(
+                401,
+                OciCode::Unauthorized,
+                "Not Authorized",
+            ))
+            .header("www-authenticate", realm)
+            .header("docker-distribution-api-version", "registry/2.0");
+            answer.rule = RuleId::Reg1;
+            Err(answer)
+        }
+    }
+}
+
 /// The API operation a call is counted as, for faults (§10's table).
 pub(crate) fn operation_of(call: &DoorCall) -> Option<Operation> {
     Some(match call {

@@ -40,6 +40,7 @@ macro_rules! request_type {
     };
 }
 
+pub mod authorization;
 pub mod blob;
 mod codec;
 mod complete_layer_upload;
@@ -55,6 +56,9 @@ mod repository;
 pub mod stream;
 mod upload_layer_part;
 
+pub use authorization::{
+    AuthorizationData, GetAuthorizationTokenRequest, GetAuthorizationTokenResponse,
+};
 pub use blob::Blob;
 pub use codec::{
     Answer, HttpRequest, decode_http, decode_operation, decode_request, encode_outcome,

@@ -38,11 +38,13 @@ pub enum Operation {
     ListImages,
     /// `PutImageTagMutability`.
     PutImageTagMutability,
+    /// `GetAuthorizationToken` (REG-1).
+    GetAuthorizationToken,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 13] = [
+    pub const ALL: [Operation; 14] = [
         Operation::CreateRepository,
         Operation::DeleteRepository,
         Operation::InitiateLayerUpload,
@@ -56,6 +58,7 @@ impl Operation {
         Operation::DescribeImages,
         Operation::ListImages,
         Operation::PutImageTagMutability,
+        Operation::GetAuthorizationToken,
     ];
 
     /// The operation's name, as in the service model.
@@ -74,6 +77,7 @@ impl Operation {
             Operation::DescribeImages => "DescribeImages",
             Operation::ListImages => "ListImages",
             Operation::PutImageTagMutability => "PutImageTagMutability",
+            Operation::GetAuthorizationToken => "GetAuthorizationToken",
         }
     }
 
@@ -93,6 +97,7 @@ impl Operation {
             Operation::DescribeImages => "describe_images",
             Operation::ListImages => "list_images",
             Operation::PutImageTagMutability => "put_image_tag_mutability",
+            Operation::GetAuthorizationToken => "get_authorization_token",
         }
     }
 

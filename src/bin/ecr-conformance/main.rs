@@ -157,6 +157,14 @@ struct ServeArgs {
     /// Keep no layer bytes: blob GETs and download URLs then find nothing to serve.
     #[arg(long)]
     no_store: bool,
+    /// Make /v2/ demand what ECR's does (REG-1): HTTP Basic with user AWS and a password
+    /// from this fake's GetAuthorizationToken (`aws ecr get-login-password`); 401 without
+    /// one, 403 DENIED once it expired.
+    #[arg(long)]
+    require_auth: bool,
+    /// How long issued tokens are good for, in seconds (default 43200: 12 hours, as ECR's).
+    #[arg(long, value_name = "SECS")]
+    token_lifetime: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]

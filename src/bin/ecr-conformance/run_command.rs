@@ -242,9 +242,11 @@ fn run_registry_door(
                         .to_owned(),
                 ));
             }
+            // As ECR's, the embedded fake's /v2/ demands a token from its API door (REG-1).
             fake = FakeEcr::builder()
                 .profile(profile.clone())
                 .identity(DEFAULT_REGISTRY_ID, &region)
+                .require_auth(true)
                 .start()
                 .map_err(|e| RunError::Target(e.to_string()))?;
             (fake.uri(), Some(fake.uri()))
@@ -253,6 +255,21 @@ fn run_registry_door(
     if let Some(a) = &api {
         check_url(a).map_err(|e| RunError::Usage(format!("--endpoint: {e}")))?;
     }
+    let endpoint = api.map(|a| Endpoint::new(&a, &region, keys, Duration::from_secs(args.timeout)));
+    // No --registry-auth: a token from the API door, when there is one (REG-1).
+    let auth = match (auth, &endpoint) {
+        (Some(a), _) => Some(a),
+        (None, Some(api)) => match ecr_conformance::runner::door::token_from_api(api) {
+            Ok(credentials) => Some(credentials),
+            Err(why) => {
+                warn(&format!(
+                    "no registry token from the API door ({why}): /v2/ is called without credentials"
+                ));
+                None
+            }
+        },
+        (None, None) => None,
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let config = DoorConfig {
         auth,
@@ -266,7 +283,6 @@ fn run_registry_door(
         strict: args.out.strict,
         ..DoorConfig::new(&url, profile)
     };
-    let endpoint = api.map(|a| Endpoint::new(&a, &region, keys, Duration::from_secs(args.timeout)));
     let create = |name: &str| -> Result<(), String> {
         let Some(endpoint) = &endpoint else {
             return Ok(());

@@ -83,6 +83,10 @@ pub(super) fn serve(args: &ServeArgs) -> Result<(), String> {
         (None, true) => ecr_conformance::fake::StoreAt::Off,
         (None, false) => ecr_conformance::fake::StoreAt::Temporary,
     });
+    builder = builder.require_auth(args.require_auth);
+    if let Some(secs) = args.token_lifetime {
+        builder = builder.token_lifetime(std::time::Duration::from_secs(secs));
+    }
     let fake = builder.start().map_err(|e| e.to_string())?;
     out(&format!("{}\n", fake.uri()))?;
     wait_for_ctrl_c()?;

@@ -640,6 +640,41 @@ struct Kept {
     live: Live,
 }
 
+/// Registry credentials from an API door (REG-1): its `GetAuthorizationToken`, decoded to
+/// the user (`AWS`) and password HTTP Basic sends on `/v2/`; or why there are none.
+pub fn token_from_api(api: &dyn crate::protocol::Transport) -> Result<(String, String), String> {
+    use crate::model::{GetAuthorizationToken, Request};
+    use crate::wire::GetAuthorizationTokenResponse;
+    let request = super::WireRequest::of(&Request::GetAuthorizationToken(
+        GetAuthorizationToken::default(),
+    ));
+    let (observed, _) = api.send(&request).map_err(|e| e.0)?;
+    if observed.status != 200 {
+        let code = observed
+            .error
+            .as_ref()
+            .map_or_else(|| "no error code".to_owned(), |e| e.as_str().to_owned());
+        return Err(format!(
+            "GetAuthorizationToken answered {} ({code})",
+            observed.status
+        ));
+    }
+    let answer: GetAuthorizationTokenResponse = observed
+        .body
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| format!("GetAuthorizationToken's answer is not its shape: {e}"))?
+        .unwrap_or_default();
+    answer
+        .authorization_data
+        .into_iter()
+        .flatten()
+        .find_map(|d| d.authorization_token)
+        .as_deref()
+        .and_then(crate::wire::authorization::credentials_of_token)
+        .ok_or_else(|| "GetAuthorizationToken gave no base64 USER:PASSWORD token".to_owned())
+}
+
 /// Runs the registry-door catalog and the generated chunk sequences against
 /// `config.url`; `prepare` makes each scratch repository where the target needs it made.
 pub fn run_registry_door(

@@ -543,6 +543,8 @@ fn adopt(state: &mut CaseState, ex: &Exchange) -> Adopted {
         | Request::GetDownloadUrlForLayer(_)
         | Request::DescribeImages(_)
         | Request::ListImages(_) => Adopted::Exactly,
+        // A token changes nothing the runner's model tracks.
+        Request::GetAuthorizationToken(_) => Adopted::Exactly,
         Request::UnknownOperation { .. } | Request::Malformed { .. } => Adopted::Nothing,
     }
 }
