@@ -616,20 +616,109 @@ fn faults_apply_per_v2_call_as_on_the_api_door() {
 }
 
 #[test]
-fn a_4_gib_patch_is_refused_before_its_body_with_size_invalid() {
+fn a_streamed_patch_of_100_mib_is_taken_part_by_part_and_its_bytes_stored() {
     let fake = FakeEcr::builder().repository("rr").start().expect("fake");
     let door = Door::of(&fake);
+    let layer = fill(100 * MIB + 7, 12);
     let location = door.start("rr");
-    let path = location.trim_start_matches(&fake.uri()).to_owned();
-    // Declared, not sent: the answer comes before the body, and the upload is untouched.
-    let head = format!(
-        "PATCH {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 4294967296\r\nConnection: close\r\n\r\n"
+    // Over the 32 MiB a request body may otherwise be: streamed into the model as it comes.
+    let a = door.send("PATCH", &location, &[], &layer);
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(
+        a.header("range"),
+        Some(format!("0-{}", layer.len() - 1).as_str())
     );
-    let a = common::http::send_raw(fake.addr(), &head, b"").expect("answer");
-    assert_eq!(a.status, 413);
-    assert_eq!(a.json()["errors"][0]["code"], "SIZE_INVALID");
-    let a = door.send("PATCH", &location, &[("content-range", "0-2")], b"abc");
-    assert_eq!(a.status, 201);
+    let id = location.rsplit('/').next().expect("upload id");
+    let parts = fake.with_registry(|r| r.upload(id).map(|u| (u.parts(), u.received())));
+    assert_eq!(
+        parts,
+        Some((6, layer.len() as u64)),
+        "five of 20 MiB and the rest"
+    );
+    // A final PUT streams too: its body is the last chunk.
+    let tail = fill(40 * MIB, 13);
+    let mut whole = layer.clone();
+    whole.extend_from_slice(&tail);
+    let a = door.send(
+        "PUT",
+        &format!("{location}?digest={}", digest_of(&whole)),
+        &[],
+        &tail,
+    );
+    assert_eq!(
+        a.status, 400,
+        "the 7-byte part before more parts is too small (REG-4)"
+    );
+    assert_eq!(a.code(), "BLOB_UPLOAD_INVALID");
+    // Without the short part: one streamed PUT of 60 MiB completes.
+    let location = door.start("rr");
+    let blob = fill(60 * MIB, 14);
+    let a = door.send(
+        "PUT",
+        &format!("{location}?digest={}", digest_of(&blob)),
+        &[],
+        &blob,
+    );
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    let store = fake.responder().store_dir().expect("store");
+    let kept =
+        std::fs::read(store.join("blobs/sha256").join(&digest_of(&blob)[7..])).expect("kept");
+    assert!(kept == blob, "the stored bytes are the streamed ones");
+}
+
+#[test]
+fn a_4_gib_streamed_patch_is_taken_with_the_fakes_memory_flat() {
+    use sha2::Digest as _;
+    use std::io::Write as _;
+    let served = common::served::serve(&["--repository", "big", "--no-store"]);
+    let addr: std::net::SocketAddr = served
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let started = agent
+        .post(format!("{}/v2/big/blobs/uploads/", served.url))
+        .send_empty()
+        .expect("POST");
+    let location = started
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("Location")
+        .to_owned();
+    let path = location.trim_start_matches(&served.url).to_owned();
+    let total: u64 = 4 << 30;
+    let block = fill(MIB, 3);
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {total}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("head");
+    let mut hash = sha2::Sha256::new();
+    for _ in 0..(total / MIB as u64) {
+        stream.write_all(&block).expect("body");
+        hash.update(&block);
+    }
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .expect("timeout");
+    let a = common::http::read_answer(&mut stream).expect("answer");
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.header("range"), Some(format!("0-{}", total - 1).as_str()));
+    let digest = format!("sha256:{:x}", hash.finalize());
+    let done = agent
+        .put(format!("{location}?digest={digest}"))
+        .send_empty()
+        .expect("PUT");
+    assert_eq!(done.status().as_u16(), 201);
+    let peak = common::served::status_kib(served.child.id(), "VmHWM:").expect("VmHWM");
+    eprintln!("fake peak RSS after a 4 GiB streamed PATCH: {peak} KiB");
+    assert!(peak < 200 * 1024, "the fake's peak RSS was {peak} KiB");
 }
 
 #[test]

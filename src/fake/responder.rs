@@ -371,38 +371,140 @@ impl Responder {
     /// same faults per operation the call maps to (a throttle is a 429 `TOOMANYREQUESTS`, a
     /// server error a 500 in the OCI shape).
     fn answer_door(&self, req: &HttpRequest<'_>) -> HttpAnswer {
-        use crate::wire::door::{DoorAnswer, answer};
-        use wire::oci::{DoorError, OciCode, parse_call};
-        let header = |name: &str| {
-            req.headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| *v)
-        };
-        if self.inner.require_auth
-            && let Err(refused) = crate::wire::door::authorize(
-                &self.registry(),
-                header("authorization"),
-                header("host"),
-            )
-        {
-            let mut headers = vec![("x-amzn-RequestId", self.request_id())];
-            if let Some(t) = refused.content_type {
-                headers.push(("content-type", t));
-            }
-            headers.extend(refused.headers);
-            return HttpAnswer {
-                status: refused.status,
-                headers,
-                body: refused.body,
-                delay: None,
-                operation: None,
-                body_file: None,
-            };
+        let header = |name: &str| header_of(req.headers, name);
+        if let Err(refused) = self.door_authorized(req.headers) {
+            return refused;
         }
-        let call = parse_call(req.method, req.path, req.query, header("content-range"));
+        let call = wire::oci::parse_call(req.method, req.path, req.query, header("content-range"));
         let operation = call.as_ref().ok().and_then(crate::wire::door::operation_of);
         let fault = operation.and_then(|op| self.fault_for(op));
+        self.answer_door_call(req, call, fault)
+    }
+
+    /// REG-1 when the fake demands credentials: `Ok` for a request that may go on, else the
+    /// 401 or 403 it gets.
+    fn door_authorized(&self, headers: &[(&str, &str)]) -> Result<(), HttpAnswer> {
+        if !self.inner.require_auth {
+            return Ok(());
+        }
+        let header = |name: &str| header_of(headers, name);
+        crate::wire::door::authorize(&self.registry(), header("authorization"), header("host"))
+            .map_err(|refused| self.door_http(refused, None, None, None))
+    }
+
+    /// A door answer as the fake sends it: its request id, content type and headers.
+    fn door_http(
+        &self,
+        door: crate::wire::door::DoorAnswer,
+        delay: Option<Duration>,
+        operation: Option<Operation>,
+        body_file: Option<std::path::PathBuf>,
+    ) -> HttpAnswer {
+        let mut headers = vec![("x-amzn-RequestId", self.request_id())];
+        if let Some(t) = door.content_type {
+            headers.push(("content-type", t));
+        }
+        headers.extend(door.headers);
+        HttpAnswer {
+            status: door.status,
+            headers,
+            body: door.body,
+            delay,
+            operation,
+            body_file,
+        }
+    }
+
+    /// Whether the server should stream this request's body into the model as it arrives:
+    /// a `/v2/` PATCH without `Content-Range` or a final PUT, whose body may be any size
+    /// (REG-3, REG-5). `Some(Ok)` to stream it, with the fault decided now for the whole
+    /// call; `Some(Err)` for the answer it gets before its body is read (credentials, a
+    /// refusing fault); `None` to read it whole as any other request.
+    pub(crate) fn door_stream(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+    ) -> Option<Result<DoorStream, HttpAnswer>> {
+        use wire::oci::DoorCall;
+        if !wire::oci::is_door_path(path) || !matches!(method, "PATCH" | "PUT") {
+            return None;
+        }
+        let call =
+            wire::oci::parse_call(method, path, query, header_of(headers, "content-range")).ok()?;
+        if !matches!(
+            call,
+            DoorCall::UploadChunk { range: None, .. } | DoorCall::UploadFinish { .. }
+        ) {
+            return None;
+        }
+        if let Err(refused) = self.door_authorized(headers) {
+            return Some(Err(refused));
+        }
+        let operation = crate::wire::door::operation_of(&call);
+        let fault = operation.and_then(|op| self.fault_for(op));
+        if matches!(fault, Some(FaultKind::Throttle | FaultKind::ServerError)) {
+            let req = HttpRequest {
+                method,
+                path,
+                query,
+                headers,
+                content_type: None,
+                x_amz_target: None,
+                body: &[],
+                decoded: None,
+            };
+            return Some(Err(self.answer_door_call(&req, Ok(call), fault)));
+        }
+        Some(Ok(DoorStream { call, fault }))
+    }
+
+    /// Appends `piece` (at most 20 MiB of a streamed body, not its end) to the streamed
+    /// call's upload as one part; the error answer when the upload refuses it.
+    pub(crate) fn door_piece(&self, stream: &DoorStream, piece: &[u8]) -> Result<(), HttpAnswer> {
+        use wire::oci::DoorCall;
+        let (DoorCall::UploadChunk {
+            name, upload_id, ..
+        }
+        | DoorCall::UploadFinish {
+            name, upload_id, ..
+        }) = &stream.call
+        else {
+            return Ok(());
+        };
+        let mut registry = self.registry();
+        let appended = crate::wire::door::append(&mut registry, name, upload_id, piece);
+        self.keep(&mut registry);
+        drop(registry);
+        appended.map_err(|e| {
+            let operation = crate::wire::door::operation_of(&stream.call);
+            self.door_http(
+                crate::wire::door::DoorAnswer::error(&e),
+                None,
+                operation,
+                None,
+            )
+        })
+    }
+
+    /// The answer to a streamed call once its body has ended: `req.body` is what came after
+    /// the last piece, and the call's fault is the one decided when it began.
+    pub(crate) fn door_stream_end(&self, stream: DoorStream, req: &HttpRequest<'_>) -> HttpAnswer {
+        self.answer_door_call(req, Ok(stream.call), stream.fault)
+    }
+
+    /// Answers a parsed `/v2/` call under `fault`.
+    fn answer_door_call(
+        &self,
+        req: &HttpRequest<'_>,
+        call: Result<wire::oci::DoorCall, wire::oci::DoorError>,
+        fault: Option<FaultKind>,
+    ) -> HttpAnswer {
+        use crate::wire::door::{DoorAnswer, answer};
+        use wire::oci::{DoorError, OciCode};
+        let header = |name: &str| header_of(req.headers, name);
+        let operation = call.as_ref().ok().and_then(crate::wire::door::operation_of);
         let delay = match fault {
             Some(FaultKind::Delay(d)) => Some(d),
             _ => None,
@@ -458,19 +560,7 @@ impl Responder {
                 }
             }
         };
-        let mut headers = vec![("x-amzn-RequestId", self.request_id())];
-        if let Some(t) = door.content_type {
-            headers.push(("content-type", t));
-        }
-        headers.extend(door.headers);
-        HttpAnswer {
-            status: door.status,
-            headers,
-            body: door.body,
-            delay,
-            operation,
-            body_file,
-        }
+        self.door_http(door, delay, operation, body_file)
     }
 
     /// The store's file of blob `digest`, if it holds one.
@@ -636,6 +726,20 @@ impl Responder {
         let body = body.to_string().into_bytes();
         self.answer(status, Some(name.to_owned()), body, None, None)
     }
+}
+
+/// A `/v2/` call whose body the server streams (see [`Responder::door_stream`]).
+#[derive(Debug, Clone)]
+pub(crate) struct DoorStream {
+    call: wire::oci::DoorCall,
+    fault: Option<FaultKind>,
+}
+
+fn header_of<'a>(headers: &[(&str, &'a str)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
 }
 
 /// The path prefix of the fake's storage (where download URLs point).

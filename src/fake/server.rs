@@ -53,6 +53,22 @@ async fn answer(
     let arrived = Instant::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
+    {
+        let headers: Vec<(&str, &str)> = parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+            .collect();
+        let query = parts.uri.query().unwrap_or_default();
+        match responder.door_stream(parts.method.as_str(), &path, query, &headers) {
+            None => {}
+            Some(Err(answer)) => return answer,
+            Some(Ok(stream)) => {
+                drop(headers);
+                return stream_door(parts, body, stream, responder, limits, budget).await;
+            }
+        }
+    }
     let declared = header(&parts, "content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limits.max_body) {
         return responder.refuse_at(
@@ -163,6 +179,113 @@ async fn answer(
         // Only a panic in the model could get here; the fuzz targets exist to keep it out.
         Err(e) => on_panic.refuse(500, "ServerException", &format!("the fake failed: {e}")),
     }
+}
+
+/// A `/v2/` body of any size (a PATCH without `Content-Range`, a final PUT): each 20 MiB is
+/// appended to the upload as one part as soon as it has arrived, the rest goes with the
+/// call's answer once the body ends. At most two parts' worth of memory is held (reserved
+/// from the budget); the body has no size limit and no deadline as a whole, only the pause
+/// allowed between its frames.
+async fn stream_door(
+    parts: hyper::http::request::Parts,
+    body: Incoming,
+    stream: super::responder::DoorStream,
+    responder: Responder,
+    limits: Arc<Limits>,
+    budget: Arc<Semaphore>,
+) -> HttpAnswer {
+    let piece_len = crate::model::limits::MAX_PART_BYTES as usize;
+    let permits = u32::try_from((2 * piece_len).div_ceil(KIB)).unwrap_or(u32::MAX);
+    let path = parts.uri.path().to_owned();
+    let Ok(_permit) = budget.acquire_many(permits).await else {
+        return responder.refuse_at(&path, 500, "ServerException", "the fake is shutting down");
+    };
+    let stream = Arc::new(stream);
+    let mut body = body;
+    let mut buf: Vec<u8> = Vec::with_capacity(piece_len);
+    loop {
+        let frame = match tokio::time::timeout(limits.body_idle_timeout, body.frame()).await {
+            Err(_) => {
+                return responder.refuse_at(
+                    &path,
+                    408,
+                    "RequestTimeoutException",
+                    &format!(
+                        "The request body paused for more than {:?}",
+                        limits.body_idle_timeout
+                    ),
+                );
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                return responder.refuse_at(
+                    &path,
+                    400,
+                    "SerializationException",
+                    &format!("the body could not be read: {e}"),
+                );
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        let mut data = &data[..];
+        while !data.is_empty() {
+            let room = piece_len - buf.len();
+            let (now, later) = data.split_at(room.min(data.len()));
+            buf.extend_from_slice(now);
+            data = later;
+            if buf.len() == piece_len {
+                // A whole part: into the model (hashed) and the store, off the async threads.
+                let piece = std::mem::replace(&mut buf, Vec::with_capacity(piece_len));
+                let (r, s) = (responder.clone(), stream.clone());
+                match tokio::task::spawn_blocking(move || r.door_piece(&s, &piece)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(refused)) => return refused,
+                    Err(e) => {
+                        return responder.refuse_at(
+                            &path,
+                            500,
+                            "ServerException",
+                            &format!("the fake failed: {e}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let on_panic = responder.clone();
+    let handled = tokio::task::spawn_blocking(move || {
+        let headers: Vec<(&str, &str)> = parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+            .collect();
+        let stream = Arc::try_unwrap(stream).unwrap_or_else(|s| (*s).clone());
+        responder.door_stream_end(
+            stream,
+            &HttpRequest {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query().unwrap_or_default(),
+                headers: &headers,
+                content_type: header(&parts, "content-type"),
+                x_amz_target: None,
+                body: &buf,
+                decoded: None,
+            },
+        )
+    })
+    .await;
+    handled.unwrap_or_else(|e| {
+        on_panic.refuse_at(
+            &path,
+            500,
+            "ServerException",
+            &format!("the fake failed: {e}"),
+        )
+    })
 }
 
 /// A request body as kept: on the heap, or (when large and declared) in a mapping of its

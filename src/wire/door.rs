@@ -554,6 +554,17 @@ fn chunk(
     part(registry, name, upload_id, range.first, body).map(Some)
 }
 
+/// Appends `bytes` (a piece of a streamed body) to the upload as parts of at most 20 MiB,
+/// as a PATCH without `Content-Range` does; the fake's server calls it as the body arrives.
+pub(crate) fn append(
+    registry: &mut Registry,
+    name: &str,
+    upload_id: &str,
+    bytes: &[u8],
+) -> Result<(), DoorError> {
+    stream(registry, name, upload_id, bytes).map(|_| ())
+}
+
 /// A PATCH without `Content-Range`: the body appended, split into parts of at most 20 MiB.
 /// `None` when the body was empty.
 fn stream(
