@@ -2,7 +2,7 @@
 //! (this machine is shared and noisy, so ratios are what compare across runs).
 //!
 //! `cargo bench --bench figures [NAME...]` with NAME among model, wire, fake, memory,
-//! runner, images (default: all). `fake` compares with moto_server from `.venv` (scripts/test
+//! runner, images, registry (default: all). `fake` compares with moto_server from `.venv` (scripts/test
 //! installs it); without it, that comparison says so and is skipped.
 
 use std::process::Command;
@@ -531,6 +531,162 @@ fn catalog_blob_bytes() -> usize {
         .sum()
 }
 
+/// A `/v2/` client for the registry figure: HTTP/1.1 over ureq, no redirects followed.
+fn door_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(600)))
+        .build()
+        .into()
+}
+
+/// An absolute URL of `location` as `base` answered it.
+fn absolute(base: &str, location: &str) -> String {
+    if location.starts_with("http") {
+        location.to_owned()
+    } else {
+        format!("{base}{location}")
+    }
+}
+
+fn location_of<B>(response: &ureq::http::Response<B>, base: &str) -> String {
+    let l = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("a Location");
+    absolute(base, l)
+}
+
+/// Pushes `blob` to `/v2/<repo>` of `base` in chunks of `chunk` bytes with Content-Range
+/// (`None`: one PATCH without it), then the final PUT; MiB/s over the whole push.
+fn door_push(base: &str, repo: &str, blob: &[u8], chunk: Option<usize>) -> f64 {
+    let agent = door_agent();
+    let digest = format!("sha256:{:x}", Sha256::digest(blob));
+    let t = Instant::now();
+    let started = agent
+        .post(format!("{base}/v2/{repo}/blobs/uploads/"))
+        .send_empty()
+        .expect("POST");
+    assert_eq!(started.status().as_u16(), 202, "POST");
+    let mut location = location_of(&started, base);
+    let pieces: Vec<(usize, &[u8])> = match chunk {
+        Some(n) => blob
+            .chunks(n)
+            .enumerate()
+            .map(|(i, c)| (i * n, c))
+            .collect(),
+        None => vec![(0, blob)],
+    };
+    for (first, piece) in pieces {
+        let mut request = agent.patch(&location);
+        if chunk.is_some() {
+            request = request.header(
+                "content-range",
+                format!("{first}-{}", first + piece.len() - 1),
+            );
+        }
+        let answer = request
+            .header("content-type", "application/octet-stream")
+            .send(piece)
+            .expect("PATCH");
+        let status = answer.status().as_u16();
+        assert!(status == 201 || status == 202, "PATCH answered {status}");
+        location = location_of(&answer, base);
+    }
+    let sep = if location.contains('?') { '&' } else { '?' };
+    let done = agent
+        .put(format!("{location}{sep}digest={digest}"))
+        .send_empty()
+        .expect("PUT");
+    assert_eq!(done.status().as_u16(), 201, "PUT");
+    blob.len() as f64 / MIB as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Debian's docker-registry from `.peers` (scripts/test unpacks it) on a free port, with its
+/// own storage folder; `None` without it.
+fn docker_registry() -> Option<(std::process::Child, std::path::PathBuf, String)> {
+    let bin = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.peers/docker-registry/usr/bin/docker-registry"
+    );
+    if !std::path::Path::new(bin).exists() {
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .ok()?
+        .port();
+    let dir = std::env::temp_dir().join(format!("ecr-conformance-bench-dreg-{port}"));
+    std::fs::create_dir_all(dir.join("store")).ok()?;
+    let config = dir.join("reg.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("store").display()
+        ),
+    )
+    .ok()?;
+    let child = Command::new(bin)
+        .arg("serve")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let until = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > until {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some((child, dir, format!("http://127.0.0.1:{port}")))
+}
+
+/// Figure 7: a 1 GiB blob through the registry door of `serve` (its blob store on), in
+/// 20 MiB PATCH chunks and as one streamed PATCH, against single-core SHA-256 of the same
+/// bytes (the floor: this door has no base64, so the hash and the store write are what every
+/// byte must pass) and against docker-registry pushing the same blob in the same run; the
+/// fake's peak RSS.
+fn registry() {
+    let blob = fill(1 << 30, 7);
+    let sha = sha256_alone(&blob, 1);
+    println!("registry   {sha:>8.0} MiB/s single-core SHA-256 of the 1 GiB blob (the floor)");
+    let server = served::serve(&["--repository", "bench"]);
+    let chunked = door_push(&server.url, "bench", &blob, Some(PART));
+    let streamed = door_push(&server.url, "bench", &fill(1 << 30, 8), None);
+    let peak = peak_rss_mib(&server);
+    drop(server);
+    let peer = docker_registry().map(|(mut child, dir, url)| {
+        let c = door_push(&url, "bench", &blob, Some(PART));
+        let s = door_push(&url, "bench", &fill(1 << 30, 8), None);
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(dir);
+        (c, s)
+    });
+    for (what, ours, theirs) in [
+        ("20 MiB PATCH chunks", chunked, peer.map(|p| p.0)),
+        ("one streamed PATCH ", streamed, peer.map(|p| p.1)),
+    ] {
+        let versus = match theirs {
+            Some(t) => format!(
+                "docker-registry {t:.0} MiB/s, the fake {:.2}x of it",
+                ours / t
+            ),
+            None => "docker-registry not measured (scripts/test unpacks it into .peers)".to_owned(),
+        };
+        println!(
+            "registry   {ours:>8.0} MiB/s 1 GiB over /v2/ in {what}: {:.2} of SHA-256 (goal >= 0.6); {versus}",
+            ours / sha
+        );
+    }
+    println!("registry   peak RSS {peak:6.1} MiB of serve after both pushes (goal <= 200)");
+}
+
 fn main() {
     let names: Vec<String> = std::env::args()
         .skip(1)
@@ -556,5 +712,8 @@ fn main() {
     }
     if wants("images") {
         images();
+    }
+    if wants("registry") {
+        registry();
     }
 }
