@@ -7,7 +7,12 @@
 # reports, with `stopped`, are still written), 130 interrupted.
 #
 # Inputs (environment):
-#   ECR_CONFORMANCE_ENDPOINT   the target's URL (required)
+#   ECR_CONFORMANCE_ENDPOINT   the target's URL (required unless the registry endpoint is given;
+#                              with it, the API door that makes scratch repositories and
+#                              issues the registry token)
+#   ECR_CONFORMANCE_REGISTRY_ENDPOINT  a /v2/ URL: judge the registry door instead
+#   ECR_CONFORMANCE_REGISTRY_AUTH      its USER:PASSWORD (read by the binary from the
+#                              environment, never on a command line)
 #   ECR_CONFORMANCE_PROFILE    a built-in profile name or a profile file (default ecr)
 #   ECR_CONFORMANCE_STRICT     true|false: differs fail the run too (default false)
 #   ECR_CONFORMANCE_CASES      generated sequences (default 256)
@@ -32,7 +37,9 @@ seed="${ECR_CONFORMANCE_SEED:-0}"
 filter="${ECR_CONFORMANCE_FILTER:-}"
 out="${ECR_CONFORMANCE_OUT:-ecr-conformance-reports}"
 
-[ -n "$endpoint" ] || fail "ECR_CONFORMANCE_ENDPOINT (the endpoint input) is required"
+registry="${ECR_CONFORMANCE_REGISTRY_ENDPOINT:-}"
+[ -n "$endpoint" ] || [ -n "$registry" ] ||
+  fail "ECR_CONFORMANCE_ENDPOINT (the endpoint input) or ECR_CONFORMANCE_REGISTRY_ENDPOINT (registry-endpoint) is required"
 [[ "$cases" =~ ^[0-9]+$ ]] || fail "cases must be a non-negative integer, got '$cases'"
 [[ "$seed" =~ ^[0-9]+$ ]] || fail "seed must be a non-negative integer, got '$seed'"
 [[ "$strict" =~ ^(true|false)$ ]] || fail "strict must be true or false, got '$strict'"
@@ -58,12 +65,18 @@ html="$out/report.html"
 markdown="$out/summary.md"
 rm -f "$json" "$junit" "$html" "$markdown"
 
-args=(run --endpoint "$endpoint" --profile "$profile" --cases "$cases" --seed "$seed")
+args=(run --profile "$profile" --cases "$cases" --seed "$seed")
+[ -n "$endpoint" ] && args+=(--endpoint "$endpoint")
 [ -n "$filter" ] && args+=(--filter "$filter")
 [ "$strict" = true ] && args+=(--strict)
-[ -d "$scenarios" ] && args+=(--scenarios "$scenarios")
-# A shrunk failing generated sequence goes with the reports, not into the caller's tree.
-args+=(--regressions "$out/regressions")
+if [ -n "$registry" ]; then
+  # The registry door: its catalog is built in; credentials come from the environment.
+  args+=(--registry-endpoint "$registry")
+else
+  [ -d "$scenarios" ] && args+=(--scenarios "$scenarios")
+  # A shrunk failing generated sequence goes with the reports, not into the caller's tree.
+  args+=(--regressions "$out/regressions")
+fi
 args+=(--report-json "$json" --junit "$junit" --report-html "$html" --report-markdown "$markdown")
 
 status=0

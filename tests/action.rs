@@ -66,6 +66,8 @@ fn action(endpoint: &str, env: &[(&str, &str)]) -> ActionRun {
         "ECR_CONFORMANCE_STRICT",
         "ECR_CONFORMANCE_FILTER",
         "ECR_CONFORMANCE_SCENARIOS",
+        "ECR_CONFORMANCE_REGISTRY_ENDPOINT",
+        "ECR_CONFORMANCE_REGISTRY_AUTH",
         "AWS_ENDPOINT_URL",
     ] {
         cmd.env_remove(inherited);
@@ -139,6 +141,50 @@ fn a_conforming_endpoint_exits_0_with_the_rule_table_in_the_summary_and_verdict_
     // The summary appended is the Markdown report, word for word.
     let markdown = std::fs::read_to_string(run.output("report-markdown")).expect("summary.md");
     assert_eq!(run.summary, markdown);
+}
+
+#[test]
+fn a_registry_endpoint_judges_the_v2_door_with_the_api_doors_token() {
+    // The fake's /v2/ demands a token; the action gets it from the API door it is given.
+    let fake = FakeEcr::builder().require_auth(true).start().expect("fake");
+    let run = action(
+        &fake.uri(),
+        &[("ECR_CONFORMANCE_REGISTRY_ENDPOINT", fake.uri().as_str())],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.log());
+    assert!(
+        run.summary.contains("| REG-3 | pass |"),
+        "no registry-door rule table in the summary\n{}",
+        run.log()
+    );
+    assert_eq!(run.output("verdict"), "pass");
+    let json = report_json(&run);
+    let rules: Vec<&str> = json["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert!(rules.contains(&"REG-1"), "{rules:?}");
+    assert!(
+        rules
+            .iter()
+            .all(|r| r.starts_with("REG") || r.starts_with("XDOOR")),
+        "{rules:?}"
+    );
+    // Wrong credentials given as the input: every /v2/ call is refused, and REG-1 FAILs.
+    let run = action(
+        &fake.uri(),
+        &[
+            ("ECR_CONFORMANCE_REGISTRY_ENDPOINT", fake.uri().as_str()),
+            ("ECR_CONFORMANCE_REGISTRY_AUTH", "AWS:not-a-token"),
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.log());
+    assert!(
+        !run.log().contains("not-a-token"),
+        "the password reached the log"
+    );
 }
 
 #[test]

@@ -185,8 +185,13 @@ struct RunArgs {
     #[arg(long, value_name = "URL")]
     registry_endpoint: Option<String>,
     /// HTTP Basic credentials for the registry door, `USER:PASSWORD` (never written to a
-    /// report or log).
-    #[arg(long, value_name = "USER:PASSWORD")]
+    /// report or log; from the environment, out of `ps`, with ECR_CONFORMANCE_REGISTRY_AUTH).
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "ECR_CONFORMANCE_REGISTRY_AUTH",
+        hide_env_values = true
+    )]
     registry_auth: Option<String>,
     /// The signing region (default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1).
     #[arg(long)]
