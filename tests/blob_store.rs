@@ -16,40 +16,16 @@ use ecr_conformance::strategy::fill;
 
 const MIB: usize = 1024 * 1024;
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
-/// Status, one header and the body of a request.
+/// Status, `Location` and body of a request.
 fn send(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, Option<String>, Vec<u8>) {
-    let mut request = ureq::http::Request::builder().method(method).uri(url);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    let mut response = agent()
-        .run(request.body(body.to_vec()).expect("request"))
-        .expect("an answer");
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(64 * MIB as u64)
-        .read_to_vec()
-        .expect("body");
-    (response.status().as_u16(), location, body)
+    let a = common::http::request(method, url, headers, body);
+    let location = a.header("location").map(str::to_owned);
+    (a.status, location, a.body)
 }
 
 /// Pushes `bytes` over `/v2/` in chunks of `chunk` bytes; the upload's Location.

@@ -8,58 +8,22 @@ mod common;
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::http::call;
+use common::http::{RawAnswer, call};
 use ecr_conformance::fake::FakeEcr;
 use ecr_conformance::model::digest::digest_of;
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
+fn send(method: &str, url: &str, auth: Option<&str>, body: &[u8]) -> RawAnswer {
+    let headers: Vec<(&str, &str)> = auth.map(|a| ("authorization", a)).into_iter().collect();
+    common::http::request(method, url, &headers, body)
 }
 
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn code(&self) -> String {
-        let v: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or_default();
-        v["errors"][0]["code"]
-            .as_str()
-            .unwrap_or("(none)")
-            .to_owned()
-    }
-}
-
-fn send(method: &str, url: &str, auth: Option<&str>, body: &[u8]) -> Answer {
-    let mut request = ureq::http::Request::builder().method(method).uri(url);
-    if let Some(a) = auth {
-        request = request.header("authorization", a);
-    }
-    let mut response = agent()
-        .run(request.body(body.to_vec()).expect("request"))
-        .expect("an answer");
-    Answer {
-        status: response.status().as_u16(),
-        headers: response
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-            .collect(),
-        body: response.body_mut().read_to_vec().unwrap_or_default(),
-    }
+/// The OCI error code of an answer.
+fn code(a: &RawAnswer) -> String {
+    let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap_or_default();
+    v["errors"][0]["code"]
+        .as_str()
+        .unwrap_or("(none)")
+        .to_owned()
 }
 
 /// `Basic <token>` from the fake's GetAuthorizationToken, and its proxyEndpoint.
@@ -91,7 +55,7 @@ fn reg_1_v2_demands_a_token_the_fake_issued_and_the_storage_takes_none() {
         .expect("fake");
     let ping = format!("{}/v2/", fake.uri());
     let none = send("GET", &ping, None, b"");
-    assert_eq!((none.status, none.code()), (401, "UNAUTHORIZED".to_owned()));
+    assert_eq!((none.status, code(&none)), (401, "UNAUTHORIZED".to_owned()));
     let host = fake.addr().to_string();
     assert_eq!(
         none.header("www-authenticate"),
@@ -143,16 +107,16 @@ fn reg_1_v2_demands_a_token_the_fake_issued_and_the_storage_takes_none() {
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": blob.len()}],
     })
     .to_string();
-    let mut request = ureq::http::Request::builder()
-        .method("PUT")
-        .uri(format!("{}/v2/team/app/manifests/v1", fake.uri()))
-        .header("authorization", &auth)
-        .header("content-type", "application/vnd.oci.image.manifest.v1+json");
-    request = request.header("accept", "*/*");
-    let answer = agent()
-        .run(request.body(manifest.into_bytes()).expect("request"))
-        .expect("answer");
-    assert_eq!(answer.status().as_u16(), 201);
+    let put = common::http::request(
+        "PUT",
+        &format!("{}/v2/team/app/manifests/v1", fake.uri()),
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/vnd.oci.image.manifest.v1+json"),
+        ],
+        manifest.as_bytes(),
+    );
+    assert_eq!(put.status, 201);
     let get = send(
         "GET",
         &format!("{}/v2/team/app/blobs/{digest}", fake.uri()),
@@ -178,7 +142,7 @@ fn reg_1_an_expired_token_is_403_denied_with_ecrs_message() {
     assert_eq!(send("GET", &ping, Some(&auth), b"").status, 200);
     std::thread::sleep(Duration::from_millis(2100));
     let expired = send("GET", &ping, Some(&auth), b"");
-    assert_eq!((expired.status, expired.code()), (403, "DENIED".to_owned()));
+    assert_eq!((expired.status, code(&expired)), (403, "DENIED".to_owned()));
     let v: serde_json::Value = serde_json::from_slice(&expired.body).expect("JSON");
     assert_eq!(
         v["errors"][0]["message"],

@@ -15,7 +15,6 @@ const MIB: usize = 1024 * 1024;
 
 struct Door {
     base: String,
-    agent: ureq::Agent,
 }
 
 struct Answer {
@@ -47,15 +46,7 @@ impl Answer {
 
 impl Door {
     fn of(fake: &FakeEcr) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
-        Door {
-            base: fake.uri(),
-            agent,
-        }
+        Door { base: fake.uri() }
     }
 
     fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
@@ -64,27 +55,11 @@ impl Door {
         } else {
             format!("{}{path}", self.base)
         };
-        let mut request = ureq::http::Request::builder().method(method).uri(&url);
-        for (k, v) in headers {
-            request = request.header(*k, *v);
-        }
-        let request = request.body(body.to_vec()).expect("request");
-        let mut response = self.agent.run(request).expect("an answer");
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-            .collect();
-        let status = response.status().as_u16();
-        let body = if method == "HEAD" {
-            Vec::new()
-        } else {
-            response.body_mut().read_to_vec().expect("body")
-        };
+        let a = common::http::request(method, &url, headers, body);
         Answer {
-            status,
-            headers,
-            body,
+            status: a.status,
+            headers: a.headers,
+            body: a.body,
         }
     }
 

@@ -118,24 +118,9 @@ async fn answer(
             );
         }
         Ok(Err(e)) if e.downcast_ref::<tokio::time::error::Elapsed>().is_some() => {
-            return responder.refuse_at(
-                &path,
-                408,
-                "RequestTimeoutException",
-                &format!(
-                    "The request body paused for more than {:?}",
-                    limits.body_idle_timeout
-                ),
-            );
+            return paused(&responder, &path, &limits);
         }
-        Ok(Err(e)) => {
-            return responder.refuse_at(
-                &path,
-                400,
-                "SerializationException",
-                &format!("the body could not be read: {e}"),
-            );
-        }
+        Ok(Err(e)) => return unreadable(&responder, &path, &*e),
         Err(_) => {
             return responder.refuse_at(
                 &path,
@@ -181,6 +166,29 @@ async fn answer(
     }
 }
 
+/// The answer to a body that stopped arriving for longer than the limits allow.
+fn paused(responder: &Responder, path: &str, limits: &Limits) -> HttpAnswer {
+    responder.refuse_at(
+        path,
+        408,
+        "RequestTimeoutException",
+        &format!(
+            "The request body paused for more than {:?}",
+            limits.body_idle_timeout
+        ),
+    )
+}
+
+/// The answer to a body the connection could not deliver.
+fn unreadable(responder: &Responder, path: &str, e: &dyn std::fmt::Display) -> HttpAnswer {
+    responder.refuse_at(
+        path,
+        400,
+        "SerializationException",
+        &format!("the body could not be read: {e}"),
+    )
+}
+
 /// A `/v2/` body of any size (a PATCH without `Content-Range`, a final PUT): each 20 MiB is
 /// appended to the upload as one part as soon as it has arrived, the rest goes with the
 /// call's answer once the body ends. At most two parts' worth of memory is held (reserved
@@ -205,26 +213,9 @@ async fn stream_door(
     let mut buf: Vec<u8> = Vec::with_capacity(piece_len);
     loop {
         let frame = match tokio::time::timeout(limits.body_idle_timeout, body.frame()).await {
-            Err(_) => {
-                return responder.refuse_at(
-                    &path,
-                    408,
-                    "RequestTimeoutException",
-                    &format!(
-                        "The request body paused for more than {:?}",
-                        limits.body_idle_timeout
-                    ),
-                );
-            }
+            Err(_) => return paused(&responder, &path, &limits),
             Ok(None) => break,
-            Ok(Some(Err(e))) => {
-                return responder.refuse_at(
-                    &path,
-                    400,
-                    "SerializationException",
-                    &format!("the body could not be read: {e}"),
-                );
-            }
+            Ok(Some(Err(e))) => return unreadable(&responder, &path, &e),
             Ok(Some(Ok(frame))) => frame,
         };
         let Ok(data) = frame.into_data() else {

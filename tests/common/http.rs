@@ -126,3 +126,41 @@ pub fn read_request(reader: &mut BufReader<TcpStream>) -> Option<RawRequest> {
     reader.read_exact(&mut request.body).ok()?;
     Some(request)
 }
+
+/// One request over ureq (no redirects followed, any status an answer, bodies up to 1 GiB),
+/// for the `/v2/` and storage tests.
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> RawAnswer {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut builder = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let mut response = agent
+        .run(builder.body(body.to_vec()).expect("a request"))
+        .expect("an answer");
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let status = response.status().as_u16();
+    let body = if method == "HEAD" {
+        Vec::new()
+    } else {
+        response
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .expect("a body")
+    };
+    RawAnswer {
+        status,
+        headers,
+        body,
+    }
+}
