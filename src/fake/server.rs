@@ -39,6 +39,15 @@ pub(crate) struct Limits {
 
 const KIB: usize = 1024;
 
+/// The request's headers whose values are text, as the responder reads them.
+fn header_pairs(parts: &hyper::http::request::Parts) -> Vec<(&str, &str)> {
+    parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect()
+}
+
 fn header<'a>(parts: &'a hyper::http::request::Parts, name: &str) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -54,11 +63,7 @@ async fn answer(
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
     {
-        let headers: Vec<(&str, &str)> = parts
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-            .collect();
+        let headers = header_pairs(&parts);
         let query = parts.uri.query().unwrap_or_default();
         match responder.door_stream(parts.method.as_str(), &path, query, &headers) {
             None => {}
@@ -135,11 +140,7 @@ async fn answer(
     };
     let on_panic = responder.clone();
     let handled = tokio::task::spawn_blocking(move || {
-        let headers: Vec<(&str, &str)> = parts
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-            .collect();
+        let headers = header_pairs(&parts);
         let (body, decoded) = match ingest.finish(body) {
             Ingested::Decoded(request) => (Bytes::new(), Some(*request)),
             Ingested::Whole(body) => (body, None),
@@ -248,11 +249,7 @@ async fn stream_door(
     }
     let on_panic = responder.clone();
     let handled = tokio::task::spawn_blocking(move || {
-        let headers: Vec<(&str, &str)> = parts
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-            .collect();
+        let headers = header_pairs(&parts);
         let stream = Arc::try_unwrap(stream).unwrap_or_else(|s| (*s).clone());
         responder.door_stream_end(
             stream,
