@@ -182,6 +182,11 @@ fn a_registry_endpoint_judges_the_v2_door_with_the_api_doors_token() {
     );
     assert_eq!(run.code, Some(1), "{}", run.log());
     assert!(
+        run.summary.contains("| REG-1 | **FAIL** |"),
+        "REG-1 is not FAIL\n{}",
+        run.log()
+    );
+    assert!(
         !run.log().contains("not-a-token"),
         "the password reached the log"
     );

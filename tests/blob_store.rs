@@ -237,6 +237,23 @@ fn nothing_of_a_failed_or_unfinished_upload_is_kept_as_a_blob() {
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
         .sum();
     assert_eq!(held, layer.len() as u64, "only accepted bytes are written");
+    // An upload its repository takes with it when deleted leaves no file either.
+    let deleted = call(
+        fake.addr(),
+        "DeleteRepository",
+        br#"{"repositoryName": "rr", "force": true}"#,
+    );
+    assert_eq!(deleted.status, 200);
+    assert!(
+        files_under(&dir.join("uploads")).is_empty(),
+        "a dropped upload's file is left"
+    );
+    let created = call(
+        fake.addr(),
+        "CreateRepository",
+        br#"{"repositoryName": "rr"}"#,
+    );
+    assert_eq!(created.status, 200);
     // A directory the user names is kept when the fake stops, with its blobs.
     push(&fake, "rr", &layer, 6 * MIB);
     drop(fake);

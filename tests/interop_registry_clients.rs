@@ -424,6 +424,11 @@ fn with_require_auth_skopeo_pushes_and_pulls_with_the_aws_clis_login_password() 
         !refused.status.success(),
         "a push without a token went through"
     );
+    let said = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(
+        said.contains("401") || said.contains("unauthorized"),
+        "refused for another reason: {said}"
+    );
     let pushed = copy(
         &["--dest-tls-verify=false", "--dest-creds", &creds],
         format!("oci:{}:v1", dir.display()),

@@ -134,13 +134,14 @@ fn reg_1_v2_demands_a_token_the_fake_issued_and_the_storage_takes_none() {
 fn reg_1_an_expired_token_is_403_denied_with_ecrs_message() {
     let fake = FakeEcr::builder()
         .require_auth(true)
-        .token_lifetime(Duration::from_secs(1))
+        .token_lifetime(Duration::from_secs(2))
         .start()
         .expect("fake");
     let (auth, _) = login(&fake);
     let ping = format!("{}/v2/", fake.uri());
     assert_eq!(send("GET", &ping, Some(&auth), b"").status, 200);
-    std::thread::sleep(Duration::from_millis(2100));
+    // The clock counts whole seconds: a 2 s token has expired 3.1 s on.
+    std::thread::sleep(Duration::from_millis(3100));
     let expired = send("GET", &ping, Some(&auth), b"");
     assert_eq!((expired.status, code(&expired)), (403, "DENIED".to_owned()));
     let v: serde_json::Value = serde_json::from_slice(&expired.body).expect("JSON");

@@ -610,6 +610,22 @@ fn a_streamed_patch_of_100_mib_is_taken_part_by_part_and_its_bytes_stored() {
         Some((6, layer.len() as u64)),
         "five of 20 MiB and the rest"
     );
+    // A body of exactly 40 MiB answers its own end, as read whole (REG-3's Range), and a
+    // later streamed PATCH leaves it stuck there.
+    let location_40 = door.start("rr");
+    let a = door.send("PATCH", &location_40, &[], &fill(40 * MIB, 15));
+    assert_eq!(
+        a.header("range"),
+        Some(format!("0-{}", 40 * MIB - 1).as_str())
+    );
+    let a = door.send("PATCH", &location_40, &[], &fill(20 * MIB, 16));
+    assert_eq!(
+        a.header("range"),
+        Some(format!("0-{}", 40 * MIB - 1).as_str())
+    );
+    let id = location_40.rsplit('/').next().expect("upload id");
+    let parts = fake.with_registry(|r| r.upload(id).map(|u| (u.parts(), u.received())));
+    assert_eq!(parts, Some((3, 60 * MIB as u64)));
     // A final PUT streams too: its body is the last chunk.
     let tail = fill(40 * MIB, 13);
     let mut whole = layer.clone();

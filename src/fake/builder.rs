@@ -251,7 +251,8 @@ impl FakeEcrBuilder {
     }
 
     /// How long the tokens `GetAuthorizationToken` issues are good for (default 12 hours,
-    /// as ECR's): a short one lets a test see a token expire in the middle of a push.
+    /// as ECR's), in whole seconds (at least one; the clock counts seconds, so a token lives
+    /// up to a second less): a short one lets a test see a token expire in a push.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = Some(lifetime);
         self
@@ -291,7 +292,8 @@ impl FakeEcrBuilder {
             registry = registry.with_proxy_endpoint(url);
         }
         if let Some(lifetime) = self.token_lifetime {
-            registry = registry.with_token_lifetime(lifetime.as_secs());
+            // The registry's clock counts whole seconds.
+            registry = registry.with_token_lifetime(lifetime.as_secs().max(1));
         }
         let upload_repos = self.uploads.iter().map(|(r, _)| r);
         let layer_repos = self.layers.iter().map(|(r, _)| r);

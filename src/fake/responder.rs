@@ -478,10 +478,23 @@ impl Responder {
         self.keep(&mut registry);
         drop(registry);
         appended.map_err(|e| {
+            // The call's fault holds for this answer as for the one at the body's end.
             let operation = crate::wire::door::operation_of(&stream.call);
+            let (refused, delay) = match stream.fault {
+                Some(FaultKind::ServerErrorAfter) => (
+                    wire::oci::DoorError::new(
+                        500,
+                        wire::oci::OciCode::Unknown,
+                        "injected fault: the request was applied",
+                    ),
+                    None,
+                ),
+                Some(FaultKind::Delay(d)) => (e, Some(d)),
+                _ => (e, None),
+            };
             self.door_http(
-                crate::wire::door::DoorAnswer::error(&e),
-                None,
+                crate::wire::door::DoorAnswer::error(&refused),
+                delay,
                 operation,
                 None,
             )
@@ -550,6 +563,7 @@ impl Responder {
                     }
                 }
                 if fault == Some(FaultKind::ServerErrorAfter) {
+                    body_file = None; // the refusal's body, not the blob's
                     refusal(
                         500,
                         OciCode::Unknown,
@@ -610,11 +624,19 @@ impl Responder {
                 "The specified method is not allowed against this resource.",
             );
         }
-        let digest = req.path.rsplit('/').next().unwrap_or_default();
+        // `/storage/<registry>/<repository>/<digest>`: served when the model holds that
+        // layer in that repository and the store its bytes.
+        let rest = req.path.strip_prefix(STORAGE_PREFIX).unwrap_or_default();
+        let (place, digest) = rest.rsplit_once('/').unwrap_or_default();
+        let repository = place.split_once('/').map_or("", |(_, r)| r);
+        let known = lock(&self.inner.registry)
+            .layer_size(repository, digest)
+            .is_some();
         let found = self
             .inner
             .store
             .as_ref()
+            .filter(|_| known)
             .and_then(|store| lock(store).blob(digest));
         let Some((path, len)) = found else {
             return xml(404, "NoSuchKey", "The specified key does not exist.");

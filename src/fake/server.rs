@@ -224,12 +224,10 @@ async fn stream_door(
         };
         let mut data = &data[..];
         while !data.is_empty() {
-            let room = piece_len - buf.len();
-            let (now, later) = data.split_at(room.min(data.len()));
-            buf.extend_from_slice(now);
-            data = later;
+            // A whole part goes once more bytes follow it, so the body's last bytes always
+            // go with the answer, as a body read whole would (its end sets `Range`).
             if buf.len() == piece_len {
-                // A whole part: into the model (hashed) and the store, off the async threads.
+                // Into the model (hashed) and the store, off the async threads.
                 let piece = std::mem::replace(&mut buf, Vec::with_capacity(piece_len));
                 let (r, s) = (responder.clone(), stream.clone());
                 match tokio::task::spawn_blocking(move || r.door_piece(&s, &piece)).await {
@@ -245,6 +243,10 @@ async fn stream_door(
                     }
                 }
             }
+            let room = piece_len - buf.len();
+            let (now, later) = data.split_at(room.min(data.len()));
+            buf.extend_from_slice(now);
+            data = later;
         }
     }
     let on_panic = responder.clone();

@@ -33,10 +33,10 @@ pub enum StoreAt {
     Off,
 }
 
-/// An open upload's file and how many bytes it holds.
+/// An open upload's file (none when it could not be made).
 #[derive(Debug)]
 struct Open {
-    file: File,
+    file: Option<File>,
     path: PathBuf,
     /// Set when a write failed: the upload's bytes are incomplete, and its layer is not
     /// stored.
@@ -69,11 +69,18 @@ impl BlobStore {
         };
         fs::create_dir_all(root.join("blobs").join("sha256"))?;
         let uploads = root.join("uploads");
-        // Bytes of uploads a stopped fake left are of no upload now.
-        if uploads.exists() {
-            fs::remove_dir_all(&uploads)?;
-        }
         fs::create_dir_all(&uploads)?;
+        // Bytes of uploads a stopped fake left are of no upload now: its own files (named
+        // by number) go, nothing else in a directory the user named.
+        for entry in fs::read_dir(&uploads)?.flatten() {
+            let ours = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+                fs::remove_file(entry.path())?;
+            }
+        }
         Ok(Some(BlobStore {
             root,
             temporary,
@@ -122,26 +129,34 @@ impl BlobStore {
                 if !self.open.contains_key(&upload_id) {
                     self.next += 1;
                     let path = self.root.join("uploads").join(self.next.to_string());
-                    let file = File::create(&path)?;
+                    // A file that cannot be made leaves the upload broken, not forgotten: a
+                    // later part must not start a file without this one's bytes.
+                    let (file, error) = match File::create(&path) {
+                        Ok(f) => (Some(f), None),
+                        Err(e) => (None, Some(e)),
+                    };
                     self.open.insert(
                         upload_id.clone(),
                         Open {
                             file,
                             path,
-                            broken: false,
+                            broken: error.is_some(),
                         },
                     );
+                    if let Some(e) = error {
+                        return Err(e);
+                    }
                 }
                 let Some(open) = self.open.get_mut(&upload_id) else {
                     return Ok(());
                 };
-                if open.broken {
+                let Some(file) = open.file.as_mut().filter(|_| !open.broken) else {
                     return Ok(());
-                }
+                };
                 let mut result = Ok(());
                 blob.for_each_chunk(|chunk| {
                     if result.is_ok() {
-                        result = open.file.write_all(chunk);
+                        result = file.write_all(chunk);
                     }
                 });
                 if result.is_err() {
@@ -153,13 +168,12 @@ impl BlobStore {
                 let Some(open) = self.open.remove(&upload_id) else {
                     return Ok(()); // an upload of no bytes completes nothing
                 };
-                let Some(target) = self.blob_path(&digest) else {
-                    fs::remove_file(&open.path)?;
-                    return Ok(());
-                };
                 drop(open.file);
+                let Some(target) = self.blob_path(&digest) else {
+                    return remove(&open.path);
+                };
                 if open.broken || target.exists() {
-                    fs::remove_file(&open.path)?;
+                    remove(&open.path)?;
                     if open.broken {
                         return Err(io::Error::other(format!(
                             "{digest}: a write failed, so its bytes are not kept"
@@ -172,11 +186,19 @@ impl BlobStore {
             Kept::Dropped { upload_id } => match self.open.remove(&upload_id) {
                 Some(open) => {
                     drop(open.file);
-                    fs::remove_file(&open.path)
+                    remove(&open.path)
                 }
                 None => Ok(()),
             },
         }
+    }
+}
+
+/// Removes a file that may not be there (one that could not be made).
+fn remove(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
     }
 }
 

@@ -446,8 +446,10 @@ impl Registry {
             splitmix64(stream ^ n.wrapping_mul(3).wrapping_add(2))
         );
         let expires_at = self.now.saturating_add(self.token_lifetime);
-        let now = self.now;
-        self.tokens.retain(|_, expiry| *expiry > now);
+        // An expired token stays known for one lifetime more, so that it is answered as
+        // expired (403) rather than unknown (401).
+        let forget_before = self.now.saturating_sub(self.token_lifetime);
+        self.tokens.retain(|_, expiry| *expiry > forget_before);
         while self.tokens.len() >= MAX_TOKENS {
             let soonest = self
                 .tokens
