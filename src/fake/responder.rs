@@ -462,7 +462,11 @@ impl Responder {
 
     /// Appends `piece` (at most 20 MiB of a streamed body, not its end) to the streamed
     /// call's upload as one part; the error answer when the upload refuses it.
-    pub(crate) fn door_piece(&self, stream: &DoorStream, piece: &[u8]) -> Result<(), HttpAnswer> {
+    pub(crate) fn door_piece(
+        &self,
+        stream: &DoorStream,
+        piece: bytes::Bytes,
+    ) -> Result<(), HttpAnswer> {
         use wire::oci::DoorCall;
         let (DoorCall::UploadChunk {
             name, upload_id, ..

@@ -62,6 +62,9 @@ async fn answer(
     let arrived = Instant::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
+    // Only a /v2/ PATCH or PUT may be streamed: nothing is looked at for anything else.
+    if wire::oci::is_door_path(&path)
+        && matches!(parts.method, hyper::Method::PATCH | hyper::Method::PUT)
     {
         let headers = header_pairs(&parts);
         let query = parts.uri.query().unwrap_or_default();
@@ -230,7 +233,9 @@ async fn stream_door(
                 // Into the model (hashed) and the store, off the async threads.
                 let piece = std::mem::replace(&mut buf, Vec::with_capacity(piece_len));
                 let (r, s) = (responder.clone(), stream.clone());
-                match tokio::task::spawn_blocking(move || r.door_piece(&s, &piece)).await {
+                match tokio::task::spawn_blocking(move || r.door_piece(&s, Bytes::from(piece)))
+                    .await
+                {
                     Ok(Ok(())) => {}
                     Ok(Err(refused)) => return refused,
                     Err(e) => {

@@ -19,6 +19,8 @@
 
 use std::collections::HashMap;
 
+use bytes::Bytes;
+
 use super::Operation;
 use super::oci::{ByteRange, DoorCall, DoorError, OciCode, Reference};
 use crate::model::limits::MAX_PART_BYTES;
@@ -264,8 +266,8 @@ fn door(
             range,
         } => {
             let last = match range {
-                Some(r) => chunk(registry, name, upload_id, *r, body)?,
-                None => stream(registry, name, upload_id, body)?,
+                Some(r) => chunk(registry, name, upload_id, *r, &Bytes::copy_from_slice(body))?,
+                None => stream(registry, name, upload_id, &Bytes::copy_from_slice(body))?,
             };
             let first_end = match last {
                 Some(last) => *uploads
@@ -495,7 +497,7 @@ fn part(
     name: &str,
     upload_id: &str,
     first: u64,
-    bytes: &[u8],
+    bytes: Bytes,
 ) -> Result<u64, DoorError> {
     let last = first + bytes.len() as u64 - 1;
     let put = Request::UploadLayerPart(UploadLayerPart {
@@ -503,7 +505,7 @@ fn part(
         upload_id: some(upload_id),
         part_first_byte: i64::try_from(first).ok(),
         part_last_byte: i64::try_from(last).ok(),
-        layer_part_blob: Some(PartBlob::new(bytes.to_vec())),
+        layer_part_blob: Some(PartBlob::new(bytes)),
         ..Default::default()
     });
     match registry.apply(&put) {
@@ -519,7 +521,7 @@ fn chunk(
     name: &str,
     upload_id: &str,
     range: ByteRange,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Option<u64>, DoorError> {
     if body.len() as u64 != range.len() {
         return Err(DoorError::new(
@@ -551,7 +553,7 @@ fn chunk(
             OversizeChunk::Split => stream(registry, name, upload_id, body),
         };
     }
-    part(registry, name, upload_id, range.first, body).map(Some)
+    part(registry, name, upload_id, range.first, body.clone()).map(Some)
 }
 
 /// Appends `bytes` (a piece of a streamed body) to the upload as parts of at most 20 MiB,
@@ -560,9 +562,9 @@ pub(crate) fn append(
     registry: &mut Registry,
     name: &str,
     upload_id: &str,
-    bytes: &[u8],
+    bytes: Bytes,
 ) -> Result<(), DoorError> {
-    stream(registry, name, upload_id, bytes).map(|_| ())
+    stream(registry, name, upload_id, &bytes).map(|_| ())
 }
 
 /// A PATCH without `Content-Range`: the body appended, split into parts of at most 20 MiB.
@@ -571,11 +573,14 @@ fn stream(
     registry: &mut Registry,
     name: &str,
     upload_id: &str,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Option<u64>, DoorError> {
     let mut next = next_byte(registry, name, upload_id)?;
     let mut last = None;
-    for piece in body.chunks(MAX_PART_BYTES as usize) {
+    let step = MAX_PART_BYTES as usize;
+    for start in (0..body.len()).step_by(step) {
+        // Slices of the body: no part's bytes are copied again.
+        let piece = body.slice(start..(start + step).min(body.len()));
         let l = part(registry, name, upload_id, next, piece)?;
         next = l + 1;
         last = Some(l);
@@ -605,7 +610,7 @@ fn finish(
     host: Option<&str>,
     rule: &mut RuleId,
 ) -> Result<DoorAnswer, DoorError> {
-    stream(registry, name, upload_id, body)?;
+    stream(registry, name, upload_id, &Bytes::copy_from_slice(body))?;
     let complete = Request::CompleteLayerUpload(CompleteLayerUpload {
         repository_name: some(name),
         upload_id: some(upload_id),
