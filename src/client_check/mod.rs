@@ -26,6 +26,7 @@ mod image;
 mod judge;
 mod layer;
 pub mod plans;
+pub mod registry;
 pub mod report;
 pub mod rules;
 
@@ -95,6 +96,11 @@ pub struct ClientCheckConfig {
     /// The client pushes a layer only (`--layer-only`): no manifest, no plan about the
     /// image, CLIENT-8 not judged.
     pub layer_only: bool,
+    /// Which door the client goes through: the API (`UploadLayerPart` and the rest) or the
+    /// registry (`/v2/`, [`registry`]).
+    pub door: ClientDoor,
+    /// The registry door without its pull plan (`--push-only`).
+    pub push_only: bool,
     /// More variables for COMMAND's environment (set last, so they win).
     pub env: Vec<(String, String)>,
     /// Set (Ctrl-C) to kill COMMAND's process group and end the check: the plans done so
@@ -112,8 +118,34 @@ impl Default for ClientCheckConfig {
             seed: None,
             repository: "client-check".to_owned(),
             layer_only: false,
+            door: ClientDoor::Api,
+            push_only: false,
             env: Vec::new(),
             stop: Default::default(),
+        }
+    }
+}
+
+/// The door a checked client pushes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientDoor {
+    /// The ECR API (awsJson 1.1): the plans of [`PLANS`], the rules of [`CLIENT_RULES`].
+    #[default]
+    Api,
+    /// The registry door (`/v2/`): the plans of [`registry::REGISTRY_PLANS`], the rules
+    /// of [`registry::REGISTRY_CLIENT_RULES`].
+    Registry,
+}
+
+impl ClientCheckConfig {
+    /// The settings of a registry-door check: the largest layer
+    /// [`registry::DEFAULT_LARGEST_LAYER`] bytes, the rest as [`Default`].
+    pub fn registry() -> Self {
+        ClientCheckConfig {
+            door: ClientDoor::Registry,
+            layer_size: registry::DEFAULT_LARGEST_LAYER,
+            ..ClientCheckConfig::default()
         }
     }
 }
@@ -149,6 +181,14 @@ pub fn client_check(
     if command.is_empty() {
         return Err(ClientCheckError::Usage(
             "no COMMAND: give the client to run after --".to_owned(),
+        ));
+    }
+    if config.door == ClientDoor::Registry {
+        return registry::client_check_registry(config, command);
+    }
+    if config.push_only {
+        return Err(ClientCheckError::Usage(
+            "--push-only is for --door registry (the API door has no pull plan)".to_owned(),
         ));
     }
     if config.layer_size == 0 || config.layer_size > MAX_LAYER_SIZE {

@@ -126,6 +126,21 @@ pub struct RequestView {
     pub image_tag: Option<String>,
     /// The request as one line (as findings show it).
     pub line: String,
+    /// A `/v2/` or storage request: its method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// A `/v2/` or storage request: its body's length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_length: Option<u64>,
+    /// The `Range` a `/v2/` answer carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
+    /// The OCI error code a `/v2/` answer carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    /// Whether a `/v2/` or storage request carried `Authorization` (never its value).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub authorization: bool,
 }
 
 impl RequestView {
@@ -154,7 +169,15 @@ impl RequestView {
             manifest_digest: e.manifest_digest.clone(),
             manifest_length: e.manifest_length,
             image_tag: e.image_tag.clone(),
-            line: describe(e, start),
+            line: match &e.door {
+                Some(d) => super::registry::judge_line(e, d, start),
+                None => describe(e, start),
+            },
+            method: e.door.as_ref().map(|d| d.method.clone()),
+            body_length: e.door.as_ref().map(|d| d.body_length),
+            range: e.door.as_ref().and_then(|d| d.range.clone()),
+            code: e.door.as_ref().and_then(|d| d.code.map(|c| c.as_str())),
+            authorization: e.door.as_ref().is_some_and(|d| d.authorization),
         }
     }
 }
@@ -274,6 +297,8 @@ pub struct ClientReport {
     /// The client pushed a layer only: the plans about the image did not run, CLIENT-8
     /// was not judged.
     pub layer_only: bool,
+    /// The door the client went through (`api`, `registry`).
+    pub door: super::ClientDoor,
     /// Every rule's verdict.
     pub rules: Vec<RuleResult>,
     /// Every plan's outcome, in the order they ran.
@@ -283,8 +308,8 @@ pub struct ClientReport {
     pub stopped: Option<String>,
 }
 
-fn rule_results(plans: &[PlanResult]) -> Vec<RuleResult> {
-    CLIENT_RULES
+fn rule_results(rules: &'static [ClientRule], plans: &[PlanResult]) -> Vec<RuleResult> {
+    rules
         .iter()
         .map(|r: &ClientRule| {
             let checked_in: Vec<&str> = plans
@@ -334,10 +359,18 @@ impl ClientReport {
             seed,
             passed: plans.iter().all(PlanResult::passed),
             layer_only: false,
-            rules: rule_results(&plans),
+            door: super::ClientDoor::Api,
+            rules: rule_results(CLIENT_RULES, &plans),
             plans,
             stopped: None,
         }
+    }
+
+    /// The same report of a registry-door check: its rules are the registry client rules.
+    pub(crate) fn on_registry_door(mut self) -> Self {
+        self.door = super::ClientDoor::Registry;
+        self.rules = rule_results(super::registry::REGISTRY_CLIENT_RULES, &self.plans);
+        self
     }
 
     /// Whether every plan passed (exit status 0).
@@ -359,16 +392,38 @@ impl ClientReport {
     /// the requests around it.
     pub fn text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "client-check: {}\nlayer {} bytes, profile {}, advertised partSize {}, seed {}\n",
-            self.command.join(" "),
-            self.layer_size,
-            self.profile,
-            self.advertised_part_size,
-            self.seed
-        );
-        if self.layer_only {
+        let registry = self.door == super::ClientDoor::Registry;
+        if registry {
+            let sizes: Vec<String> = super::registry::layer_sizes(self.layer_size)
+                .iter()
+                .map(u64::to_string)
+                .collect();
+            let _ = writeln!(
+                s,
+                "client-check --door registry: {}\nlayers {} bytes and a config, an OCI image layout, profile {}, seed {}\n",
+                self.command.join(" "),
+                sizes.join(", "),
+                self.profile,
+                self.seed
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "client-check: {}\nlayer {} bytes, profile {}, advertised partSize {}, seed {}\n",
+                self.command.join(" "),
+                self.layer_size,
+                self.profile,
+                self.advertised_part_size,
+                self.seed
+            );
+        }
+        if registry {
+            let _ = writeln!(
+                s,
+                "image: the layout given, pushed to <registry>/<repository>:{}\n",
+                super::TAG
+            );
+        } else if self.layer_only {
             let skipped: Vec<&str> = super::PLANS
                 .iter()
                 .filter(|p| p.about_image())
@@ -389,7 +444,14 @@ impl ClientReport {
         let _ = writeln!(
             s,
             "{:<22} {:<7} {:<20} {:<28} findings",
-            "plan", "verdict", "exit", "part sizes"
+            "plan",
+            "verdict",
+            "exit",
+            if registry {
+                "chunk sizes"
+            } else {
+                "part sizes"
+            }
         );
         for p in &self.plans {
             let rules: Vec<&str> = p.findings.iter().map(|f| f.rule).collect();
@@ -403,9 +465,15 @@ impl ClientReport {
                 rules.join(", ")
             );
         }
-        let _ = writeln!(s, "\n{:<9} {:<7} failed in", "rule", "verdict");
+        let _ = writeln!(s, "\n{:<11} {:<7} failed in", "rule", "verdict");
         for r in &self.rules {
-            let _ = writeln!(s, "{:<9} {:<7} {}", r.id, r.verdict, r.failed_in.join(", "));
+            let _ = writeln!(
+                s,
+                "{:<11} {:<7} {}",
+                r.id,
+                r.verdict,
+                r.failed_in.join(", ")
+            );
         }
         for p in &self.plans {
             for f in &p.findings {

@@ -25,6 +25,11 @@ pub enum FaultKind {
     /// answered with `LayerAlreadyExistsException` (400), as when another client stored
     /// the same layer while this one was uploading it.
     LayerExistsAfter,
+    /// A registry-door call only: every token the fake issued so far expires now, so this
+    /// call and every later one that carries such a token is answered 403 `DENIED` (REG-1),
+    /// as when a push outlives its 12-hour token. A token fetched afterwards works. Only
+    /// meaningful when the fake demands credentials (`--require-auth`).
+    TokenExpired,
 }
 
 /// One fault: the `nth` call (1-based) of `operation` gets `kind`.
@@ -47,8 +52,8 @@ impl fmt::Display for FaultSpecError {
         write!(
             f,
             "{}; a fault is OPERATION:N:KIND with KIND one of throttle, server-error, \
-             server-error-after, delay-ms=MS, layer-exists-after (CompleteLayerUpload only) \
-             (e.g. UploadLayerPart:2:server-error-after)",
+             server-error-after, delay-ms=MS, layer-exists-after (CompleteLayerUpload only), \
+             token-expired (a /v2/ call, with --require-auth) (e.g. UploadLayerPart:2:server-error-after)",
             self.0
         )
     }
@@ -79,6 +84,7 @@ impl FromStr for Fault {
             "throttle" => FaultKind::Throttle,
             "server-error" => FaultKind::ServerError,
             "server-error-after" => FaultKind::ServerErrorAfter,
+            "token-expired" => FaultKind::TokenExpired,
             "layer-exists-after" if operation == Operation::CompleteLayerUpload => {
                 FaultKind::LayerExistsAfter
             }

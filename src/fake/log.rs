@@ -77,6 +77,44 @@ pub struct LoggedRequest {
     pub image_ids: Vec<crate::model::ImageId>,
     /// The image digest answered (PutImage), or of an ImageAlreadyExistsException.
     pub image_digest: Option<String>,
+    /// A request of the registry door (`/v2/`) or to the fake's storage: what it was and
+    /// what it was answered (absent for an API request).
+    pub door: Option<DoorLogged>,
+}
+
+/// What the request log keeps of a registry-door (`/v2/`) or storage request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DoorLogged {
+    /// The HTTP method.
+    pub method: String,
+    /// The call as the door read it (absent: a request it could not read, or the storage).
+    pub call: Option<crate::wire::oci::DoorCall>,
+    /// A request to the fake's storage (where a blob GET's redirect points): the digest its
+    /// path names.
+    pub storage: Option<String>,
+    /// Whether the request carried an `Authorization` header (its value is never kept).
+    pub authorization: bool,
+    /// The body's length in bytes.
+    pub body_length: u64,
+    /// Whether the body was streamed into the model as it arrived (a PATCH without
+    /// `Content-Range`, a final PUT).
+    pub streamed: bool,
+    /// The `Location` answered.
+    pub location: Option<String>,
+    /// The `Range` answered.
+    pub range: Option<String>,
+    /// The OCI error code answered.
+    pub code: Option<crate::wire::oci::OciCode>,
+}
+
+impl DoorLogged {
+    /// The `Range` answered, as its last byte (`0-1023` → 1023).
+    pub fn range_end(&self) -> Option<u64> {
+        let r = self.range.as_deref()?;
+        let r = r.strip_prefix("bytes=").unwrap_or(r);
+        r.split_once('-')?.1.parse().ok()
+    }
 }
 
 impl LoggedRequest {
@@ -114,6 +152,7 @@ impl LoggedRequest {
             image_tag: None,
             image_ids: Vec::new(),
             image_digest: None,
+            door: None,
         };
         let Some(request) = request else {
             return entry;

@@ -22,7 +22,7 @@ pub use crate::protocol::Keys;
 pub use crate::protocol::sigv4::{MAX_CLOCK_SKEW, Refusal};
 pub use builder::{FakeEcr, FakeEcrBuilder, FakeError, MAX_BODY_BYTES};
 pub use fault::{Fault, FaultKind, FaultSpecError, MAX_DELAY_MS};
-pub use log::{LoggedRequest, MAX_LOGGED_REQUESTS};
+pub use log::{DoorLogged, LoggedRequest, MAX_LOGGED_REQUESTS};
 pub use quirk::Quirk;
 pub use responder::{HttpAnswer, Responder};
 pub use store::StoreAt;

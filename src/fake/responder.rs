@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::fault::{Fault, FaultKind};
+use super::log::DoorLogged;
 use super::log::{LoggedRequest, RequestLog};
 use super::quirk::Quirk;
 use super::store::BlobStore;
@@ -32,6 +33,8 @@ pub struct HttpAnswer {
     /// When set, the body is this file's bytes (a blob from the store, streamed by the
     /// fake's server) and `body` is empty.
     pub body_file: Option<std::path::PathBuf>,
+    /// The fault injected into the call, if any (for the request log).
+    pub fault: Option<FaultKind>,
 }
 
 impl HttpAnswer {
@@ -60,6 +63,9 @@ struct Inner {
     store: Option<Mutex<BlobStore>>,
     /// Whether `/v2/` demands a token the registry issued (REG-1).
     require_auth: bool,
+    /// Seconds added to the wall clock the registry reads: a `token-expired` fault moves
+    /// it on by a token's lifetime, so every token issued before has expired.
+    clock_offset: AtomicU64,
 }
 
 /// The fake's behaviour: shared, cheap to clone.
@@ -103,6 +109,7 @@ impl Responder {
                 door: Mutex::new(crate::wire::door::DoorUploads::default()),
                 store: None,
                 require_auth: false,
+                clock_offset: AtomicU64::new(0),
             }),
         }
     }
@@ -132,8 +139,16 @@ impl Responder {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        registry.set_clock(now);
+        registry.set_clock(now.saturating_add(self.inner.clock_offset.load(Ordering::Relaxed)));
         registry
+    }
+
+    /// A `token-expired` fault: every token issued so far expires now (REG-1).
+    fn expire_tokens(&self) {
+        let lifetime = lock(&self.inner.registry).token_lifetime();
+        self.inner
+            .clock_offset
+            .fetch_add(lifetime, Ordering::Relaxed);
     }
 
     /// The blob store's directory, when the fake keeps layer bytes.
@@ -250,6 +265,11 @@ impl Responder {
         if self.inner.log.is_none() {
             return self.answer_request(req, None);
         }
+        if let Some(head) = DoorHead::of(&req, false) {
+            let answer = self.answer_request(req, None);
+            self.log_door(arrived, head, &answer);
+            return answer;
+        }
         let mut entry = LoggedRequest::of_request(None, None, arrived);
         let answer = self.answer_request(req, Some(&mut entry));
         entry.answered = Instant::now() + answer.delay.unwrap_or_default();
@@ -260,6 +280,78 @@ impl Responder {
         }
         self.record(entry);
         answer
+    }
+
+    /// Records a registry-door or storage request in the request log, when there is one.
+    pub(crate) fn log_door(&self, arrived: Instant, head: DoorHead, answer: &HttpAnswer) {
+        use wire::oci::DoorCall;
+        if self.inner.log.is_none() {
+            return;
+        }
+        let operation = head.call.as_ref().and_then(crate::wire::door::operation_of);
+        let mut entry = LoggedRequest::of_request(None, operation, arrived);
+        entry.answered = Instant::now() + answer.delay.unwrap_or_default();
+        entry.status = answer.status;
+        entry.fault = answer.fault;
+        entry.applied = answer.status < 400 || answer.fault == Some(FaultKind::ServerErrorAfter);
+        let header = |name: &str| {
+            answer
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        match &head.call {
+            Some(
+                DoorCall::UploadChunk {
+                    name, upload_id, ..
+                }
+                | DoorCall::UploadStatus { name, upload_id },
+            ) => {
+                entry.repository = Some(name.clone());
+                entry.upload_id = Some(upload_id.clone());
+            }
+            Some(DoorCall::UploadFinish {
+                name,
+                upload_id,
+                digest,
+            }) => {
+                entry.repository = Some(name.clone());
+                entry.upload_id = Some(upload_id.clone());
+                entry.layer_digests = vec![digest.clone()];
+            }
+            Some(DoorCall::BlobHead { name, digest } | DoorCall::BlobGet { name, digest }) => {
+                entry.repository = Some(name.clone());
+                entry.layer_digests = vec![digest.clone()];
+            }
+            Some(DoorCall::ManifestPut { name, reference }) => {
+                entry.repository = Some(name.clone());
+                if let wire::oci::Reference::Tag(t) = reference {
+                    entry.image_tag = Some(t.clone());
+                }
+                entry.manifest_digest = head.body_digest.clone();
+                entry.manifest_length = Some(head.body_length);
+            }
+            Some(call) => entry.repository = call.name().map(str::to_owned),
+            None => {}
+        }
+        if let Some(id) = &entry.upload_id {
+            entry.upload_received = lock(&self.inner.registry).upload(id).map(|u| u.received());
+        }
+        entry.door = Some(DoorLogged {
+            method: head.method,
+            call: head.call,
+            storage: head.storage,
+            authorization: head.authorization,
+            body_length: head.body_length,
+            streamed: head.streamed,
+            location: header("location"),
+            range: header("range"),
+            code: (answer.status >= 400)
+                .then(|| wire::oci::OciCode::of_body(&answer.body))
+                .flatten(),
+        });
+        self.record(entry);
     }
 
     /// Answers one request; fills `entry` (the request log's) with what it decoded and did.
@@ -338,7 +430,10 @@ impl Responder {
                     other => other,
                 }
             }
-            Some(FaultKind::Delay(_)) | None => {
+            Some(FaultKind::Delay(_) | FaultKind::TokenExpired) | None => {
+                if fault == Some(FaultKind::TokenExpired) {
+                    self.expire_tokens();
+                }
                 let mut registry = self.registry();
                 let outcome = registry.apply(request);
                 self.keep(&mut registry);
@@ -357,8 +452,10 @@ impl Responder {
                 outcome
             }
         };
-        if !matches!(fault, Some(FaultKind::Delay(_)) | None)
-            && let Some(e) = entry
+        if !matches!(
+            fault,
+            Some(FaultKind::Delay(_) | FaultKind::TokenExpired) | None
+        ) && let Some(e) = entry
         {
             e.answered_with(&outcome);
         }
@@ -378,6 +475,13 @@ impl Responder {
         let call = wire::oci::parse_call(req.method, req.path, req.query, header("content-range"));
         let operation = call.as_ref().ok().and_then(crate::wire::door::operation_of);
         let fault = operation.and_then(|op| self.fault_for(op));
+        if fault == Some(FaultKind::TokenExpired) {
+            self.expire_tokens();
+            if let Err(mut refused) = self.door_authorized(req.headers) {
+                refused.fault = fault;
+                return refused;
+            }
+        }
         self.answer_door_call(req, call, fault)
     }
 
@@ -388,8 +492,13 @@ impl Responder {
             return Ok(());
         }
         let header = |name: &str| header_of(headers, name);
-        crate::wire::door::authorize(&self.registry(), header("authorization"), header("host"))
-            .map_err(|refused| self.door_http(refused, None, None, None))
+        crate::wire::door::authorize(
+            &self.registry(),
+            header("authorization"),
+            header("host"),
+            "http", // the fake serves plain HTTP
+        )
+        .map_err(|refused| self.door_http(refused, None, None, None))
     }
 
     /// A door answer as the fake sends it: its request id, content type and headers.
@@ -412,6 +521,7 @@ impl Responder {
             delay,
             operation,
             body_file,
+            fault: None,
         }
     }
 
@@ -444,6 +554,13 @@ impl Responder {
         }
         let operation = crate::wire::door::operation_of(&call);
         let fault = operation.and_then(|op| self.fault_for(op));
+        if fault == Some(FaultKind::TokenExpired) {
+            self.expire_tokens();
+            if let Err(mut refused) = self.door_authorized(headers) {
+                refused.fault = fault;
+                return Some(Err(refused));
+            }
+        }
         if matches!(fault, Some(FaultKind::Throttle | FaultKind::ServerError)) {
             let req = HttpRequest {
                 method,
@@ -496,12 +613,14 @@ impl Responder {
                 Some(FaultKind::Delay(d)) => (e, Some(d)),
                 _ => (e, None),
             };
-            self.door_http(
+            let mut answer = self.door_http(
                 crate::wire::door::DoorAnswer::error(&refused),
                 delay,
                 operation,
                 None,
-            )
+            );
+            answer.fault = stream.fault;
+            answer
         })
     }
 
@@ -578,7 +697,9 @@ impl Responder {
                 }
             }
         };
-        self.door_http(door, delay, operation, body_file)
+        let mut answered = self.door_http(door, delay, operation, body_file);
+        answered.fault = fault;
+        answered
     }
 
     /// The store's file of blob `digest`, if it holds one.
@@ -607,6 +728,7 @@ impl Responder {
             delay: None,
             operation: None,
             body_file: None,
+            fault: None,
         }
         };
         if req
@@ -656,6 +778,7 @@ impl Responder {
             delay: None,
             operation: None,
             body_file: (req.method == "GET").then_some(path),
+            fault: None,
         }
     }
 
@@ -709,6 +832,7 @@ impl Responder {
             delay,
             operation,
             body_file: None,
+            fault: None,
         }
     }
 
@@ -742,6 +866,7 @@ impl Responder {
             delay: None,
             operation: None,
             body_file: None,
+            fault: None,
         }
     }
 
@@ -751,6 +876,57 @@ impl Responder {
         let body = serde_json::json!({ "__type": name, "message": message });
         let body = body.to_string().into_bytes();
         self.answer(status, Some(name.to_owned()), body, None, None)
+    }
+}
+
+/// What the request log keeps of a registry-door or storage request's head, read before
+/// it is answered.
+#[derive(Debug, Clone)]
+pub(crate) struct DoorHead {
+    method: String,
+    call: Option<wire::oci::DoorCall>,
+    storage: Option<String>,
+    authorization: bool,
+    body_length: u64,
+    body_digest: Option<String>,
+    streamed: bool,
+}
+
+impl DoorHead {
+    /// The head of `req` if it is a registry-door or storage request (a streamed body's
+    /// length is counted as it arrives: [`DoorHead::streamed_bytes`]).
+    pub(crate) fn of(req: &HttpRequest<'_>, streamed: bool) -> Option<DoorHead> {
+        let storage = is_storage_path(req.path);
+        if !storage && !wire::oci::is_door_path(req.path) {
+            return None;
+        }
+        let call = (!storage)
+            .then(|| {
+                wire::oci::parse_call(
+                    req.method,
+                    req.path,
+                    req.query,
+                    header_of(req.headers, "content-range"),
+                )
+                .ok()
+            })
+            .flatten();
+        let body_digest = matches!(call, Some(wire::oci::DoorCall::ManifestPut { .. }))
+            .then(|| crate::model::digest::digest_of(req.body));
+        Some(DoorHead {
+            method: req.method.to_owned(),
+            call,
+            storage: storage.then(|| req.path.rsplit_once('/').map_or("", |(_, d)| d).to_owned()),
+            authorization: header_of(req.headers, "authorization").is_some(),
+            body_length: req.body.len() as u64,
+            body_digest,
+            streamed,
+        })
+    }
+
+    /// The length of a streamed body, once it has ended.
+    pub(crate) fn streamed_bytes(&mut self, n: u64) {
+        self.body_length = n;
     }
 }
 

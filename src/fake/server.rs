@@ -16,7 +16,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use super::responder::{HttpAnswer, Responder};
+use super::responder::{DoorHead, HttpAnswer, Responder};
 use crate::protocol::HttpRequest;
 use crate::wire::stream::{Ingested, PartIngest};
 use crate::wire::{self, Operation};
@@ -70,10 +70,32 @@ async fn answer(
         let query = parts.uri.query().unwrap_or_default();
         match responder.door_stream(parts.method.as_str(), &path, query, &headers) {
             None => {}
-            Some(Err(answer)) => return answer,
-            Some(Ok(stream)) => {
+            Some(outcome) => {
+                let mut head = DoorHead::of(
+                    &HttpRequest {
+                        method: parts.method.as_str(),
+                        path: &path,
+                        query,
+                        headers: &headers,
+                        content_type: None,
+                        x_amz_target: None,
+                        body: &[],
+                        decoded: None,
+                    },
+                    true,
+                );
                 drop(headers);
-                return stream_door(parts, body, stream, responder, limits, budget).await;
+                let (answer, streamed) = match outcome {
+                    Err(answer) => (answer, 0),
+                    Ok(stream) => {
+                        stream_door(parts, body, stream, responder.clone(), limits, budget).await
+                    }
+                };
+                if let Some(mut head) = head.take() {
+                    head.streamed_bytes(streamed);
+                    responder.log_door(arrived, head, &answer);
+                }
+                return answer;
             }
         }
     }
@@ -205,6 +227,30 @@ async fn stream_door(
     responder: Responder,
     limits: Arc<Limits>,
     budget: Arc<Semaphore>,
+) -> (HttpAnswer, u64) {
+    let mut streamed = 0u64;
+    let answer = stream_door_body(
+        parts,
+        body,
+        stream,
+        responder,
+        limits,
+        budget,
+        &mut streamed,
+    )
+    .await;
+    (answer, streamed)
+}
+
+/// [`stream_door`]'s body, counting the bytes read into `streamed`.
+async fn stream_door_body(
+    parts: hyper::http::request::Parts,
+    body: Incoming,
+    stream: super::responder::DoorStream,
+    responder: Responder,
+    limits: Arc<Limits>,
+    budget: Arc<Semaphore>,
+    streamed: &mut u64,
 ) -> HttpAnswer {
     let piece_len = crate::model::limits::MAX_PART_BYTES as usize;
     let permits = u32::try_from((2 * piece_len).div_ceil(KIB)).unwrap_or(u32::MAX);
@@ -226,6 +272,7 @@ async fn stream_door(
             continue;
         };
         let mut data = &data[..];
+        *streamed += data.len() as u64;
         while !data.is_empty() {
             // A whole part goes once more bytes follow it, so the body's last bytes always
             // go with the answer, as a body read whole would (its end sets `Range`).

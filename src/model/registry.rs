@@ -115,6 +115,11 @@ impl Registry {
         self
     }
 
+    /// How long the tokens this registry issues live, in seconds.
+    pub fn token_lifetime(&self) -> u64 {
+        self.token_lifetime
+    }
+
     /// The same registry naming `url` as its tokens' `proxyEndpoint` (the fake's own
     /// address; default ECR's `https://<registry>.dkr.ecr.<region>.amazonaws.com`).
     pub fn with_proxy_endpoint(mut self, url: &str) -> Self {

@@ -100,10 +100,14 @@ pub(crate) const TOKEN_EXPIRED: &str =
 /// another scheme or user, or a password it never issued → 401 with ECR's
 /// `Www-Authenticate: Basic realm="https://<host>/",service="ecr.amazonaws.com"`; an expired
 /// one → 403 `DENIED`.
+///
+/// `scheme` is how the registry is reached: ECR's realm is `https://<host>/`, and a fake on
+/// plain HTTP names `http://`, since clients that read the realm as a URL (oras-py) go there.
 pub(crate) fn authorize(
     registry: &Registry,
     authorization: Option<&str>,
     host: Option<&str>,
+    scheme: &str,
 ) -> Result<(), DoorAnswer> {
     let password = authorization.and_then(super::authorization::basic_password);
     match password.as_deref().and_then(|p| registry.token_expiry(p)) {
@@ -116,7 +120,7 @@ pub(crate) fn authorize(
         }
         None => {
             let realm = format!(
-                "Basic realm=\"https://{}/\",service=\"ecr.amazonaws.com\"",
+                "Basic realm=\"{scheme}://{}/\",service=\"ecr.amazonaws.com\"",
                 host.unwrap_or("localhost")
             );
             let mut answer = DoorAnswer::error(&DoorError::new(

@@ -51,6 +51,36 @@ pub enum OciCode {
 }
 
 impl OciCode {
+    /// Every code the door answers with.
+    pub const ALL: [OciCode; 15] = [
+        OciCode::BlobUnknown,
+        OciCode::BlobUploadInvalid,
+        OciCode::BlobUploadUnknown,
+        OciCode::DigestInvalid,
+        OciCode::ManifestInvalid,
+        OciCode::ManifestUnknown,
+        OciCode::NameInvalid,
+        OciCode::NameUnknown,
+        OciCode::SizeInvalid,
+        OciCode::Unauthorized,
+        OciCode::Denied,
+        OciCode::Unsupported,
+        OciCode::TagInvalid,
+        OciCode::Toomanyrequests,
+        OciCode::Unknown,
+    ];
+
+    /// The code written `name` on the wire, if the door knows it.
+    pub fn from_wire(name: &str) -> Option<OciCode> {
+        OciCode::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// The code of the first error of an OCI error body (`{"errors":[{"code",…}]}`).
+    pub fn of_body(body: &[u8]) -> Option<OciCode> {
+        let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+        OciCode::from_wire(v.get("errors")?.get(0)?.get("code")?.as_str()?)
+    }
+
     /// The code as written on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -304,9 +304,18 @@ struct ClientCheckArgs {
     /// image are not run and CLIENT-8 is not judged.
     #[arg(long)]
     layer_only: bool,
-    /// Size of the layer COMMAND pushes, in bytes.
-    #[arg(long, default_value_t = ecr_conformance::client_check::DEFAULT_LAYER_SIZE)]
-    layer_size: u64,
+    /// The door COMMAND pushes through: `api` (the ECR API's layer operations and PutImage)
+    /// or `registry` (`/v2/`, as docker, skopeo, oras and crane push).
+    #[arg(long, value_enum, default_value_t = ClientDoorArg::Api)]
+    door: ClientDoorArg,
+    /// With --door registry: skip the pull plan (storage-redirect), for a client that only
+    /// pushes.
+    #[arg(long)]
+    push_only: bool,
+    /// Size of the layer COMMAND pushes, in bytes (default 12582912); with --door registry,
+    /// the largest layer's, over 20 MiB (default 25165825).
+    #[arg(long)]
+    layer_size: Option<u64>,
     /// The profile the fake follows: a built-in profile name (ecr, ecr-legacy-names) or a
     /// profile JSON file.
     #[arg(long, default_value = "ecr")]
@@ -327,17 +336,34 @@ struct ClientCheckArgs {
     /// Write a self-contained HTML report here.
     #[arg(long, value_name = "PATH")]
     report_html: Option<PathBuf>,
-    /// The client to run, after `--`: it reads AWS_ENDPOINT_URL, ECR_CONFORMANCE_REPOSITORY,
-    /// ECR_CONFORMANCE_LAYER and ECR_CONFORMANCE_LAYER_DIGEST and pushes the layer, then
-    /// puts ECR_CONFORMANCE_MANIFEST (a file, sent byte for byte) with ECR_CONFORMANCE_TAG.
+    /// The client to run, after `--`. On the API door it reads AWS_ENDPOINT_URL,
+    /// ECR_CONFORMANCE_REPOSITORY, ECR_CONFORMANCE_LAYER and ECR_CONFORMANCE_LAYER_DIGEST and
+    /// pushes the layer, then puts ECR_CONFORMANCE_MANIFEST (a file, sent byte for byte) with
+    /// ECR_CONFORMANCE_TAG. On the registry door it pushes the OCI image layout
+    /// ECR_CONFORMANCE_OCI_LAYOUT to ECR_CONFORMANCE_REFERENCE (host:port/repository:tag,
+    /// plain HTTP) with HTTP Basic ECR_CONFORMANCE_REGISTRY_USER and
+    /// ECR_CONFORMANCE_REGISTRY_PASSWORD, or, when ECR_CONFORMANCE_DIRECTION is `pull`,
+    /// pulls that reference into that (empty) layout directory.
     #[arg(last = true, value_name = "COMMAND")]
     command: Vec<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ClientDoorArg {
+    Api,
+    Registry,
+}
+
 fn client_check(args: &ClientCheckArgs) -> Result<Outcome, RunError> {
     use ecr_conformance::client_check::{self as cc, ClientCheckConfig};
+    let registry = args.door == ClientDoorArg::Registry;
     if args.list {
-        out(&cc::list_plans()).map_err(RunError::Usage)?;
+        let list = if registry {
+            cc::registry::list_registry_plans()
+        } else {
+            cc::list_plans()
+        };
+        out(&list).map_err(RunError::Usage)?;
         return Ok(Outcome::verdict(true));
     }
     check_outputs(&[
@@ -345,14 +371,20 @@ fn client_check(args: &ClientCheckArgs) -> Result<Outcome, RunError> {
         ("--junit", args.junit.as_deref()),
         ("--report-html", args.report_html.as_deref()),
     ])?;
+    let base = if registry {
+        ClientCheckConfig::registry()
+    } else {
+        ClientCheckConfig::default()
+    };
     let config = ClientCheckConfig {
         plans: args.plans.clone(),
-        layer_size: args.layer_size,
+        layer_size: args.layer_size.unwrap_or(base.layer_size),
         layer_only: args.layer_only,
+        push_only: args.push_only,
         profile: resolve_profile(&args.profile).map_err(RunError::Usage)?,
         timeout: Duration::from_secs(args.timeout),
         seed: args.seed,
-        ..ClientCheckConfig::default()
+        ..base
     };
     // Ctrl-C kills COMMAND's process group, and the plans done so far are reported.
     stop_on_ctrl_c(config.stop.clone());

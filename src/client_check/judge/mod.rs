@@ -89,6 +89,7 @@ pub(crate) fn fault_name(kind: FaultKind) -> String {
         FaultKind::ServerErrorAfter => "server-error-after".to_owned(),
         FaultKind::Delay(d) => format!("delay-ms={}", d.as_millis()),
         FaultKind::LayerExistsAfter => "layer-exists-after".to_owned(),
+        FaultKind::TokenExpired => "token-expired".to_owned(),
     }
 }
 
